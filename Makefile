@@ -1,0 +1,36 @@
+# Two commands do all the set-up on a fresh machine with Python >= 3.10:
+#   make demo   train the tutorial's network and write its graphs, player and plots
+#   make test   run the whole test suite
+# Each creates or reuses .venv and installs what it needs (no root, no system packages).
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test fuzz bench lint clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "autodiff needs Python 3.10 or newer")'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) -m demos.study_hours
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+fuzz: $(STAMP)
+	$(PY) -m pytest -q -m slow
+
+bench: $(STAMP)
+	$(PY) -m benchmarks.run
+
+lint: $(STAMP)
+	$(PY) -m ruff check autodiff viz demos tests benchmarks
+
+clean:
+	rm -rf $(VENV) out

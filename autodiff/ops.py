@@ -1,0 +1,277 @@
+"""The op table: every operation the engine knows, forward and local derivative side by side.
+
+Each op is a class with two static methods working on plain floats:
+
+    forward(*inputs)            -> the output's data
+    derivatives(*inputs, out)   -> ∂out/∂input for each input, in operand order
+
+Backprop multiplies each local derivative by the upstream gradient (the chain rule), so one
+breakpoint in ``derivatives`` stops exactly where that op's calculus happens.
+"""
+
+from __future__ import annotations
+
+import math
+
+INF = math.inf
+
+
+class Op:
+    """Base of the op table. ``name`` is what graphs and reprs show."""
+
+    name = "?"
+
+    @staticmethod
+    def forward(*inputs: float) -> float:  # pragma: no cover - every op overrides it
+        raise NotImplementedError
+
+    @staticmethod
+    def derivatives(*inputs_and_out: float) -> tuple[float, ...]:  # pragma: no cover
+        raise NotImplementedError
+
+
+# --- arithmetic -------------------------------------------------------------------------------
+
+
+class Add(Op):
+    name = "+"
+
+    @staticmethod
+    def forward(a: float, b: float) -> float:
+        return a + b
+
+    @staticmethod
+    def derivatives(a: float, b: float, out: float) -> tuple[float, float]:
+        # ∂(a + b)/∂a = 1, ∂(a + b)/∂b = 1
+        return 1.0, 1.0
+
+
+class Sub(Op):
+    name = "-"
+
+    @staticmethod
+    def forward(a: float, b: float) -> float:
+        return a - b
+
+    @staticmethod
+    def derivatives(a: float, b: float, out: float) -> tuple[float, float]:
+        # ∂(a − b)/∂a = 1, ∂(a − b)/∂b = −1
+        return 1.0, -1.0
+
+
+class Mul(Op):
+    name = "*"
+
+    @staticmethod
+    def forward(a: float, b: float) -> float:
+        return a * b
+
+    @staticmethod
+    def derivatives(a: float, b: float, out: float) -> tuple[float, float]:
+        # ∂(a·b)/∂a = b, ∂(a·b)/∂b = a
+        return b, a
+
+
+class Div(Op):
+    name = "/"
+
+    @staticmethod
+    def forward(a: float, b: float) -> float:
+        if b == 0:
+            raise ZeroDivisionError(f"division by zero: {a!r} / 0")
+        return a / b
+
+    @staticmethod
+    def derivatives(a: float, b: float, out: float) -> tuple[float, float]:
+        # ∂(a/b)/∂a = 1/b, ∂(a/b)/∂b = −a/b²
+        return 1.0 / b, -out / b
+
+
+class Neg(Op):
+    name = "neg"
+
+    @staticmethod
+    def forward(a: float) -> float:
+        return -a
+
+    @staticmethod
+    def derivatives(a: float, out: float) -> tuple[float]:
+        # ∂(−a)/∂a = −1
+        return (-1.0,)
+
+
+def _power(base: float, exponent: float) -> float:
+    """base ** exponent as a real number, inf on overflow, a clear error where it has no value."""
+    if base == 0 and exponent < 0:
+        raise ZeroDivisionError(f"** needs a non-zero base for a negative exponent, got 0 ** {exponent!r}")
+    if base < 0 and exponent != int(exponent):
+        raise ValueError(
+            f"** of a negative base needs a whole exponent, got {base!r} ** {exponent!r} (not a real number)"
+        )
+    try:
+        return base**exponent
+    except OverflowError:
+        # |base| > 1 raised to a huge power: the real answer is ±inf.
+        return -INF if base < 0 and int(exponent) % 2 else INF
+
+
+class PowConst(Op):
+    """``a ** k`` with k a plain number: k is a constant, so no gradient flows into it."""
+
+    name = "**"
+
+    @staticmethod
+    def forward(a: float, k: float) -> float:
+        return _power(a, k)
+
+    @staticmethod
+    def derivatives(a: float, k: float, out: float) -> tuple[float, float]:
+        # ∂(aᵏ)/∂a = k·aᵏ⁻¹; k is a constant
+        if k == 0:
+            return 0.0, 0.0
+        if a == 0:
+            return (0.0 if k > 1 else (1.0 if k == 1 else INF)), 0.0
+        return k * _power(a, k - 1), 0.0
+
+
+class Pow(Op):
+    """``a ** b`` with both a and b Values: the gradient flows into the exponent too."""
+
+    name = "**"
+
+    @staticmethod
+    def forward(a: float, b: float) -> float:
+        return _power(a, b)
+
+    @staticmethod
+    def derivatives(a: float, b: float, out: float) -> tuple[float, float]:
+        # ∂(aᵇ)/∂a = b·aᵇ⁻¹, ∂(aᵇ)/∂b = aᵇ·ln a (only defined for a > 0)
+        d_base = PowConst.derivatives(a, b, out)[0]
+        if a > 0:
+            d_exponent = out * math.log(a)
+        elif a == 0 and b > 0:
+            d_exponent = 0.0  # aᵇ is 0 on a whole neighbourhood of b
+        else:
+            d_exponent = math.nan  # aᵇ is not real-differentiable in b here
+        return d_base, d_exponent
+
+
+# --- functions ---------------------------------------------------------------------------------
+
+
+class Exp(Op):
+    name = "exp"
+
+    @staticmethod
+    def forward(a: float) -> float:
+        try:
+            return math.exp(a)
+        except OverflowError:
+            return INF
+
+    @staticmethod
+    def derivatives(a: float, out: float) -> tuple[float]:
+        # ∂eᵃ/∂a = eᵃ
+        return (out,)
+
+
+class Log(Op):
+    name = "log"
+
+    @staticmethod
+    def forward(a: float) -> float:
+        if a > 0:
+            return math.log(a)
+        if a != a:  # nan in, nan out
+            return math.nan
+        raise ValueError(f"log needs a positive value, got {a!r}")
+
+    @staticmethod
+    def derivatives(a: float, out: float) -> tuple[float]:
+        # ∂ln a/∂a = 1/a
+        return (1.0 / a,)
+
+
+class Tanh(Op):
+    name = "tanh"
+
+    @staticmethod
+    def forward(a: float) -> float:
+        return math.tanh(a)
+
+    @staticmethod
+    def derivatives(a: float, out: float) -> tuple[float]:
+        # ∂tanh a/∂a = 1 − tanh²a
+        return (1.0 - out * out,)
+
+
+class Sigmoid(Op):
+    name = "sigmoid"
+
+    @staticmethod
+    def forward(z: float) -> float:
+        # Two forms so exp never overflows: for z ≥ 0, e^−z ≤ 1; for z < 0, e^z < 1.
+        if z >= 0:
+            return 1.0 / (1.0 + math.exp(-z))
+        e = math.exp(z)
+        return e / (1.0 + e)
+
+    @staticmethod
+    def derivatives(z: float, out: float) -> tuple[float]:
+        # ∂σ(z)/∂z = σ(z)·(1 − σ(z))
+        return (out * (1.0 - out),)
+
+
+class Relu(Op):
+    name = "relu"
+
+    @staticmethod
+    def forward(a: float) -> float:
+        return a if a > 0 else 0.0
+
+    @staticmethod
+    def derivatives(a: float, out: float) -> tuple[float]:
+        # ∂relu(a)/∂a = 1 where a > 0, else 0 (0 at the kink, as PyTorch does)
+        return (1.0 if a > 0 else 0.0,)
+
+
+# --- n-ary ops: one node for a whole sum, so big models stay small graphs ----------------------
+
+
+class Sum(Op):
+    name = "sum"
+
+    @staticmethod
+    def forward(*terms: float) -> float:
+        return math.fsum(terms)
+
+    @staticmethod
+    def derivatives(*terms_and_out: float) -> tuple[float, ...]:
+        # ∂(Σ tᵢ)/∂tⱼ = 1
+        return (1.0,) * (len(terms_and_out) - 1)
+
+
+class Linear(Op):
+    """A neuron's raw output ``w1*x1 + … + wn*xn + b``; operands are (w1…wn, x1…xn, b)."""
+
+    name = "linear"
+
+    @staticmethod
+    def forward(*weights_inputs_bias: float) -> float:
+        n = (len(weights_inputs_bias) - 1) // 2
+        weights, inputs = weights_inputs_bias[:n], weights_inputs_bias[n : 2 * n]
+        raw = weights_inputs_bias[-1]
+        for weight, x in zip(weights, inputs):
+            raw += weight * x
+        return raw
+
+    @staticmethod
+    def derivatives(*weights_inputs_bias_out: float) -> tuple[float, ...]:
+        # ∂raw/∂wᵢ = xᵢ, ∂raw/∂xᵢ = wᵢ, ∂raw/∂b = 1
+        n = (len(weights_inputs_bias_out) - 2) // 2
+        weights = weights_inputs_bias_out[:n]
+        inputs = weights_inputs_bias_out[n : 2 * n]
+        return (*inputs, *weights, 1.0)
+
+
+UNARY = {"exp": Exp, "log": Log, "tanh": Tanh, "sigmoid": Sigmoid, "relu": Relu}
