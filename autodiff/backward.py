@@ -5,7 +5,7 @@ Everything here is iterative, so a chain of a million operations needs no recurs
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from autodiff.value import Value
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import numbers
-from typing import TYPE_CHECKING, Iterator, Union
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Union
 
 from autodiff import ops
 from autodiff.ops import Op
@@ -11,8 +12,8 @@ from autodiff.ops import Op
 if TYPE_CHECKING:
     from autodiff.stepper import Step
 
-Number = Union[int, float]
-Operand = Union["Value", int, float]
+Number = int | float
+Operand = Union["Value", int, float]  # noqa: UP007 - a string forward reference
 
 
 def _check_number(data: object, what: str = "Value") -> float:
