@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from autodiff.debugger import find_break_node, pause_at
 from autodiff.value import Value
 
 
@@ -42,53 +43,25 @@ def backward(root: Value, break_at: Value | str | None = None) -> None:
     the graph are reset on each call and hold this pass's gradient.
 
     ``break_at`` (a Value or a label) calls ``breakpoint()`` when backprop reaches that node,
-    honouring PYTHONBREAKPOINT; see ``_pause_at`` for what the debugger shows there.
+    honouring PYTHONBREAKPOINT; see autodiff.debugger for what the debugger shows there.
     """
     order = topological_order(root)
     for node in order:
         if node._op is not None:
             node.grad = 0.0
     root.grad += 1.0  # d(root)/d(root)
-    target = _find(order, break_at) if break_at is not None else None
+    target = find_break_node(order, break_at) if break_at is not None else None
     for node in reversed(order):
         op = node._op
         if op is None:
             continue
         if node is target:
-            _pause_at(node)
+            pause_at(node)
         upstream = node.grad
         parents = node.parents
         local = op.derivatives(*[parent.data for parent in parents], node.data)
         for parent, derivative in zip(parents, local):
             parent.grad += upstream * derivative
-
-
-def _find(order: list[Value], break_at: Value | str) -> Value:
-    if isinstance(break_at, Value):
-        if not any(node is break_at for node in order):
-            raise ValueError(f"break_at={break_at!r} is not part of this graph")
-        return break_at
-    if isinstance(break_at, str):
-        for node in order:
-            if node.label == break_at:
-                return node
-        labels = sorted({node.label for node in order if node.label})
-        raise ValueError(f"break_at={break_at!r} names no value in this graph; its labels are {labels}")
-    raise TypeError(f"break_at needs a Value or a label (str), got {type(break_at).__name__}")
-
-
-def _pause_at(node: Value) -> None:
-    """Where ``backward(break_at=...)`` stops: the locals below read like the chain rule.
-
-    ``step`` from here enters the op's ``derivatives`` (autodiff.ops), the one place its
-    calculus lives.
-    """
-    op = node.op  # noqa: F841 - for the debugger
-    upstream = node.grad  # dL/d(node), complete: every later node has been processed
-    inputs = node.parents  # noqa: F841
-    local_derivatives = node.local_derivatives()  # ∂node/∂input, per input
-    contributions = [upstream * d for d in local_derivatives]  # noqa: F841 - what each input gets
-    breakpoint()  # noqa: T100 - this is the point of break_at
 
 
 def zero_grad(values: Iterable[Value]) -> None:
