@@ -176,7 +176,10 @@ class Value:
         return _formula(self)
 
     def __repr__(self) -> str:
-        parts = [p for p in (self.label, _formula(self) if self._op is not None else "") if p]
+        formula = _formula(self) if self._op is not None else ""
+        if len(formula) > 60:  # keep a debugger's variables pane readable for wide neurons
+            formula = formula[:59] + "…"
+        parts = [p for p in (self.label, formula) if p]
         parts.append(_num(self.data))
         return f"Value({' = '.join(parts)}, grad={_num(self.grad)})"
 
@@ -237,6 +240,8 @@ def _formula(v: Value) -> str:
         parent = v.parents[0]
         inner = _formula(parent) if parent._op is not None and not parent.label else names[0]
         return f"{op.name}({inner})"
+    if op.name.isidentifier():  # a named op such as bce: bce(p, 1)
+        return f"{op.name}({', '.join(names)})"
     return f"{names[0]}{op.name}{names[1]}" if op.name in ("*", "**") else f"{names[0]} {op.name} {names[1]}"
 
 

@@ -1,0 +1,108 @@
+"""Loss functions: how wrong a prediction is, as a Value to backpropagate from.
+
+Each takes a Value (and gives a Value) or a plain number (and gives a float), so the same function
+is both the training objective and a metric to print.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from autodiff.ops import Op
+from autodiff.value import Operand, Value, _as_value, _check_number, _node, total
+
+# PyTorch's BCELoss clamps each log at -100 so p = 0 or 1 gives a large finite loss, not inf.
+LOG_FLOOR = -100.0
+# …and keeps the gradient's denominator p(1 − p) away from zero.
+EPS = 1e-12
+
+
+def _target(target: float) -> float:
+    return _check_number(target, "target")
+
+
+def squared_error(prediction: Operand, target: float) -> Value | float:
+    """The tutorial's loss: (actual − prediction)²."""
+    return (_target(target) - prediction) ** 2
+
+
+def mse(predictions: Sequence[Operand], targets: Sequence[float]) -> Value | float:
+    """Mean squared error over several predictions."""
+    if len(predictions) != len(targets) or not predictions:
+        raise ValueError(
+            f"mse needs as many targets as predictions (at least one), got {len(predictions)} and {len(targets)}"
+        )
+    errors = [squared_error(p, t) for p, t in zip(predictions, targets)]
+    if all(not isinstance(e, Value) for e in errors):
+        return math.fsum(errors) / len(errors)  # type: ignore[arg-type]
+    return total(errors) / len(errors)
+
+
+def _clamped_log(x: float) -> float:
+    return max(math.log(x), LOG_FLOOR) if x > 0 else LOG_FLOOR
+
+
+class BinaryCrossEntropy(Op):
+    """−[y·ln p + (1 − y)·ln(1 − p)] for a probability p and a 0/1 target y."""
+
+    name = "bce"
+
+    @staticmethod
+    def forward(p: float, y: float) -> float:
+        return -(y * _clamped_log(p) + (1.0 - y) * _clamped_log(1.0 - p))
+
+    @staticmethod
+    def derivatives(p: float, y: float, out: float) -> tuple[float, float]:
+        # ∂/∂p = (p − y) / (p(1 − p)); through a sigmoid, × p(1 − p) leaves the tutorial's (p − y).
+        # ∂/∂y = ln(1 − p) − ln p
+        return (p - y) / max(p * (1.0 - p), EPS), _clamped_log(1.0 - p) - _clamped_log(p)
+
+
+class BinaryCrossEntropyWithLogits(Op):
+    """Binary cross-entropy of sigmoid(z) computed from the raw score z, stable for any z."""
+
+    name = "bce_logits"
+
+    @staticmethod
+    def forward(z: float, y: float) -> float:
+        # max(z, 0) − z·y + ln(1 + e^−|z|): never exponentiates a positive number.
+        return max(z, 0.0) - z * y + math.log1p(math.exp(-abs(z)))
+
+    @staticmethod
+    def derivatives(z: float, y: float, out: float) -> tuple[float, float]:
+        # ∂/∂z = sigmoid(z) − y, ∂/∂y = −z
+        if z >= 0:
+            p = 1.0 / (1.0 + math.exp(-z))
+        else:
+            e = math.exp(z)
+            p = e / (1.0 + e)
+        return p - y, -z
+
+
+def _apply(op: type[Op], x: Operand, target: float, what: str) -> Value | float:
+    y = _target(target)
+    if isinstance(x, Value):
+        parents = (x, _as_value(y))
+        return _node(op, parents, op.forward(x.data, y))
+    return op.forward(_check_number(x, what), y)
+
+
+def binary_cross_entropy(probability: Operand, target: float) -> Value | float:
+    """−[y·ln p + (1 − y)·ln(1 − p)]; finite even at p = 0 or 1 (each log floored at −100)."""
+    p = probability.data if isinstance(probability, Value) else _check_number(probability, "probability")
+    if not 0.0 <= p <= 1.0 and p == p:
+        raise ValueError(f"binary_cross_entropy needs a probability in [0, 1], got {p!r}")
+    return _apply(BinaryCrossEntropy, probability, target, "probability")
+
+
+def binary_cross_entropy_with_logits(raw: Operand, target: float) -> Value | float:
+    """Binary cross-entropy of sigmoid(raw), computed from the raw score for stability."""
+    return _apply(BinaryCrossEntropyWithLogits, raw, target, "raw")
+
+
+LOSSES = {
+    "squared_error": squared_error,
+    "binary_cross_entropy": binary_cross_entropy,
+    "binary_cross_entropy_with_logits": binary_cross_entropy_with_logits,
+}

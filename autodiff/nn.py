@@ -1,0 +1,184 @@
+"""Neurons, layers and multi-layer perceptrons built from Values.
+
+A neuron computes ``raw = w1*x1 + … + wn*xn + b`` (one ``linear`` node, labelled ``z``) and then
+its activation (``p`` for a sigmoid's probability, ``a`` otherwise), exactly the tutorial's
+``output = input × weight + bias`` followed by a sigmoid.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+from autodiff.backward import zero_grad
+from autodiff.value import Operand, Value, _check_number, linear
+
+ACTIVATIONS = ("sigmoid", "relu", "tanh", None)
+
+
+class Module:
+    """Anything with parameters: ``parameters()``, ``zero_grad()`` and a state dict, as in PyTorch."""
+
+    def parameters(self) -> list[Value]:
+        return []
+
+    def zero_grad(self) -> None:
+        """Reset every parameter's grad to 0 before the next backward pass accumulates into it."""
+        zero_grad(self.parameters())
+
+    def state_dict(self) -> dict[str, float]:
+        """Each parameter's value by its label, in parameter order."""
+        return {p.label: p.data for p in self.parameters()}
+
+    def load_state_dict(self, state: dict[str, float]) -> None:
+        """Set every parameter from ``state`` (label → number); names what is missing or wrong."""
+        if not isinstance(state, dict):
+            raise TypeError(f"load_state_dict needs a dict of label → number, got {type(state).__name__}")
+        params = self.parameters()
+        missing = [p.label for p in params if p.label not in state]
+        if missing:
+            raise ValueError(f"state is missing parameters {missing}")
+        unknown = sorted(set(state) - {p.label for p in params})
+        if unknown:
+            raise ValueError(f"state has parameters this model does not: {unknown}")
+        for p in params:
+            p.data = _check_number(state[p.label], f"parameter {p.label!r}")
+
+
+def _weight_labels(prefix: str, n_inputs: int) -> list[str]:
+    # The tutorial's names: w for one input, w1, w2, … for several.
+    if n_inputs == 1:
+        return [f"{prefix}w"]
+    return [f"{prefix}w{i}" for i in range(1, n_inputs + 1)]
+
+
+class Neuron(Module):
+    """One neuron: ``activation(w·x + b)``.
+
+    ``weights`` and ``bias`` set the starting values (the tutorial's w = 0.1, b = 0.0); without
+    ``weights``, they are drawn uniformly from [-1, 1) by a ``random.Random(seed)``.
+    """
+
+    def __init__(
+        self,
+        n_inputs: int,
+        activation: str | None = "sigmoid",
+        weights: Sequence[float] | None = None,
+        bias: float = 0.0,
+        seed: int | None = 0,
+        name: str = "",
+    ) -> None:
+        if not isinstance(n_inputs, int) or isinstance(n_inputs, bool) or n_inputs < 1:
+            raise ValueError(f"Neuron needs n_inputs to be a whole number ≥ 1, got {n_inputs!r}")
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"Neuron activation must be one of {ACTIVATIONS}, got {activation!r}")
+        if weights is None:
+            rng = random.Random(seed)
+            weights = [rng.uniform(-1.0, 1.0) for _ in range(n_inputs)]
+        elif len(weights) != n_inputs:
+            raise ValueError(f"Neuron with {n_inputs} inputs needs {n_inputs} weights, got {len(weights)}")
+        self.activation = activation
+        self.name = name
+        self.weights = [
+            Value(_check_number(w, f"weight {label!r}"), label=label)
+            for w, label in zip(weights, _weight_labels(name, n_inputs))
+        ]
+        self.bias = Value(_check_number(bias, "bias"), label=f"{name}b")
+
+    def __call__(self, inputs: Sequence[Operand]) -> Value:
+        if len(inputs) != len(self.weights):
+            raise ValueError(f"Neuron{self._where()} takes {len(self.weights)} inputs, got {len(inputs)}")
+        raw = linear(self.weights, list(inputs), self.bias)
+        raw.label = f"{self.name}z"
+        if self.activation is None:
+            return raw
+        out = raw._apply(_ACTIVATION_OPS[self.activation])
+        out.label = f"{self.name}{'p' if self.activation == 'sigmoid' else 'a'}"
+        return out
+
+    def _where(self) -> str:
+        return f" {self.name.rstrip('.')}" if self.name else ""
+
+    def parameters(self) -> list[Value]:
+        return [*self.weights, self.bias]
+
+    def __repr__(self) -> str:
+        return f"Neuron({len(self.weights)} inputs, activation={self.activation!r})"
+
+
+class Layer(Module):
+    """Several neurons reading the same inputs."""
+
+    def __init__(
+        self,
+        n_inputs: int,
+        n_outputs: int,
+        activation: str | None = "relu",
+        seed: int | None = 0,
+        name: str = "",
+    ) -> None:
+        if not isinstance(n_outputs, int) or isinstance(n_outputs, bool) or n_outputs < 1:
+            raise ValueError(f"Layer needs n_outputs to be a whole number ≥ 1, got {n_outputs!r}")
+        rng = random.Random(seed)
+        self.neurons = [
+            Neuron(n_inputs, activation, seed=rng.randrange(2**32), name=f"{name}n{i}.")
+            for i in range(1, n_outputs + 1)
+        ]
+
+    def __call__(self, inputs: Sequence[Operand]) -> list[Value]:
+        return [neuron(inputs) for neuron in self.neurons]
+
+    def parameters(self) -> list[Value]:
+        return [p for neuron in self.neurons for p in neuron.parameters()]
+
+    def __repr__(self) -> str:
+        return f"Layer({len(self.neurons)} neurons of {self.neurons[0]!r})"
+
+
+class MLP(Module):
+    """A multi-layer perceptron: ``MLP(2, [16, 16, 1])``; hidden layers use ``activation``."""
+
+    def __init__(
+        self,
+        n_inputs: int,
+        layer_sizes: Sequence[int],
+        activation: str | None = "relu",
+        output_activation: str | None = None,
+        seed: int | None = 0,
+    ) -> None:
+        if not layer_sizes:
+            raise ValueError("MLP needs at least one layer size, got an empty list")
+        sizes = [n_inputs, *layer_sizes]
+        rng = random.Random(seed)
+        self.layers = [
+            Layer(
+                sizes[i],
+                sizes[i + 1],
+                activation if i < len(layer_sizes) - 1 else output_activation,
+                seed=rng.randrange(2**32),
+                name=f"L{i + 1}.",
+            )
+            for i in range(len(layer_sizes))
+        ]
+
+    def __call__(self, inputs: Sequence[Operand]) -> Value | list[Value]:
+        """The outputs of the last layer; a single Value when it has one neuron."""
+        outputs: list[Value] = list(inputs)  # type: ignore[arg-type]
+        for layer in self.layers:
+            outputs = layer(outputs)
+        return outputs[0] if len(outputs) == 1 else outputs
+
+    def parameters(self) -> list[Value]:
+        return [p for layer in self.layers for p in layer.parameters()]
+
+    def __repr__(self) -> str:
+        return f"MLP({', '.join(repr(layer) for layer in self.layers)})"
+
+
+def _activation_ops() -> dict[str, type]:
+    from autodiff import ops
+
+    return {"sigmoid": ops.Sigmoid, "relu": ops.Relu, "tanh": ops.Tanh}
+
+
+_ACTIVATION_OPS = _activation_ops()

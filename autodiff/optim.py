@@ -1,0 +1,92 @@
+"""Optimizers: turn gradients into parameter updates, named and behaving as in PyTorch."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+from autodiff.backward import zero_grad
+from autodiff.value import Value
+
+
+def _positive(x: float, what: str) -> float:
+    if isinstance(x, bool) or not isinstance(x, (int, float)) or not x > 0 or math.isinf(x):
+        raise ValueError(f"{what} must be a positive finite number, got {x!r}")
+    return float(x)
+
+
+class Optimizer:
+    """Holds the parameters; ``zero_grad()`` then ``loss.backward()`` then ``step()``."""
+
+    def __init__(self, params: Iterable[Value]) -> None:
+        self.params = list(params)
+        if not self.params:
+            raise ValueError("an optimizer needs at least one parameter, got none")
+        for p in self.params:
+            if not isinstance(p, Value):
+                raise TypeError(f"an optimizer's parameters must be Values, got {type(p).__name__} {p!r}")
+
+    def zero_grad(self) -> None:
+        """Reset every parameter's grad to 0 (backward accumulates into it)."""
+        zero_grad(self.params)
+
+    def step(self) -> None:  # pragma: no cover - every optimizer overrides it
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """Gradient descent: ``weight −= learning_rate × grad`` (with optional momentum, PyTorch's form)."""
+
+    def __init__(self, params: Iterable[Value], lr: float, momentum: float = 0.0) -> None:
+        super().__init__(params)
+        self.lr = _positive(lr, "SGD learning rate lr")
+        if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or not 0.0 <= momentum < 1.0:
+            raise ValueError(f"SGD momentum must be in [0, 1), got {momentum!r}")
+        self.momentum = float(momentum)
+        self.velocity: list[float | None] = [None] * len(self.params)
+
+    def step(self) -> None:
+        for i, p in enumerate(self.params):
+            update = p.grad
+            if self.momentum:
+                # PyTorch: v ← momentum·v + grad (v starts as the first grad), then p ← p − lr·v
+                previous = self.velocity[i]
+                update = update if previous is None else self.momentum * previous + update
+                self.velocity[i] = update
+            p.data -= self.lr * update
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba), as ``torch.optim.Adam`` computes it."""
+
+    def __init__(
+        self,
+        params: Iterable[Value],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+    ) -> None:
+        super().__init__(params)
+        self.lr = _positive(lr, "Adam learning rate lr")
+        beta1, beta2 = betas
+        for name, beta in (("betas[0]", beta1), ("betas[1]", beta2)):
+            if not 0.0 <= beta < 1.0:
+                raise ValueError(f"Adam {name} must be in [0, 1), got {beta!r}")
+        self.betas = (float(beta1), float(beta2))
+        self.eps = _positive(eps, "Adam eps")
+        self.t = 0
+        self.m = [0.0] * len(self.params)  # running mean of gradients
+        self.v = [0.0] * len(self.params)  # running mean of squared gradients
+
+    def step(self) -> None:
+        beta1, beta2 = self.betas
+        self.t += 1
+        correction1 = 1.0 - beta1**self.t
+        correction2 = 1.0 - beta2**self.t
+        for i, p in enumerate(self.params):
+            g = p.grad
+            self.m[i] = beta1 * self.m[i] + (1.0 - beta1) * g
+            self.v[i] = beta2 * self.v[i] + (1.0 - beta2) * g * g
+            m_hat = self.m[i] / correction1
+            v_hat = self.v[i] / correction2
+            p.data -= self.lr * m_hat / (math.sqrt(v_hat) + self.eps)

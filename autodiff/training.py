@@ -1,0 +1,201 @@
+"""The training loop: predict → loss → backward → adjust → repeat, keeping a per-epoch history.
+
+What one epoch records (``EpochRecord``):
+
+- ``loss``: the tutorial's printed "Loss" — the metric (squared error by default) summed over the
+  epoch's rows, each row measured *before* that row's update in per-row mode, or before the
+  epoch's single update in full-batch mode.
+- ``parameters``: every parameter's value at the *end* of the epoch, by label.
+- ``gradients``: the gradient of **the epoch's graph** at those parameters.
+
+**The epoch's graph** is the training objective summed over all rows, evaluated with the
+parameters as they stand at the end of the epoch, after backward. ``History.graph(epoch)``
+rebuilds it (a fresh graph each call), which is what viz draws for that epoch; its gradients are
+exactly ``record.gradients``.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from autodiff.datasets import Dataset
+from autodiff.losses import squared_error
+from autodiff.nn import Module
+from autodiff.optim import SGD, Optimizer
+from autodiff.value import Value, total
+
+LossFunction = Callable[[Any, float], Any]
+MODES = ("per_row", "full_batch")
+
+
+@dataclass(frozen=True)
+class EpochRecord:
+    """One epoch of training: its summed loss, the parameters at its end and their gradients."""
+
+    epoch: int
+    loss: float
+    parameters: dict[str, float]
+    gradients: dict[str, float]
+
+
+def inputs_for(features: Sequence[float], names: Sequence[str]) -> list[Value]:
+    """A row's features as labelled leaves, so graphs read ``w*hours + b``."""
+    return [Value(x, label=name) for x, name in zip(features, names)]
+
+
+def epoch_objective(model: Module, dataset: Dataset, loss: LossFunction) -> Value:
+    """The training objective summed over all rows: the epoch's graph (before backward)."""
+    row_losses = [loss(model(inputs_for(features, dataset.feature_names)), target) for features, target in dataset.rows]
+    objective = total(row_losses)
+    objective.label = "loss"
+    return objective
+
+
+@dataclass
+class History:
+    """Everything a training run saw, epoch by epoch, and how to redraw each epoch's graph."""
+
+    records: list[EpochRecord]
+    settings: dict[str, Any]
+    model: Module | None = None
+    dataset: Dataset | None = None
+    loss: LossFunction | None = None
+    interrupted: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def losses(self) -> list[float]:
+        return [record.loss for record in self.records]
+
+    @property
+    def parameter_names(self) -> list[str]:
+        return list(self.records[0].parameters) if self.records else []
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __getitem__(self, epoch: int) -> EpochRecord:
+        return self.records[epoch]
+
+    def graph(self, epoch: int) -> Value:
+        """The epoch's graph, rebuilt with that epoch's parameters, backward already run."""
+        if self.model is None or self.dataset is None or self.loss is None:
+            raise ValueError("this history has no model, dataset and loss to rebuild graphs from")
+        if not isinstance(epoch, int) or not 0 <= epoch < len(self.records):
+            raise IndexError(f"epoch must be a whole number from 0 to {len(self.records) - 1}, got {epoch!r}")
+        model = copy.deepcopy(self.model)
+        model.load_state_dict(self.records[epoch].parameters)
+        model.zero_grad()
+        objective = epoch_objective(model, self.dataset, self.loss)
+        objective.backward()
+        return objective
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (settings, per-epoch loss, parameters and gradients) for JSON."""
+        return {
+            "settings": dict(self.settings),
+            "interrupted": self.interrupted,
+            "epochs": [
+                {
+                    "epoch": r.epoch,
+                    "loss": r.loss,
+                    "parameters": dict(r.parameters),
+                    "gradients": dict(r.gradients),
+                }
+                for r in self.records
+            ],
+        }
+
+
+def _metric_value(metric: LossFunction, prediction: Value, target: float) -> float:
+    return float(metric(prediction.data, target))
+
+
+def train(
+    model: Module,
+    dataset: Dataset,
+    *,
+    loss: LossFunction = squared_error,
+    metric: LossFunction = squared_error,
+    optimizer: Optimizer | None = None,
+    lr: float = 0.1,
+    epochs: int = 1000,
+    mode: str = "per_row",
+    on_epoch: Callable[[EpochRecord], None] | None = None,
+) -> History:
+    """Train ``model`` on ``dataset`` and return its History.
+
+    ``mode="per_row"`` is the tutorial's loop: each row is predicted, its loss backpropagated and
+    the parameters updated before the next row. ``mode="full_batch"`` backpropagates the summed
+    loss of all rows and updates once per epoch. ``loss`` drives the gradients; ``metric`` is what
+    the epoch's ``loss`` figure adds up (the tutorial prints squared error whatever it trains on).
+    Without an ``optimizer``, plain ``SGD(model.parameters(), lr)`` is used.
+
+    Ctrl-C stops after the current row: the epochs finished so far are returned, with
+    ``history.interrupted`` set.
+    """
+    if mode not in MODES:
+        raise ValueError(f"train mode must be one of {MODES}, got {mode!r}")
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"train needs epochs to be a whole number ≥ 1, got {epochs!r}")
+    params = model.parameters()
+    labels = [p.label for p in params]
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"every parameter needs its own label to be recorded, got {labels}")
+    optimizer = optimizer if optimizer is not None else SGD(params, lr=lr)
+    settings = {
+        "epochs": epochs,
+        "lr": getattr(optimizer, "lr", lr),
+        "mode": mode,
+        "loss": getattr(loss, "__name__", str(loss)),
+        "metric": getattr(metric, "__name__", str(metric)),
+        "optimizer": type(optimizer).__name__,
+        "dataset": dataset.name,
+    }
+    history = History(records=[], settings=settings, model=model, dataset=dataset, loss=loss)
+    try:
+        for epoch in range(epochs):
+            epoch_loss = 0.0
+            if mode == "per_row":
+                for features, target in dataset.rows:
+                    prediction = model(inputs_for(features, dataset.feature_names))
+                    epoch_loss += _metric_value(metric, prediction, target)
+                    optimizer.zero_grad()
+                    loss(prediction, target).backward()
+                    optimizer.step()
+            else:
+                row_losses = []
+                for features, target in dataset.rows:
+                    prediction = model(inputs_for(features, dataset.feature_names))
+                    epoch_loss += _metric_value(metric, prediction, target)
+                    row_losses.append(loss(prediction, target))
+                optimizer.zero_grad()
+                total(row_losses).backward()
+                optimizer.step()
+            record = _record(epoch, epoch_loss, model, dataset, loss)
+            history.records.append(record)
+            if on_epoch is not None:
+                on_epoch(record)
+    except KeyboardInterrupt:
+        history.interrupted = True
+    return history
+
+
+def _record(epoch: int, epoch_loss: float, model: Module, dataset: Dataset, loss: LossFunction) -> EpochRecord:
+    """The epoch's record: gradients come from the epoch's graph at the end-of-epoch parameters."""
+    params = model.parameters()
+    saved_grads = [p.grad for p in params]
+    model.zero_grad()
+    epoch_objective(model, dataset, loss).backward()
+    record = EpochRecord(
+        epoch=epoch,
+        loss=epoch_loss,
+        parameters={p.label: p.data for p in params},
+        gradients={p.label: p.grad for p in params},
+    )
+    for p, grad in zip(params, saved_grads):
+        p.grad = grad  # leave the optimizer's view of the last step as it was
+    return record
