@@ -1,33 +1,59 @@
-"""Breaking into a debugger during backprop: ``loss.backward(break_at=...)``."""
+"""Breaking into a debugger during backprop: ``loss.backward(break_at=...)``.
+
+backward() calls ``pause_at(node)`` just before it applies the chain rule at the chosen node. That
+calls the built-in ``breakpoint()``, so ``PYTHONBREAKPOINT`` is honoured (``0`` turns it off, a
+dotted name picks another debugger) and IDEs that hook ``sys.breakpointhook`` stop there too.
+"""
 
 from __future__ import annotations
 
 from autodiff.value import Value
 
 
+def _labels(order: list[Value], *, computed_only: bool = False) -> list[str]:
+    return sorted({n.label for n in order if n.label and not (computed_only and n.op_class is None)})
+
+
 def find_break_node(order: list[Value], break_at: Value | str) -> Value:
+    """The node of ``order`` (a topological order) that ``break_at`` names, or a clear error.
+
+    A label used by several nodes means the first of them backprop reaches. Leaves (inputs,
+    parameters) are refused: backprop does no work at a leaf, so it would never stop there.
+    """
     if isinstance(break_at, Value):
         if not any(node is break_at for node in order):
             raise ValueError(f"break_at={break_at!r} is not part of this graph")
-        return break_at
-    if isinstance(break_at, str):
-        for node in order:
-            if node.label == break_at:
-                return node
-        labels = sorted({node.label for node in order if node.label})
-        raise ValueError(f"break_at={break_at!r} names no value in this graph; its labels are {labels}")
-    raise TypeError(f"break_at needs a Value or a label (str), got {type(break_at).__name__}")
+        target = break_at
+    elif isinstance(break_at, str):
+        found = [node for node in reversed(order) if node.label == break_at]
+        if not found:
+            raise ValueError(f"break_at={break_at!r} names no value in this graph; its labels are {_labels(order)}")
+        target = found[0]
+    else:
+        raise TypeError(f"break_at needs a Value or a label (str), got {type(break_at).__name__} {break_at!r}")
+    if target.op_class is None:
+        raise ValueError(
+            f"break_at={break_at!r} is a leaf (an input or parameter): backprop passes nothing on from "
+            f"it, so there is nowhere to stop; break at a value computed from it instead, "
+            f"one of {_labels(order, computed_only=True)}"
+        )
+    return target
 
 
 def pause_at(node: Value) -> None:
-    """Where ``backward(break_at=...)`` stops: the locals below read like the chain rule.
+    """Where ``backward(break_at=...)`` stops, with locals that read like the chain rule.
 
-    ``step`` from here enters the op's ``derivatives`` (autodiff.ops), the one place its
-    calculus lives.
+    In pdb: ``p node``, ``p upstream`` (dL/d node), ``p inputs``, ``p local_derivatives``
+    (∂node/∂input each), ``p contributions`` (upstream × local, what each input's grad gets).
+    ``step`` enters the op's ``derivatives`` in autodiff.ops, the one place its calculus lives;
+    ``continue`` lets backprop finish.
     """
-    op = node.op  # noqa: F841 - for the debugger
+    op = node.op_class  # the op-table class, e.g. autodiff.ops.Sigmoid
     upstream = node.grad  # dL/d(node), complete: every later node has been processed
-    inputs = node.parents  # noqa: F841
-    local_derivatives = node.local_derivatives()  # ∂node/∂input, per input
-    contributions = [upstream * d for d in local_derivatives]  # noqa: F841 - what each input gets
-    breakpoint()  # noqa: T100 - this is the point of break_at
+    inputs = node.parents  # the values node was computed from, in operand order
+    input_data = tuple([value.data for value in inputs])  # built here so `step` below goes straight in
+    out = node.data
+    local_derivatives = op.derivatives(*input_data, out)  # ∂node/∂input, per input
+    contributions = [upstream * d for d in local_derivatives]  # noqa: F841 - what each input's grad gets
+    breakpoint()  # noqa: T100 - the point of break_at; `step` enters the op's derivatives below
+    local_derivatives = op.derivatives(*input_data, out)

@@ -38,14 +38,16 @@ def _formula(v: Value, name: Callable[[Value], str]) -> str:
         return " + ".join(names)
     if op is ops.Neg:
         return f"-{names[0]}"
-    if len(names) == 1:
+    if len(names) == 1 and op.name.isidentifier():
         inner = names[0]
         if inner.startswith("(") and inner.endswith(")"):
             inner = inner[1:-1]
         return f"{op.name}({inner})"
-    if op.name in ("*", "**"):
+    if op.name in ("*", "**") and len(names) == 2:
         return f"{names[0]}{op.name}{names[1]}"
-    return f"{names[0]} {op.name} {names[1]}"
+    if len(names) == 2 and not op.name.isidentifier():
+        return f"{names[0]} {op.name} {names[1]}"
+    return f"{op.name}({', '.join(names)})"  # a named op of several inputs: bce(p, 1)
 
 
 def _operand(v: Value, depth: int) -> str:
