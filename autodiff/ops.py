@@ -104,7 +104,7 @@ def _power(base: float, exponent: float) -> float:
     """base ** exponent as a real number, inf on overflow, a clear error where it has no value."""
     if base == 0 and exponent < 0:
         raise ZeroDivisionError(f"** needs a non-zero base for a negative exponent, got 0 ** {exponent!r}")
-    if base < 0 and exponent != int(exponent):
+    if base < 0 and math.isfinite(exponent) and exponent != int(exponent):  # nan/inf: IEEE pow below
         raise ValueError(
             f"** of a negative base needs a whole exponent, got {base!r} ** {exponent!r} (not a real number)"
         )
