@@ -449,3 +449,35 @@ def test_docs_table_is_current() -> None:
         f"{DOC.name} no longer matches the engine's behaviour at the numerical edges. If the change is "
         f"intended, regenerate it with: {REGENERATE}  (or UPDATE_DOCS=1 make test)"
     )
+
+
+POWER_CASES = [
+    (base, exponent)
+    for base in (-2.0, -0.5, -math.inf, 0.0, 2.0, math.nan)
+    for exponent in (math.nan, math.inf, -math.inf, 2.0, 1e308)
+    if not (base == 0 and exponent < 0)  # 0 ** negative is the engine's ZeroDivisionError, tested below
+]
+
+
+@pytest.mark.parametrize(("base", "exponent"), POWER_CASES)
+def test_power_with_non_finite_operands_never_leaks(base: float, exponent: float) -> None:
+    """``x ** k`` at nan/inf exponents gives IEEE 754 pow's answer (C's pow via math.pow), never
+    the standard library's "cannot convert float NaN to integer" from a whole-exponent check."""
+    x = Value(base)
+    out = x**exponent
+    out.backward()  # must not raise either
+    try:
+        expected = math.pow(base, exponent)
+    except OverflowError:  # C pow overflowed: the real answer is ±inf
+        expected = math.copysign(math.inf, base) if exponent % 2 == 1 else math.inf
+    assert out.data == expected or (math.isnan(out.data) and math.isnan(expected))
+    # The same through two Values (Pow, whose gradient also flows into the exponent).
+    both = Value(base) ** Value(exponent)
+    both.backward()
+    assert both.data == out.data or (math.isnan(both.data) and math.isnan(out.data))
+
+
+def test_zero_to_a_negative_power_is_the_engines_error() -> None:
+    """0 ** −k has no value: the engine's ZeroDivisionError naming it, not Python's message."""
+    with pytest.raises(ZeroDivisionError, match=r"0 \*\* -inf"):
+        Value(0.0) ** -math.inf
