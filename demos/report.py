@@ -1,0 +1,160 @@
+"""What the training demos share: train with a progress bar, print the tutorial's log, write the run's files.
+
+Kept here so study_hours, two_inputs and new_dataset print and write the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from autodiff import History, Value, nn
+from autodiff.datasets import Dataset
+from demos import cli, model_file, runs
+
+
+def describe_start(dataset: Dataset, start: runs.Start, update: str, out: Path) -> str:
+    """One line saying what is about to be trained and where its files go."""
+    weights = ", ".join(f"{w:g}" for w in start.weights)
+    return (
+        f"Training on {dataset.name} ({len(dataset)} rows): weight{'s' if len(start.weights) > 1 else ''} "
+        f"{weights}, bias {start.bias:g}, learning rate {start.learning_rate:g}, {start.epochs} epochs, "
+        f"per-row updates, update: {update}; writing into {out}/"
+    )
+
+
+def train_with_progress(update: str, dataset: Dataset, start: runs.Start) -> tuple[History, nn.Neuron]:
+    """``runs.run`` with a tqdm bar on a terminal (none in a pipe or a test)."""
+    bar = cli.progress_bar(start.epochs, "training")
+    try:
+        return runs.run(update, dataset, start, on_epoch=(lambda record: bar.update()) if bar else None)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def print_log(history: History, every: int) -> None:
+    """The tutorial's printout: ``Epoch 0, Loss: 1.0155`` every ``every`` epochs, then the final parameters."""
+    for record in history.records:
+        if record.epoch % every == 0:
+            print(f"Epoch {record.epoch}, Loss: {record.loss:.4f}")
+    if not history.records:
+        return
+    parameters = history.records[-1].parameters
+    names = list(parameters)
+    if len(names) == 2:  # one input: the tutorial's "weight" and "bias"
+        print(f"Final weight: {parameters[names[0]]:.4f}, bias: {parameters[names[1]]:.4f}")
+    else:
+        shown = ", ".join(f"{name}: {value:.4f}" for name, value in list(parameters.items())[:-1])
+        print(f"Final {shown}, bias: {parameters[names[-1]]:.4f}")
+
+
+def predictions(model: nn.Neuron, dataset: Dataset, threshold: float = 0.5) -> list[tuple[float, float, str]]:
+    """Each row's raw score, probability and "Pass"/"Fail" from the trained neuron."""
+    result = []
+    for features, _ in dataset.rows:
+        probability = model([Value(x, label=name) for x, name in zip(features, dataset.feature_names)])
+        raw = probability.parents[0].data
+        result.append((raw, probability.data, "Pass" if probability.data >= threshold else "Fail"))
+    return result
+
+
+def print_predictions(model: nn.Neuron, dataset: Dataset, threshold: float = 0.5) -> None:
+    """Each student's probability and Pass/Fail next to what actually happened."""
+    print(f"\nPredictions (Pass when probability ≥ {threshold:g}):")
+    rows = []
+    for (features, actual), (raw, probability, verdict) in zip(dataset.rows, predictions(model, dataset, threshold)):
+        rows.append(
+            [*(f"{x:g}" for x in features), f"{raw:.4f}", f"{probability:.4f}", verdict, "Pass" if actual else "Fail"]
+        )
+    print(cli.table([*dataset.feature_names, "raw", "probability", "prediction", "actual"], rows))
+
+
+@dataclass(frozen=True)
+class Written:
+    """Where a run's files went."""
+
+    player: Path
+    files: list[Path]
+
+
+def write_run(
+    history: History,
+    model: nn.Neuron,
+    out: Path,
+    *,
+    plot: str,
+    every: int = 1,
+    title: str = "",
+) -> Written:
+    """model.json, the loss plot, the fit plot, then a graph per epoch and the index.html player, into ``out``.
+
+    ``plot`` is "sigmoid_fit" (one input) or "decision_boundary" (two inputs). The cheap files
+    come first; Ctrl-C while the graphs render keeps the epochs already drawn, writes the player
+    for them and raises Interrupted saying where they are.
+    """
+    import viz
+    from viz import plots
+
+    assert history.dataset is not None
+    dataset = history.dataset
+    files = [viz.write_text(out / "model.json", model_file.to_json(model, dataset.feature_names, history))]
+    files.append(plots.loss_curve(history.losses, out / "loss.png", title=title or f"{dataset.name}: loss per epoch"))
+    rows = list(dataset.rows)
+    if plot == "sigmoid_fit":
+        files.append(plots.sigmoid_fit(model.weights[0].data, model.bias.data, rows, out / "sigmoid_fit.png"))
+    elif plot == "decision_boundary":
+        w1, w2 = (w.data for w in model.weights)
+        files.append(plots.decision_boundary(w1, w2, model.bias.data, rows, out / "decision_boundary.png"))
+    player = _render_graphs(history, out, every)
+    return Written(player, [*files, player])
+
+
+def _render_graphs(history: History, out: Path, every: int) -> Path:
+    """viz.render_epochs with a progress bar; on Ctrl-C, the player for the epochs already drawn."""
+    import viz
+
+    bar = cli.progress_bar(len(history.records[::every]), "drawing graphs")
+    done: list[int] = []
+
+    def progress(count: int, total: int) -> None:
+        done.append(count)
+        if bar is not None:
+            bar.update()
+
+    try:
+        return viz.render_epochs(history, out, every=every, progress=progress)
+    except KeyboardInterrupt:
+        drawn = history.records[::every][: len(done)]
+        if not drawn:
+            raise cli.Interrupted(f"no graph was drawn yet; model.json and the plots are in {out}/.") from None
+        # Redraw only the epochs already on disk (about a millisecond each) so their player exists.
+        partial = History(
+            records=history.records[: drawn[-1].epoch + 1],
+            settings=history.settings,
+            model=history.model,
+            dataset=history.dataset,
+            loss=history.loss,
+            interrupted=True,
+        )
+        player = viz.render_epochs(partial, out, every=every)
+        raise cli.Interrupted(
+            f"stopped while drawing graphs: epochs 0–{drawn[-1].epoch} are drawn; open {player} "
+            f"(model.json and the plots are in {out}/)."
+        ) from None
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def print_written(written: Written, history: History) -> None:
+    """The files a run wrote and the player to open; Interrupted (exit 130) if Ctrl-C cut training short."""
+    print("\nWrote:")
+    for path in written.files:
+        print(f"  {path}")
+    print(f"Open the player in a browser: {written.player}")
+    if history.interrupted:
+        raise cli.Interrupted(
+            f"training stopped after {len(history.records)} epoch(s); their graphs, plots and model.json are in "
+            f"{written.player.parent}/ (open {written.player})."
+        )
