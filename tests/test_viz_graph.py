@@ -9,7 +9,7 @@ import shutil
 import xml.etree.ElementTree as ET
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import viz
@@ -166,6 +166,7 @@ def test_awkward_labels_render_escaped(label: str) -> None:
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=120))
+@example("\n000")  # a field starting with a line break once crashed wasm Graphviz after many renders
 def test_any_text_label_renders_as_xml(label: str) -> None:
     value = Value(2.0, label=label)
     out = value * value
@@ -226,3 +227,15 @@ def test_no_doctype_url_in_svg() -> None:
     svg = render_svg("digraph { a }")
     assert "<!DOCTYPE" not in svg and "w3.org/Graphics" not in svg
     assert os.environ.get("PATH")  # monkeypatch in the test above restored PATH
+
+
+def test_a_wasm_trap_gets_a_fresh_instance_and_one_retry(monkeypatch) -> None:
+    import wasmtime
+
+    import viz.render as render
+
+    render.warm_up()
+    crashed = render._wasm_backend
+    monkeypatch.setattr(crashed, "render", lambda *a, **k: (_ for _ in ()).throw(wasmtime.Trap("boom")))
+    assert "<svg" in render_svg("digraph { a -> b }")
+    assert render._wasm_backend is not crashed  # the trapped instance was thrown away

