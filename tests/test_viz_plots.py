@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from viz import OutputError
-from viz.plots import compare_runs, decision_boundary, loss_curve, sigmoid_fit
+from viz.plots import compare_runs, decision_boundary, loss_curve, loss_curves, sigmoid_fit
 
 STUDY_HOURS = [((1.0,), 0.0), ((2.0,), 0.0), ((3.0,), 1.0), ((4.0,), 1.0)]
 STUDY_SLEEP = [((1.0, 5.0), 0.0), ((2.0, 6.0), 0.0), ((3.0, 7.0), 1.0), ((4.0, 8.0), 1.0)]
@@ -69,10 +69,15 @@ def test_plots_refuse_bad_rows_thresholds_and_suffixes(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="threshold must be between 0 and 1"):
         sigmoid_fit(1, 0, STUDY_HOURS, tmp_path / "x.svg", threshold=1.0)
     with pytest.raises(OutputError, match="expected .svg"):
-        loss_curve([1.0, 0.5], tmp_path / "x.png")
+        loss_curve([1.0, 0.5], tmp_path / "x.jpg")
     with pytest.raises(ValueError, match="one label per run"):
         loss_curve([[1.0], [2.0]], tmp_path / "x.svg", labels=["only one"])
     assert list(tmp_path.iterdir()) == []
+
+
+def test_png_by_suffix(tmp_path: Path) -> None:
+    path = loss_curves({"lr 0.1": [1.0, 0.5]}, tmp_path / "lab.png")
+    assert path.read_bytes().startswith(b"\x89PNG\r\n")
 
 
 def test_plots_never_touch_pyplot(tmp_path: Path) -> None:

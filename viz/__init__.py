@@ -4,6 +4,7 @@ Rendering needs no system Graphviz: DOT becomes SVG in-process (Graphviz compile
 ``viz.plots`` (matplotlib) is imported on first use, so drawing a graph stays quick to import.
 """
 
+from viz.epochs import render_epochs
 from viz.graph import Graph, draw
 from viz.outputs import OutputError, prepare_out_dir, write_bytes, write_text
 from viz.render import RenderError, render_svg
@@ -14,6 +15,7 @@ __all__ = [
     "RenderError",
     "draw",
     "prepare_out_dir",
+    "render_epochs",
     "render_svg",
     "write_bytes",
     "write_text",

@@ -1,4 +1,4 @@
-"""The tutorial's charts with matplotlib, as SVG: loss per epoch, the fitted sigmoid, the decision boundary.
+"""The tutorial's charts with matplotlib, as SVG (or PNG): loss per epoch, the fitted sigmoid, the decision boundary.
 
 Figures are made with ``matplotlib.figure.Figure`` on the Agg canvas, never through pyplot, so
 nothing here touches a notebook's or GUI's global backend and no window ever opens. Text stays
@@ -18,7 +18,7 @@ import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from viz.outputs import OutputError, write_text
+from viz.outputs import OutputError, write_bytes, write_text
 
 Row = tuple[Any, Any]  # (features, label): features a number or a sequence of numbers
 _PASS, _FAIL = "#2a9d43", "#d1495b"
@@ -31,14 +31,20 @@ def _figure(width: float = 6.4, height: float = 4.2) -> Figure:
 
 
 def _save(figure: Figure, path: str | os.PathLike[str]) -> Path:
+    """Write the figure as SVG (text kept as text) or PNG, chosen by the suffix, whole or not at all."""
     target = Path(path)
-    if target.suffix.lower() != ".svg":
-        raise OutputError(f"{target} has suffix {target.suffix or '(none)'!r}; expected .svg.")
-    buffer = io.StringIO()
+    suffix = target.suffix.lower()
+    if suffix == ".png":
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=150, metadata={"Software": None})
+        return write_bytes(target, buffer.getvalue())
+    if suffix != ".svg":
+        raise OutputError(f"{target} has suffix {suffix or '(none)'!r}; expected .svg (or .png).")
+    text = io.StringIO()
     # Text as <text>, stable ids and no date: the same numbers give the same file.
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "autodiff"}):
-        figure.savefig(buffer, format="svg", metadata={"Date": None})
-    return write_text(target, buffer.getvalue())
+        figure.savefig(text, format="svg", metadata={"Date": None})
+    return write_text(target, text.getvalue())
 
 
 def _losses(run: Any) -> list[float]:
@@ -98,6 +104,9 @@ def compare_runs(
     if not runs:
         raise ValueError("compare_runs needs at least one run, got none")
     return loss_curve(list(runs.values()), path, labels=[str(k) for k in runs], title=title, log_scale=log_scale)
+
+
+loss_curves = compare_runs  # the name the learning-rate lab reads best with
 
 
 def _split(rows: Iterable[Row], n_features: int, what: str) -> tuple[list[list[float]], list[float]]:
