@@ -243,7 +243,13 @@ class Sum(Op):
 
     @staticmethod
     def forward(*terms: float) -> float:
-        return math.fsum(terms)
+        try:
+            return math.fsum(terms)
+        except OverflowError:  # a partial sum beyond double range: add the terms scaled down, exactly
+            scale = 2.0 ** (len(terms) - 1).bit_length()
+            return math.fsum([t / scale for t in terms]) * scale
+        except ValueError:  # inf + (−inf): no value, as with +
+            return math.nan
 
     @staticmethod
     def derivatives(*terms_and_out: float) -> tuple[float, ...]:
