@@ -481,3 +481,30 @@ def test_zero_to_a_negative_power_is_the_engines_error() -> None:
     """0 ** −k has no value: the engine's ZeroDivisionError naming it, not Python's message."""
     with pytest.raises(ZeroDivisionError, match=r"0 \*\* -inf"):
         Value(0.0) ** -math.inf
+
+
+@pytest.mark.parametrize(
+    "terms",
+    [
+        (8.98846567431158e307, 8.98846567431158e307),  # found by tests/test_fuzz.py: fsum overflowed
+        (1e308, 1e308, -1e308),  # a partial sum overflows, the total does not
+        (1e308,) * 5 + (-1e308,) * 4,
+        (1e308, 1e308, 1e308, -1e308, 5.0),
+        (math.inf, -math.inf),  # no value: nan, as inf + (−inf) is
+        (math.inf, 1.0),
+        (5e-324, 5e-324, -1e-300),
+    ],
+)
+def test_total_of_extreme_terms(terms: tuple[float, ...]) -> None:
+    """``total`` (one Sum node, exact fsum) never leaks fsum's OverflowError or "-inf + inf" ValueError:
+    the exact sum (mpmath, rounded once) when it is within range, ±inf beyond, nan for inf − inf."""
+    leaves = [Value(t) for t in terms]
+    out = autodiff.total(leaves)
+    out.backward()
+    if any(math.isinf(t) for t in terms):
+        exact = math.inf if all(t != -math.inf for t in terms) else math.nan if math.inf in terms else -math.inf
+        assert out.data == exact or (math.isnan(exact) and math.isnan(out.data))
+    else:
+        exact_mp = mpmath.fsum([MPF(t) for t in terms])
+        assert out.data == _float(exact_mp), (out.data, mpmath.nstr(exact_mp, 20))
+    assert all(leaf.grad == 1.0 for leaf in leaves)
