@@ -114,6 +114,11 @@ class Step:
         """upstream × local derivative for each input, in operand order."""
         return tuple(i.contribution for i in self.inputs)
 
+    @property
+    def shown_inputs(self) -> tuple[InputStep, ...]:
+        """The inputs worth a line: plain constants (the 2 in x**2, the 1 in 1 - p) left out."""
+        return tuple(i for i in self.inputs if not isinstance(i.value, Constant)) or self.inputs[:1]
+
     def lines(self) -> list[str]:
         """The chain rule for each input, with the numbers; plain constants (the 2 in x**2) left out."""
         node = self.node
@@ -121,9 +126,8 @@ class Step:
         node_name = name_of(node, self.loss)
         formula = _formula(node, lambda parent: name_of(parent, self.loss))
         header = f"{node_name} = {formula}" if node.label or node is self.loss else formula
-        shown = [i for i in self.inputs if not isinstance(i.value, Constant)] or list(self.inputs[:1])
         out = []
-        for k, part in enumerate(shown):
+        for k, part in enumerate(self.shown_inputs):
             input_name = name_of(part.value, self.loss)
             lead = header if k == 0 else " " * len(header)
             out.append(
