@@ -2,21 +2,29 @@
 
 from autodiff import datasets, losses, nn, optim
 from autodiff.backward import backward, topological_order, zero_grad
+from autodiff.datasets import Dataset, DatasetError, load_csv
+from autodiff.gradcheck import GradcheckError, gradcheck, numerical_gradient
 from autodiff.training import EpochRecord, History, train
 from autodiff.value import Constant, Value, exp, linear, log, relu, sigmoid, tanh, total
 
 __all__ = [
     "Constant",
+    "Dataset",
+    "DatasetError",
     "EpochRecord",
+    "GradcheckError",
     "History",
     "Value",
     "backward",
     "datasets",
     "exp",
+    "gradcheck",
     "linear",
+    "load_csv",
     "log",
     "losses",
     "nn",
+    "numerical_gradient",
     "optim",
     "relu",
     "sigmoid",

@@ -1,0 +1,133 @@
+"""Gradient checking: backward's gradients against central differences, as torch.autograd.gradcheck.
+
+For each input x_i, backprop gives ∂f/∂x_i; the central difference
+``(f(…, x_i + eps, …) − f(…, x_i − eps, …)) / (2·eps)`` estimates the same number from the
+forward pass alone. They agree when ``|backward − numeric| ≤ tol + rtol·|numeric|`` (PyTorch's
+allclose rule with ``tol`` as its ``atol``). Each evaluation gets fresh leaves, so the caller's
+Values (and their ``grad``) are never touched.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+from autodiff.value import Value, _check_number
+
+__all__ = ["GradcheckError", "gradcheck", "numerical_gradient"]
+
+
+class GradcheckError(RuntimeError):
+    """Backward and central differences disagree for one input (PyTorch raises the same name)."""
+
+    def __init__(self, message: str, index: int, label: str, analytic: float, numeric: float) -> None:
+        super().__init__(message)
+        self.index = index
+        self.label = label
+        self.analytic = analytic
+        self.numeric = numeric
+
+
+def _leaves(points: Sequence[float], labels: Sequence[str]) -> list[Value]:
+    return [Value(x, label=label) for x, label in zip(points, labels)]
+
+
+def _evaluate(f: Callable[..., Value], points: Sequence[float], labels: Sequence[str]) -> Value:
+    out = f(*_leaves(points, labels))
+    if not isinstance(out, Value):
+        raise TypeError(f"gradcheck needs f to return a Value, got {type(out).__name__} {out!r}")
+    return out
+
+
+def numerical_gradient(f: Callable[..., Value], inputs: Sequence[Value | float], eps: float = 1e-6) -> list[float]:
+    """∂f/∂x_i for each input by central differences: the forward pass only, no backward."""
+    points, labels = _points_and_labels(inputs)
+    return _central_differences(f, points, labels, _positive(eps, "eps"))
+
+
+def gradcheck(
+    f: Callable[..., Value],
+    inputs: Sequence[Value | float],
+    eps: float = 1e-6,
+    tol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+) -> bool:
+    """True when backward's ∂f/∂x_i matches central differences for every input.
+
+    ``f`` takes one Value per input (positionally) and returns a Value. On the first input whose
+    gradients disagree it raises ``GradcheckError`` naming that input (label or index) and both
+    numbers, or returns False when ``raise_exception=False``, as torch.autograd.gradcheck does.
+    A nan on either side counts as a disagreement.
+    """
+    points, labels = _points_and_labels(inputs)
+    eps = _positive(eps, "eps")
+    tol = _non_negative(tol, "tol")
+    rtol = _non_negative(rtol, "rtol")
+
+    leaves = _leaves(points, labels)
+    out = f(*leaves)
+    if not isinstance(out, Value):
+        raise TypeError(f"gradcheck needs f to return a Value, got {type(out).__name__} {out!r}")
+    out.backward()
+    analytic = [leaf.grad for leaf in leaves]
+    numeric = _central_differences(f, points, labels, eps)
+
+    for i, (a, n) in enumerate(zip(analytic, numeric)):
+        if a == n or abs(a - n) <= tol + rtol * abs(n):  # a == n: equal infinities agree
+            continue
+        name = f"input {i} ({labels[i]!r})" if labels[i] != f"x{i}" else f"input {i}"
+        message = (
+            f"gradcheck: {name} at {points[i]!r} has backward gradient {a!r} but central differences "
+            f"give {n!r} (eps={eps!r}; allowed difference {tol!r} + {rtol!r}·|numeric|)"
+        )
+        if raise_exception:
+            raise GradcheckError(message, i, labels[i], a, n)
+        return False
+    return True
+
+
+def _central_differences(
+    f: Callable[..., Value], points: Sequence[float], labels: Sequence[str], eps: float
+) -> list[float]:
+    grads = []
+    for i in range(len(points)):
+        up, down = list(points), list(points)
+        up[i] += eps
+        down[i] -= eps
+        grads.append((_evaluate(f, up, labels).data - _evaluate(f, down, labels).data) / (2.0 * eps))
+    return grads
+
+
+def _points_and_labels(inputs: Sequence[Value | float]) -> tuple[list[float], list[str]]:
+    if isinstance(inputs, (Value, int, float)):
+        inputs = [inputs]
+    if not isinstance(inputs, Sequence) or isinstance(inputs, str):
+        raise TypeError(f"gradcheck needs a list of Values or numbers, got {type(inputs).__name__} {inputs!r}")
+    if not inputs:
+        raise ValueError("gradcheck needs at least one input, got an empty list")
+    points, labels = [], []
+    for i, x in enumerate(inputs):
+        if isinstance(x, Value):
+            points.append(x.data)
+            labels.append(x.label or f"x{i}")
+        else:
+            points.append(_check_number(x, f"gradcheck input {i}"))
+            labels.append(f"x{i}")
+        if not math.isfinite(points[-1]):
+            raise ValueError(f"gradcheck needs finite inputs, got input {i} = {points[-1]!r}")
+    return points, labels
+
+
+def _positive(x: float, what: str) -> float:
+    x = _check_number(x, f"gradcheck {what}")
+    if not (x > 0 and math.isfinite(x)):
+        raise ValueError(f"gradcheck {what} must be a positive finite number, got {x!r}")
+    return x
+
+
+def _non_negative(x: float, what: str) -> float:
+    x = _check_number(x, f"gradcheck {what}")
+    if not (x >= 0 and math.isfinite(x)):
+        raise ValueError(f"gradcheck {what} must be a finite number ≥ 0, got {x!r}")
+    return x
