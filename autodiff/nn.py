@@ -72,6 +72,12 @@ class Neuron(Module):
             raise ValueError(f"Neuron needs n_inputs to be a whole number ≥ 1, got {n_inputs!r}")
         if activation not in ACTIVATIONS:
             raise ValueError(f"Neuron activation must be one of {ACTIVATIONS}, got {activation!r}")
+        if weights is not None:
+            if isinstance(weights, (str, bytes)) or not hasattr(weights, "__iter__"):
+                raise TypeError(
+                    f"Neuron weights need a list of {n_inputs} numbers, got {type(weights).__name__} {weights!r}"
+                )
+            weights = list(weights)  # a tuple, a numpy array, a generator…
         if weights is None:
             rng = random.Random(seed)
             weights = [rng.uniform(-1.0, 1.0) for _ in range(n_inputs)]

@@ -19,6 +19,9 @@ class Optimizer:
     """Holds the parameters; ``zero_grad()`` then ``loss.backward()`` then ``step()``."""
 
     def __init__(self, params: Iterable[Value]) -> None:
+        if isinstance(params, Value) or not isinstance(params, Iterable):
+            hint = "; pass model.parameters()" if hasattr(params, "parameters") else ""
+            raise TypeError(f"an optimizer needs a list of parameter Values, got {type(params).__name__}{hint}")
         self.params = list(params)
         if not self.params:
             raise ValueError("an optimizer needs at least one parameter, got none")

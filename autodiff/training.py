@@ -134,8 +134,9 @@ def train(
     the epoch's ``loss`` figure adds up (the tutorial prints squared error whatever it trains on).
     Without an ``optimizer``, plain ``SGD(model.parameters(), lr)`` is used.
 
-    Ctrl-C stops after the current row: the epochs finished so far are returned, with
-    ``history.interrupted`` set.
+    Ctrl-C stops training where it is: the epochs finished so far are returned, with
+    ``history.interrupted`` set, and the model is put back to the end of the last finished epoch
+    (its starting values if none finished), so model and history agree.
     """
     if mode not in MODES:
         raise ValueError(f"train mode must be one of {MODES}, got {mode!r}")
@@ -156,6 +157,7 @@ def train(
         "dataset": dataset.name,
     }
     history = History(records=[], settings=settings, model=model, dataset=dataset, loss=loss)
+    start = {p.label: p.data for p in params}
     try:
         for epoch in range(epochs):
             epoch_loss = 0.0
@@ -181,6 +183,8 @@ def train(
                 on_epoch(record)
     except KeyboardInterrupt:
         history.interrupted = True
+        # Ctrl-C may land mid-epoch, after some rows' updates: undo them.
+        model.load_state_dict(history.records[-1].parameters if history.records else start)
     return history
 
 

@@ -256,7 +256,8 @@ def programs(
 ) -> Program:
     """Random expression graphs over ``ops`` with up to ``max_leaves`` inputs and ``max_ops`` ops."""
     n_leaves = draw(st.integers(1, max_leaves))
-    values = tuple(draw(leaf_values or finite_floats()) for _ in range(n_leaves))
+    leaf_strategy = finite_floats() if leaf_values is None else leaf_values
+    values = tuple(draw(leaf_strategy) for _ in range(n_leaves))
     nodes: list[Node] = [Node("leaf", (i,)) for i in range(n_leaves)]
     computed: list[int] = list(range(n_leaves))  # nodes that are Values (not constants)
 

@@ -1,0 +1,209 @@
+"""train(): per-row and full-batch updates, the per-epoch history, and the epoch's graph."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from autodiff import History, Value, datasets, optim, topological_order, train
+from autodiff.losses import binary_cross_entropy, squared_error
+from autodiff.nn import MLP, Neuron
+
+H = 1e-6
+
+
+def sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def tutorial_neuron(n_inputs: int = 1) -> Neuron:
+    return Neuron(n_inputs, "sigmoid", weights=[0.1] * n_inputs, bias=0.0)
+
+
+def objective(weights: list[float], bias: float, dataset, loss: str) -> float:
+    """The epoch's objective in plain floats: the loss summed over all rows."""
+    total = 0.0
+    for features, y in dataset.rows:
+        p = sigmoid(sum(w * x for w, x in zip(weights, features)) + bias)
+        total += (y - p) ** 2 if loss == "squared" else -(y * math.log(p) + (1 - y) * math.log(1 - p))
+    return total
+
+
+def central_differences(parameters: dict[str, float], dataset, loss: str) -> dict[str, float]:
+    names = list(parameters)
+    values = list(parameters.values())
+    grads = {}
+    for i, name in enumerate(names):
+        up, down = list(values), list(values)
+        up[i] += H
+        down[i] -= H
+        grads[name] = (objective(up[:-1], up[-1], dataset, loss) - objective(down[:-1], down[-1], dataset, loss)) / (
+            2 * H
+        )
+    return grads
+
+
+def test_full_batch_is_one_summed_gradient_step_per_epoch() -> None:
+    """Hand-computed: w −= lr·Σ(p − y)·x, b −= lr·Σ(p − y), all p from the epoch's start."""
+    dataset = datasets.STUDY_SLEEP
+    history = train(tutorial_neuron(2), dataset, loss=binary_cross_entropy, lr=0.05, epochs=30, mode="full_batch")
+    w, b = [0.1, 0.1], 0.0
+    for record in history.records:
+        grads, grad_b, printed = [0.0, 0.0], 0.0, 0.0
+        for features, y in dataset.rows:
+            p = sigmoid(sum(wi * x for wi, x in zip(w, features)) + b)
+            printed += (y - p) ** 2
+            grads = [g + (p - y) * x for g, x in zip(grads, features)]
+            grad_b += p - y
+        w = [wi - 0.05 * g for wi, g in zip(w, grads)]
+        b -= 0.05 * grad_b
+        assert math.isclose(record.loss, printed, rel_tol=1e-12)
+        assert math.isclose(record.parameters["w1"], w[0], rel_tol=1e-12)
+        assert math.isclose(record.parameters["w2"], w[1], rel_tol=1e-12)
+        assert math.isclose(record.parameters["b"], b, rel_tol=1e-12, abs_tol=1e-15)
+
+
+def test_per_row_and_full_batch_differ() -> None:
+    per_row = train(tutorial_neuron(), datasets.STUDY_HOURS, epochs=5)
+    full = train(tutorial_neuron(), datasets.STUDY_HOURS, epochs=5, mode="full_batch")
+    # Full batch measures every row at the starting parameters; per row, each row after the previous updates.
+    assert math.isclose(full[0].loss, objective([0.1], 0.0, datasets.STUDY_HOURS, "squared"), rel_tol=1e-12)
+    assert per_row[0].loss != full[0].loss
+    assert per_row[-1].parameters != full[-1].parameters
+
+
+@pytest.mark.parametrize("mode", ["per_row", "full_batch"])
+@pytest.mark.parametrize(("loss_fn", "loss_name"), [(squared_error, "squared"), (binary_cross_entropy, "bce")])
+def test_epoch_graph_gradients_are_the_records_and_central_differences(mode, loss_fn, loss_name) -> None:
+    dataset = datasets.STUDY_SLEEP
+    history = train(tutorial_neuron(2), dataset, loss=loss_fn, lr=0.1, epochs=6, mode=mode)
+    for epoch in (0, 3, 5):
+        record = history[epoch]
+        graph = history.graph(epoch)
+        leaves = {v.label: v for v in topological_order(graph) if v.label in record.parameters}
+        assert {name: v.data for name, v in leaves.items()} == record.parameters
+        assert {name: v.grad for name, v in leaves.items()} == record.gradients
+        assert graph.label == "loss"
+        assert math.isclose(
+            graph.data,
+            objective([*record.parameters.values()][:-1], record.parameters["b"], dataset, loss_name),
+            rel_tol=1e-12,
+        )
+        numeric = central_differences(record.parameters, dataset, loss_name)
+        for name, grad in record.gradients.items():
+            assert math.isclose(grad, numeric[name], rel_tol=1e-6, abs_tol=1e-8), (epoch, name, grad, numeric[name])
+
+
+def test_graph_is_rebuilt_fresh_and_leaves_the_model_alone() -> None:
+    model = tutorial_neuron()
+    history = train(model, datasets.STUDY_HOURS, epochs=3)
+    before = [(p.data, p.grad) for p in model.parameters()]
+    first, second = history.graph(1), history.graph(1)
+    assert first is not second
+    assert first.data == second.data
+    assert [(p.data, p.grad) for p in model.parameters()] == before
+
+
+def test_records_count_and_shape() -> None:
+    history = train(tutorial_neuron(), datasets.STUDY_HOURS, epochs=7)
+    assert isinstance(history, History)
+    assert len(history) == 7 and [r.epoch for r in history.records] == list(range(7))
+    assert history.parameter_names == ["w", "b"]
+    assert history.losses == [r.loss for r in history.records]
+    assert history.interrupted is False
+    assert history.settings["epochs"] == 7 and history.settings["mode"] == "per_row"
+    plain = history.to_dict()
+    assert len(plain["epochs"]) == 7 and set(plain["epochs"][0]) == {"epoch", "loss", "parameters", "gradients"}
+
+
+def test_the_model_ends_at_the_last_records_parameters() -> None:
+    model = tutorial_neuron(2)
+    history = train(model, datasets.STUDY_SLEEP, epochs=4)
+    assert model.state_dict() == history[-1].parameters
+
+
+def test_ctrl_c_from_on_epoch_keeps_the_finished_epochs() -> None:
+    seen = []
+
+    def on_epoch(record) -> None:
+        seen.append(record.epoch)
+        if record.epoch == 3:
+            raise KeyboardInterrupt
+
+    model = tutorial_neuron()
+    history = train(model, datasets.STUDY_HOURS, epochs=100, on_epoch=on_epoch)
+    assert history.interrupted is True
+    assert len(history) == 4 and seen == [0, 1, 2, 3]
+    assert model.state_dict() == history[-1].parameters
+    assert history.graph(3).data > 0  # an interrupted history still redraws its epochs
+
+
+def test_ctrl_c_mid_epoch_puts_the_model_back_to_the_last_finished_epoch() -> None:
+    calls = 0
+
+    def loss(prediction, target):
+        nonlocal calls
+        calls += 1
+        if calls == 4 * 2 + 2 + 1:  # epoch 0: 4 rows + the record's 4; epoch 1: 2 rows, then stop
+            raise KeyboardInterrupt
+        return binary_cross_entropy(prediction, target)
+
+    model = tutorial_neuron()
+    history = train(model, datasets.STUDY_HOURS, loss=loss, epochs=10)
+    assert history.interrupted and len(history) == 1
+    assert model.state_dict() == history[0].parameters
+
+
+def test_ctrl_c_before_any_epoch_restores_the_start() -> None:
+    def loss(prediction, target):
+        raise KeyboardInterrupt
+
+    model = tutorial_neuron()
+    history = train(model, datasets.STUDY_HOURS, loss=loss, epochs=10)
+    assert history.interrupted and len(history) == 0
+    assert model.state_dict() == {"w": 0.1, "b": 0.0}
+
+
+def test_an_optimizer_can_be_given() -> None:
+    model = tutorial_neuron()
+    history = train(model, datasets.STUDY_HOURS, optimizer=optim.Adam(model.parameters(), lr=0.05), epochs=3)
+    assert history.settings["optimizer"] == "Adam" and history.settings["lr"] == 0.05
+
+
+def test_an_mlp_trains_and_its_epoch_graph_matches_its_records() -> None:
+    model = MLP(2, [3, 1], activation="tanh", output_activation="sigmoid", seed=2)
+    history = train(model, datasets.STUDY_SLEEP, loss=binary_cross_entropy, lr=0.05, epochs=3)
+    graph = history.graph(2)
+    grads = {v.label: v.grad for v in topological_order(graph) if v.label in history[2].gradients}
+    assert grads == history[2].gradients
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"mode": "minibatch"}, ValueError, "mode must be one of"),
+        ({"epochs": 0}, ValueError, "epochs to be a whole number ≥ 1, got 0"),
+        ({"epochs": 2.5}, ValueError, "got 2.5"),
+    ],
+)
+def test_bad_arguments(kwargs, error, message: str) -> None:
+    with pytest.raises(error, match=message):
+        train(tutorial_neuron(), datasets.STUDY_HOURS, **kwargs)
+
+
+def test_graph_index_errors() -> None:
+    history = train(tutorial_neuron(), datasets.STUDY_HOURS, epochs=2)
+    with pytest.raises(IndexError, match="from 0 to 1, got 2"):
+        history.graph(2)
+    with pytest.raises(ValueError, match="no model, dataset and loss"):
+        History(records=[], settings={}).graph(0)
+
+
+def test_duplicate_parameter_labels_are_refused() -> None:
+    class Twins(Neuron):
+        def parameters(self) -> list[Value]:
+            return [*self.weights, Value(0.0, label="w")]
+
+    with pytest.raises(ValueError, match="its own label"):
+        train(Twins(1, weights=[0.1]), datasets.STUDY_HOURS, epochs=1)
