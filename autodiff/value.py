@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import numbers
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from operator import attrgetter
 from typing import TYPE_CHECKING, Union
 
 from autodiff import ops
-from autodiff.ops import Op
+from autodiff.ops import Add, Div, Linear, Mul, Op, Sub, Sum
 
 if TYPE_CHECKING:
     from autodiff.stepper import Step
@@ -20,6 +21,8 @@ def _check_number(data: object, what: str = "Value") -> float:
     """The float in ``data``, or a TypeError naming what was given instead."""
     if type(data) is float:
         return data
+    if type(data) is int:  # before the ABC check below, which is slow: ``x ** 2`` comes here
+        return float(data)
     if isinstance(data, numbers.Real):  # int, bool, Fraction, numpy floats...
         return float(data)
     raise TypeError(f"{what} needs a real number (int or float), got {type(data).__name__} {data!r}")
@@ -67,34 +70,37 @@ class Value:
         return self._op.derivatives(*[parent.data for parent in self.parents], self.data)
 
     def _apply(self, op: type[Op], *others: Operand) -> Value:
+        """A new node ``op(self, *others)``; plain numbers among ``others`` become Constants."""
+        if not others:  # unary ops (relu, tanh, …) are most of the calls: skip the list building
+            return _node(op, (self,), op.forward(self.data))
         parents = (self, *[_as_value(other) for other in others])
         return _node(op, parents, op.forward(*[parent.data for parent in parents]))
 
     # --- arithmetic: Python numbers welcome on either side -------------------------------------
 
     def __add__(self, other: Operand) -> Value:
-        return self._apply(ops.Add, other)
+        return _binary(Add, self, other)
 
     def __radd__(self, other: Number) -> Value:
-        return _as_value(other)._apply(ops.Add, self)
+        return _binary(Add, _as_value(other), self)
 
     def __sub__(self, other: Operand) -> Value:
-        return self._apply(ops.Sub, other)
+        return _binary(Sub, self, other)
 
     def __rsub__(self, other: Number) -> Value:
-        return _as_value(other)._apply(ops.Sub, self)
+        return _binary(Sub, _as_value(other), self)
 
     def __mul__(self, other: Operand) -> Value:
-        return self._apply(ops.Mul, other)
+        return _binary(Mul, self, other)
 
     def __rmul__(self, other: Number) -> Value:
-        return _as_value(other)._apply(ops.Mul, self)
+        return _binary(Mul, _as_value(other), self)
 
     def __truediv__(self, other: Operand) -> Value:
-        return self._apply(ops.Div, other)
+        return _binary(Div, self, other)
 
     def __rtruediv__(self, other: Number) -> Value:
-        return _as_value(other)._apply(ops.Div, self)
+        return _binary(Div, _as_value(other), self)
 
     def __neg__(self) -> Value:
         return self._apply(ops.Neg)
@@ -105,7 +111,7 @@ class Value:
     def __pow__(self, exponent: Operand) -> Value:
         if isinstance(exponent, Value):
             return self._apply(ops.Pow, exponent)
-        return self._apply(ops.PowConst, _check_number(exponent, "** exponent"))
+        return _binary(ops.PowConst, self, _constant(_check_number(exponent, "** exponent")))
 
     def __rpow__(self, base: Number) -> Value:
         return _as_value(base)._apply(ops.Pow, self)
@@ -134,9 +140,7 @@ class Value:
 
     def backward(self, break_at: Value | str | None = None) -> None:
         """Fill in ``grad`` of every value this one was computed from (see autodiff.backward)."""
-        from autodiff.backward import backward
-
-        backward(self, break_at=break_at)
+        (_backward or _backward_function())(self, break_at)
 
     def backward_steps(self) -> Iterator[Step]:
         """Backward one node at a time, yielding each chain-rule step (see autodiff.stepper)."""
@@ -201,10 +205,64 @@ def _node(op: type[Op], parents: tuple[Value, ...], data: float) -> Value:
     return out
 
 
+def _binary(op: type[Op], a: Value, b: Operand) -> Value:
+    """``op(a, b)`` as a new node: ``_apply`` and ``_node`` spelled out, as arithmetic is hot."""
+    if not isinstance(b, Value):
+        b = _as_value(b)
+    data = op.forward(a.data, b.data)
+    out = Value.__new__(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out._op = op
+    out.parents = (a, b)
+    return out
+
+
 def _as_value(x: Operand) -> Value:
     if isinstance(x, Value):
         return x
-    return Constant(_check_number(x, "an operand"))
+    return _constant(x if type(x) is float else _check_number(x, "an operand"))
+
+
+def _constant(number: float) -> Constant:
+    """Constant(number) without __init__'s checks: every ``x ** 2`` and ``1 - p`` makes one."""
+    constant = Constant.__new__(Constant)
+    constant.data = number
+    constant.grad = 0.0
+    constant.label = ""
+    constant._op = None
+    constant.parents = ()
+    return constant
+
+
+# The engine's own node types: a tuple of operands whose types are all in here needs no wrapping.
+_VALUE_TYPES = frozenset({Value, Constant})
+_get_data = attrgetter("data")
+
+
+def _as_values(operands: tuple[Operand, ...]) -> tuple[Value, ...]:
+    """``operands`` with plain numbers wrapped as Constants (a type check per item, done in C)."""
+    if _VALUE_TYPES.issuperset(map(type, operands)):
+        return operands  # type: ignore[return-value] - all Values already
+    return tuple([_as_value(x) for x in operands])
+
+
+_backward: Callable[..., None] | None = None
+
+
+def _backward_function() -> Callable[..., None]:
+    """autodiff.backward.backward, imported on first use (that module imports this one).
+
+    Cached because an import statement inside Value.backward costs more than the whole
+    backward pass of a small graph such as one row of the tutorial.
+    """
+    global _backward
+    if _backward is None:
+        from autodiff.backward import backward
+
+        _backward = backward
+    return _backward
 
 
 def _data(x: Operand) -> float:
@@ -215,19 +273,27 @@ def _num(x: float) -> str:
     return f"{x:.4g}"
 
 
-def _name(v: Value) -> str:
+# How many levels of unlabelled sub-expressions a formula spells out; deeper ones read "(…)".
+# The limit keeps repr() of a million-node chain short and its recursion shallow, and stops a
+# shared graph (y = y * y, thirty times) from spelling out 2³⁰ terms.
+FORMULA_DEPTH = 4
+
+
+def _name(v: Value, depth: int) -> str:
     if v.label:
         return v.label
     if v._op is None:
         return _num(v.data)
-    return f"({_formula(v)})"
+    if depth <= 0:
+        return "(…)"
+    return f"({_formula(v, depth - 1)})"
 
 
-def _formula(v: Value) -> str:
+def _formula(v: Value, depth: int = FORMULA_DEPTH) -> str:
     op = v._op
     if op is None:
         return v.label or _num(v.data)
-    names = [_name(parent) for parent in v.parents]
+    names = [_name(parent, depth) for parent in v.parents]
     if op is ops.Linear:
         n = (len(names) - 1) // 2
         terms = [f"{w}*{x}" for w, x in zip(names[:n], names[n : 2 * n])]
@@ -238,7 +304,8 @@ def _formula(v: Value) -> str:
         return f"-{names[0]}"
     if len(names) == 1:
         parent = v.parents[0]
-        inner = _formula(parent) if parent._op is not None and not parent.label else names[0]
+        spell_out = parent._op is not None and not parent.label and depth > 0
+        inner = _formula(parent, depth - 1) if spell_out else names[0]
         return f"{op.name}({inner})"
     if op.name.isidentifier():  # a named op such as bce: bce(p, 1)
         return f"{op.name}({', '.join(names)})"
@@ -281,13 +348,20 @@ def total(terms: list[Operand] | tuple[Operand, ...]) -> Value:
     """Σ terms as one node (one graph node however many terms)."""
     if not terms:
         raise ValueError("total needs at least one term, got an empty list")
-    parents = tuple(_as_value(t) for t in terms)
-    return _node(ops.Sum, parents, ops.Sum.forward(*[p.data for p in parents]))
+    parents = _as_values(tuple(terms))
+    return _node(Sum, parents, Sum.forward(*map(_get_data, parents)))
 
 
 def linear(weights: list[Value], inputs: list[Operand], bias: Value) -> Value:
     """A neuron's raw output w1*x1 + … + wn*xn + b as one node."""
     if len(weights) != len(inputs):
         raise ValueError(f"linear needs one input per weight: {len(weights)} weights, {len(inputs)} inputs")
-    parents = (*[_as_value(w) for w in weights], *[_as_value(x) for x in inputs], _as_value(bias))
-    return _node(ops.Linear, parents, ops.Linear.forward(*[p.data for p in parents]))
+    parents = _as_values((*weights, *inputs, bias))
+    # Linear.forward's sum, written out on the nodes: unpacking every operand's float into a call
+    # costs more than the arithmetic. Same operations in the same order, so the same float
+    # (tests/test_performance_paths.py checks it against Linear.forward).
+    n = len(weights)
+    raw = parents[-1].data
+    for weight, x in zip(parents[:n], parents[n:-1]):
+        raw += weight.data * x.data
+    return _node(Linear, parents, raw)
