@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -107,12 +108,25 @@ def progress_bar(total: int, desc: str) -> Any:
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    """A plain-text table with right-aligned columns."""
-    cells = [[str(h) for h in headers], *[[str(c) for c in row] for row in rows]]
+    """A plain-text table: columns of numbers right-aligned, other columns left-aligned."""
+    body = [[str(c) for c in row] for row in rows]
+    cells = [[str(h) for h in headers], *body]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    lines = ["  ".join(c.rjust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
+    numeric = [bool(body) and all(_is_number(row[i]) for row in body if row[i]) for i in range(len(headers))]
+    lines = [
+        "  ".join(c.rjust(w) if right else c.ljust(w) for c, w, right in zip(row, widths, numeric)).rstrip()
+        for row in cells
+    ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:
@@ -143,8 +157,11 @@ def run(main: Callable[[Sequence[str] | None], int], argv: Sequence[str] | None 
         print(f"\ninterrupted: {_one_line(stop)}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except KeyboardInterrupt:
-        print("\ninterrupted (Ctrl-C) before any output was written.", file=sys.stderr)
+        print("\ninterrupted (Ctrl-C).", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `python -m demos.x | head`: the reader left; stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _one_line(error: BaseException) -> str:

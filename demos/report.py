@@ -5,12 +5,16 @@ Kept here so study_hours, two_inputs and new_dataset print and write the same wa
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from autodiff import History, Value, nn
+from autodiff import EpochRecord, History, Value, nn
 from autodiff.datasets import Dataset
 from demos import cli, model_file, runs
+
+FRAMES_AFTER_INTERRUPT = 200
 
 
 def describe_start(dataset: Dataset, start: runs.Start, update: str, out: Path) -> str:
@@ -23,11 +27,27 @@ def describe_start(dataset: Dataset, start: runs.Start, update: str, out: Path) 
     )
 
 
-def train_with_progress(update: str, dataset: Dataset, start: runs.Start) -> tuple[History, nn.Neuron]:
-    """``runs.run`` with a tqdm bar on a terminal (none in a pipe or a test)."""
-    bar = cli.progress_bar(start.epochs, "training")
+def train_with_progress(
+    update: str, dataset: Dataset, start: runs.Start, header: str = ""
+) -> tuple[History, nn.Neuron]:
+    """``runs.run`` with a tqdm bar on a terminal (none in a pipe or a test).
+
+    ``header`` is printed once the first epoch has finished, so a Ctrl-C any time after it
+    appears always leaves at least one epoch to write.
+    """
+    bar: Any = None
+
+    def on_epoch(record: EpochRecord) -> None:
+        nonlocal bar
+        if record.epoch == 0:
+            if header:
+                print(header, flush=True)
+            bar = cli.progress_bar(start.epochs, "training")  # after the header, so they don't collide
+        if bar is not None:
+            bar.update()
+
     try:
-        return runs.run(update, dataset, start, on_epoch=(lambda record: bar.update()) if bar else None)
+        return runs.run(update, dataset, start, on_epoch=on_epoch)
     finally:
         if bar is not None:
             bar.close()
@@ -76,6 +96,7 @@ class Written:
 
     player: Path
     files: list[Path]
+    every: int = 1
 
 
 def write_run(
@@ -99,15 +120,22 @@ def write_run(
     assert history.dataset is not None
     dataset = history.dataset
     files = [viz.write_text(out / "model.json", model_file.to_json(model, dataset.feature_names, history))]
-    files.append(plots.loss_curve(history.losses, out / "loss.png", title=title or f"{dataset.name}: loss per epoch"))
+    files.append(plots.loss_curve(history.losses, out / "loss.svg", title=title or f"{dataset.name}: loss per epoch"))
     rows = list(dataset.rows)
     if plot == "sigmoid_fit":
-        files.append(plots.sigmoid_fit(model.weights[0].data, model.bias.data, rows, out / "sigmoid_fit.png"))
+        fit = plots.sigmoid_fit(
+            model.weights[0].data, model.bias.data, rows, out / "sigmoid_fit.svg", xlabel=dataset.feature_names[0]
+        )
+        files.append(fit)
     elif plot == "decision_boundary":
         w1, w2 = (w.data for w in model.weights)
-        files.append(plots.decision_boundary(w1, w2, model.bias.data, rows, out / "decision_boundary.png"))
+        x_name, y_name = dataset.feature_names
+        path = out / "decision_boundary.svg"
+        files.append(plots.decision_boundary(w1, w2, model.bias.data, rows, path, xlabel=x_name, ylabel=y_name))
+    if history.interrupted:  # Ctrl-C asked to stop: draw a sample of the epochs, not thousands
+        every = max(every, math.ceil(len(history.records) / FRAMES_AFTER_INTERRUPT))
     player = _render_graphs(history, out, every)
-    return Written(player, [*files, player])
+    return Written(player, [*files, player], every)
 
 
 def _render_graphs(history: History, out: Path, every: int) -> Path:
@@ -155,6 +183,6 @@ def print_written(written: Written, history: History) -> None:
     print(f"Open the player in a browser: {written.player}")
     if history.interrupted:
         raise cli.Interrupted(
-            f"training stopped after {len(history.records)} epoch(s); their graphs, plots and model.json are in "
-            f"{written.player.parent}/ (open {written.player})."
+            f"training stopped after {len(history.records)} epoch(s); model.json, the plots and the graphs "
+            f"(every {written.every} epoch(s)) are in {written.player.parent}/ — open {written.player}."
         )
