@@ -1,0 +1,62 @@
+"""Page 6: two inputs — study hours and sleep hours — one neuron, its own graphs, player and decision boundary.
+
+    python -m demos.two_inputs [--update hand|bce|squared] [--epochs 1000] [--lr 0.1] [--out out/two_inputs]
+
+raw = study × w1 + sleep × w2 + bias, then the same sigmoid and loss. Starts at w1 = w2 = 0.1,
+bias 0.0, lr 0.1, 1000 epochs, per-row updates; prints the loss every 200 epochs (epoch 0:
+1.3209), the final weights, each student's prediction and a NumPy peek at the same numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from autodiff.datasets import STUDY_SLEEP
+from demos import cli, runs
+from demos.report import describe_start, print_log, print_predictions, print_written, train_with_progress, write_run
+
+DEFAULT_OUT = "out/two_inputs"
+LOG_EVERY = 200
+
+
+def numpy_peek(weights: Sequence[float], bias: float) -> str:
+    """Page 6's NumPy aside: all four probabilities at once, sigmoid(X @ w + b)."""
+    import numpy as np
+
+    features = np.array([features for features, _ in STUDY_SLEEP.rows])
+    probabilities = 1.0 / (1.0 + np.exp(-(features @ np.array(weights) + bias)))
+    return "NumPy, all rows at once: 1 / (1 + exp(-(X @ w + b))) = " + ", ".join(f"{p:.4f}" for p in probabilities)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Train on study + sleep, print the tutorial's log and write graphs, player and plots."""
+    parser = cli.parser("two_inputs", __doc__.strip().splitlines()[0])
+    parser.add_argument(
+        "--update",
+        choices=runs.UPDATES,
+        default="bce",
+        help="how the weights move: " + "; ".join(f"{k}: {v}" for k, v in runs.UPDATE_HELP.items()),
+    )
+    parser.add_argument("--epochs", type=cli.positive_int, default=1000, help="epochs to train (default: 1000)")
+    parser.add_argument("--lr", type=cli.positive_float, default=0.1, help="learning rate (default: 0.1)")
+    parser.add_argument("--every", type=cli.positive_int, default=1, help="draw every Nth epoch's graph (default: 1)")
+    cli.add_out(parser, DEFAULT_OUT)
+    args = parser.parse_args(argv)
+
+    start = runs.Start(weights=(0.1, 0.1), bias=0.0, learning_rate=args.lr, epochs=args.epochs)
+    out = cli.prepare_out(args.out)
+    header = describe_start(STUDY_SLEEP, start, args.update, out)
+    history, model = train_with_progress(args.update, STUDY_SLEEP, start, header)
+    if not history.records:
+        raise cli.Interrupted(f"no epoch finished, so nothing was written into {out}/.")
+    written = write_run(history, model, out, plot="decision_boundary", every=args.every)
+    print()
+    print_log(history, LOG_EVERY)
+    print_predictions(model, STUDY_SLEEP)
+    print(numpy_peek([w.data for w in model.weights], model.bias.data))
+    print_written(written, history)
+    return 0
+
+
+if __name__ == "__main__":
+    cli.entry(main)
