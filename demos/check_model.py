@@ -34,7 +34,7 @@ def tuning_rows(learning_rates: Sequence[float], epoch_counts: Sequence[int]) ->
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Print predictions, the tuning table and the quiz."""
-    parser = cli.parser("check_model", __doc__.strip().splitlines()[0])
+    parser = cli.parser("check_model", __doc__)
     parser.add_argument(
         "--epochs", type=cli.positive_int, nargs="+", default=[10, 100, 1000], help="epoch counts to compare"
     )

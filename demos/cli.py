@@ -34,9 +34,16 @@ class Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
 
 
-def parser(prog: str, description: str) -> Parser:
-    """A Parser for ``python -m demos.<prog>`` with the demo's one-paragraph description."""
-    return Parser(prog=f"python -m demos.{prog}", description=description)
+def parser(prog: str, doc: str | None) -> Parser:
+    """A Parser for ``python -m demos.<prog>``: the docstring's first line above the options, its prose below."""
+    lines = (doc or "").strip().splitlines()
+    prose = [line for line in lines[1:] if not line.startswith("    ")]  # drop the indented usage examples
+    return Parser(
+        prog=f"python -m demos.{prog}",
+        description=lines[0] if lines else None,
+        epilog="\n".join(prose).strip() or None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
 
 
 def positive_float(text: str) -> float:

@@ -51,7 +51,7 @@ def explain(hours: float, weight: float, bias: float) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Print the forward pass for each --hours value."""
-    parser = cli.parser("forward_pass", __doc__.strip().splitlines()[0])
+    parser = cli.parser("forward_pass", __doc__)
     parser.add_argument(
         "--hours", type=cli.finite_float, nargs="+", default=[3.0, 2.5], help="hours studied (default: 3 2.5)"
     )

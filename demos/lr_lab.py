@@ -20,7 +20,7 @@ LOG_EVERY = 100
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Train once per learning rate, print the losses side by side and draw them on one chart."""
-    parser = cli.parser("lr_lab", __doc__.strip().splitlines()[0])
+    parser = cli.parser("lr_lab", __doc__)
     parser.add_argument(
         "--lr",
         type=cli.positive_float,

@@ -24,7 +24,7 @@ LOG_EVERY = 100
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Load the CSV, train on it, print the log and predictions, write graphs, player and plots."""
-    parser = cli.parser("new_dataset", __doc__.strip().splitlines()[0])
+    parser = cli.parser("new_dataset", __doc__)
     parser.add_argument(
         "--csv", type=Path, default=DEFAULT_CSV, help="the data (default: the quiz + attendance example)"
     )

@@ -17,7 +17,7 @@ from demos import cli, model_file
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Load --model and print the prediction for --hours (one input) or --inputs (any number)."""
-    parser = cli.parser("predict", __doc__.strip().splitlines()[0])
+    parser = cli.parser("predict", __doc__)
     parser.add_argument("--model", type=Path, required=True, help="a model.json written by a training demo")
     given = parser.add_mutually_exclusive_group(required=True)
     given.add_argument("--hours", type=cli.finite_float, help="hours studied, for a one-input model")

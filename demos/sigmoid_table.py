@@ -35,7 +35,7 @@ def rows(zs: Sequence[float]) -> list[list[str]]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Print the sigmoid table for each --z value."""
-    parser = cli.parser("sigmoid_table", __doc__.strip().splitlines()[0])
+    parser = cli.parser("sigmoid_table", __doc__)
     parser.add_argument(
         "--z", type=cli.finite_float, nargs="+", default=[-2.0, 0.0, 1.2, 4.0], help="raw scores (default: -2 0 1.2 4)"
     )

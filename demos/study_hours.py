@@ -57,7 +57,7 @@ def print_gradient_comparison(start: runs.Start) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Train, print the tutorial's log and write graphs, player, plots and model.json."""
-    parser = cli.parser("study_hours", __doc__.strip().splitlines()[0])
+    parser = cli.parser("study_hours", __doc__)
     parser.add_argument(
         "--update",
         choices=runs.UPDATES,

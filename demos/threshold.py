@@ -22,7 +22,7 @@ def verdict(probability: float, threshold: float) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Train, then print each student's verdict under both thresholds and who flips."""
-    parser = cli.parser("threshold", __doc__.strip().splitlines()[0])
+    parser = cli.parser("threshold", __doc__)
     parser.add_argument(
         "--hours", type=cli.finite_float, nargs="+", default=[1.0, 2.0, 2.5, 3.0, 4.0], help="students' study hours"
     )

@@ -47,7 +47,7 @@ def torch_run(torch: Any, loss_name: str, start: runs.Start) -> tuple[list[float
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run both loops and print them side by side; exit 1 if they disagree beyond 1e-9."""
-    parser = cli.parser("torch_side_by_side", __doc__.strip().splitlines()[0])
+    parser = cli.parser("torch_side_by_side", __doc__)
     parser.add_argument(
         "--loss", choices=("bce", "squared"), default="bce", help="what both backpropagate (default: bce)"
     )

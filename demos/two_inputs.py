@@ -30,7 +30,7 @@ def numpy_peek(weights: Sequence[float], bias: float) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Train on study + sleep, print the tutorial's log and write graphs, player and plots."""
-    parser = cli.parser("two_inputs", __doc__.strip().splitlines()[0])
+    parser = cli.parser("two_inputs", __doc__)
     parser.add_argument(
         "--update",
         choices=runs.UPDATES,
