@@ -71,8 +71,15 @@ class Value:
 
     def _apply(self, op: type[Op], *others: Operand) -> Value:
         """A new node ``op(self, *others)``; plain numbers among ``others`` become Constants."""
-        if not others:  # unary ops (relu, tanh, …) are most of the calls: skip the list building
-            return _node(op, (self,), op.forward(self.data))
+        if not others:  # unary ops (relu, tanh, …) are hot: _node spelled out, no list building
+            data = op.forward(self.data)
+            out = Value.__new__(Value)
+            out.data = data
+            out.grad = 0.0
+            out.label = ""
+            out._op = op
+            out.parents = (self,)
+            return out
         parents = (self, *[_as_value(other) for other in others])
         return _node(op, parents, op.forward(*[parent.data for parent in parents]))
 
@@ -111,7 +118,7 @@ class Value:
     def __pow__(self, exponent: Operand) -> Value:
         if isinstance(exponent, Value):
             return self._apply(ops.Pow, exponent)
-        return _binary(ops.PowConst, self, _constant(_check_number(exponent, "** exponent")))
+        return _binary(ops.PowConst, self, _as_value(_check_number(exponent, "** exponent")))
 
     def __rpow__(self, base: Number) -> Value:
         return _as_value(base)._apply(ops.Pow, self)
@@ -222,13 +229,9 @@ def _binary(op: type[Op], a: Value, b: Operand) -> Value:
 def _as_value(x: Operand) -> Value:
     if isinstance(x, Value):
         return x
-    return _constant(x if type(x) is float else _check_number(x, "an operand"))
-
-
-def _constant(number: float) -> Constant:
-    """Constant(number) without __init__'s checks: every ``x ** 2`` and ``1 - p`` makes one."""
+    # Constant(x) without __init__'s label check: every ``x ** 2`` and ``1 - p`` makes one.
     constant = Constant.__new__(Constant)
-    constant.data = number
+    constant.data = x if type(x) is float else _check_number(x, "an operand")
     constant.grad = 0.0
     constant.label = ""
     constant._op = None
