@@ -4,6 +4,7 @@ from autodiff import datasets, losses, nn, optim
 from autodiff.backward import backward, topological_order, zero_grad
 from autodiff.datasets import Dataset, DatasetError, load_csv
 from autodiff.gradcheck import GradcheckError, gradcheck, numerical_gradient
+from autodiff.stepper import InputStep, Step, backward_steps
 from autodiff.training import EpochRecord, History, train
 from autodiff.value import Constant, Value, exp, linear, log, relu, sigmoid, tanh, total
 
@@ -14,8 +15,11 @@ __all__ = [
     "EpochRecord",
     "GradcheckError",
     "History",
+    "InputStep",
+    "Step",
     "Value",
     "backward",
+    "backward_steps",
     "datasets",
     "exp",
     "gradcheck",

@@ -4,6 +4,7 @@ Rendering needs no system Graphviz: DOT becomes SVG in-process (Graphviz compile
 ``viz.plots`` (matplotlib) is imported on first use, so drawing a graph stays quick to import.
 """
 
+from viz.backprop import backprop_frames, render_backprop
 from viz.epochs import render_epochs
 from viz.graph import Graph, draw
 from viz.outputs import OutputError, prepare_out_dir, write_bytes, write_text
@@ -13,8 +14,10 @@ __all__ = [
     "Graph",
     "OutputError",
     "RenderError",
+    "backprop_frames",
     "draw",
     "prepare_out_dir",
+    "render_backprop",
     "render_epochs",
     "render_svg",
     "write_bytes",
