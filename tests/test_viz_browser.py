@@ -103,6 +103,6 @@ def test_player_in_headless_chromium_steps_and_plays(tmp_path: Path) -> None:
     assert epoch > 2 and playing["playing"] == "true"
     assert playing["src"] == f"graphs/epoch_{epoch:04d}.svg"
     record = history.records[epoch]
-    assert playing["caption"] == f"epoch {epoch}: loss {record.loss:.4g}"
+    assert playing["caption"].startswith(f"epoch {epoch}: Loss {record.loss:.4f} ")
     assert playing["firstRow"] == ["weight", f"{record.parameters['weight']:.4g}", f"{record.gradients['weight']:.4g}"]
     assert float(playing["marker"]) > float(after_arrow["marker"]) > float(start["marker"])

@@ -142,7 +142,7 @@ def test_player_page_lists_frames_numbers_and_only_local_files(tmp_path: Path) -
         f"{last.parameters['weight']:.4g}",
         f"{last.gradients['weight']:.4g}",
     ]
-    assert f"loss {last.loss:.4g}" in data["frames"][2]["caption"]
+    assert f"Loss {last.loss:.4f} " in data["frames"][2]["caption"]
     markers = [f["marker"] for f in data["frames"]]
     assert markers[0][0] < markers[1][0] < markers[2][0]  # the chart marker moves right with the epoch
     assert 'id="chart-marker"' in page and "slider" in page and "ArrowRight" in page

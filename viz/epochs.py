@@ -53,6 +53,16 @@ def chosen_records(records: Sequence[EpochRecordLike], every: int) -> list[Epoch
     return chosen
 
 
+def epoch_caption(record: Any, root: Value, metric: str) -> str:
+    """The two losses of an epoch, each named: the tutorial's figure and the drawn graph's root."""
+    # record.loss is what the tutorial prints (4 decimals, as its log does): the metric summed over
+    # the rows, each before its update; the graph shows the objective after the epoch's updates.
+    return (
+        f"epoch {record.epoch}: Loss {record.loss:.4f} ({metric} summed over the rows during the epoch); "
+        f"the graph's root is the objective at the epoch's end, {root.data:.4f}"
+    )
+
+
 def epoch_filename(epoch: int) -> str:
     """``epoch_0042.svg``: zero-padded so files sort in epoch order."""
     return f"epoch_{epoch:04d}.svg"
@@ -101,6 +111,7 @@ def render_epochs(
     graphs = out / GRAPHS
     frames = []
     written = set()
+    metric = (getattr(history, "settings", {}) or {}).get("metric", "loss")
     for done, record in enumerate(chosen, start=1):
         root = history.graph(record.epoch)
         names = list(record.parameters)
@@ -119,7 +130,7 @@ def render_epochs(
             Frame(
                 svg=f"{GRAPHS}/{filename}",
                 name=f"epoch {record.epoch}",
-                caption=f"epoch {record.epoch}: loss {fmt(record.loss)}",
+                caption=epoch_caption(record, root, metric),
                 rows=rows,
                 x=record.epoch,
             )
