@@ -29,23 +29,27 @@ def topological_order(root: Value) -> list[Value]:
 
 
 def _topological_order(root: Value) -> list[Value]:
+    # Recursion written out: ``node`` and ``parents`` (an iterator that keeps our place among its
+    # parents) are the current call; ``stack`` holds the callers paused while we descend.
     order: list[Value] = []
     seen = {root}
-    # Each stack entry is (node, iterator over the parents still to visit); the iterator keeps
-    # our place among a node's parents while we descend into one of them.
-    stack: list[tuple[Value, Iterator[Value]]] = [(root, iter(root.parents))]
-    while stack:
-        for parent in stack[-1][1]:
+    stack: list[tuple[Value, Iterator[Value]]] = []
+    node, parents = root, iter(root.parents)
+    while True:
+        for parent in parents:
             if parent in seen:
                 continue
             seen.add(parent)
-            if parent.parents:
-                stack.append((parent, iter(parent.parents)))
+            if parent.parents:  # descend into it
+                stack.append((node, parents))
+                node, parents = parent, iter(parent.parents)
                 break
             order.append(parent)  # a leaf is finished as soon as it is found
-        else:  # every parent is finished, so this node is
-            order.append(stack.pop()[0])
-    return order
+        else:  # every parent is finished, so this node is: return to its caller
+            order.append(node)
+            if not stack:
+                return order
+            node, parents = stack.pop()
 
 
 def backward(root: Value, break_at: Value | str | None = None) -> None:
@@ -92,19 +96,22 @@ def _computed_nodes(root: Value) -> list[Value]:
         return []
     order: list[Value] = []
     seen = {root}
-    stack: list[tuple[Value, Iterator[Value]]] = [(root, iter(root.parents))]
-    while stack:
-        for parent in stack[-1][1]:
+    stack: list[tuple[Value, Iterator[Value]]] = []  # as in _topological_order
+    node, parents = root, iter(root.parents)
+    while True:
+        for parent in parents:
             if parent._op is None or parent in seen:
                 continue
             seen.add(parent)
-            stack.append((parent, iter(parent.parents)))
+            stack.append((node, parents))
+            node, parents = parent, iter(parent.parents)
             break
         else:
-            node = stack.pop()[0]
             node.grad = 0.0  # values computed inside the graph hold this pass's gradient only
             order.append(node)
-    return order
+            if not stack:
+                return order
+            node, parents = stack.pop()
 
 
 def _backward_by_table(order: list[Value], target: Value | None = None) -> None:
