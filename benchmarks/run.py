@@ -168,7 +168,7 @@ NOTES = """
 Best of several runs; every ratio compares figures from this run. Notes:
 ¹ micrograd's moons demo (hinge loss, L2 1e-4, lr 1.0 − 0.9·k/100); the same data and sizes for
   both. As our library builds models, a neuron's w·x + b is one `linear` node and sums are one
-  `total` node; micrograd builds them from + and * nodes (about 10× more nodes per sample).
+  `total` node; micrograd builds them from + and * nodes (about 9× more nodes per sample).
 ² the same loop in each column: w, b start at 0.1, 0; per row loss = (y − sigmoid(w·x + b))²,
   backward, w −= 0.1·∂w, b −= 0.1·∂b. Hand-written: plain floats, derivative worked out.
   PyTorch: 0-d float64 tensors, in-place update under no_grad, 1 thread. micrograd has no exp.
