@@ -1,7 +1,7 @@
 """autodiff: a scalar reverse-mode autograd engine small enough to read in one sitting."""
 
 from autodiff import datasets, losses, nn, optim
-from autodiff.backward import backward, topological_order, zero_grad
+from autodiff.backward import backward, gc_paused, topological_order, zero_grad
 from autodiff.datasets import Dataset, DatasetError, load_csv
 from autodiff.gradcheck import GradcheckError, gradcheck, numerical_gradient
 from autodiff.stepper import InputStep, Step, backward_steps
@@ -22,6 +22,7 @@ __all__ = [
     "backward_steps",
     "datasets",
     "exp",
+    "gc_paused",
     "gradcheck",
     "linear",
     "load_csv",
