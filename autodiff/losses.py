@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from autodiff.ops import Op
+from autodiff.ops import Op, PowConst
 from autodiff.value import Operand, Value, _as_value, _check_number, _node, total
 
 # PyTorch's BCELoss clamps each log at -100 so p = 0 or 1 gives a large finite loss, not inf.
@@ -24,7 +24,11 @@ def _target(target: float) -> float:
 
 def squared_error(prediction: Operand, target: float) -> Value | float:
     """The tutorial's loss: (actual − prediction)²."""
-    return (_target(target) - prediction) ** 2
+    y = _target(target)
+    if isinstance(prediction, Value):
+        return (y - prediction) ** 2
+    # The op's own forward, so a plain number gives exactly what a Value would (inf past double range).
+    return PowConst.forward(y - _check_number(prediction, "prediction"), 2.0)
 
 
 def mse(predictions: Sequence[Operand], targets: Sequence[float]) -> Value | float:
@@ -40,6 +44,8 @@ def mse(predictions: Sequence[Operand], targets: Sequence[float]) -> Value | flo
 
 
 def _clamped_log(x: float) -> float:
+    if x != x:  # nan in, nan out: a diverged probability must not look like a finite loss
+        return x
     return max(math.log(x), LOG_FLOOR) if x > 0 else LOG_FLOOR
 
 
@@ -50,7 +56,8 @@ class BinaryCrossEntropy(Op):
 
     @staticmethod
     def forward(p: float, y: float) -> float:
-        return -(y * _clamped_log(p) + (1.0 - y) * _clamped_log(1.0 - p))
+        # + 0.0 turns −0.0 (a perfect prediction) into 0.0, the number a learner expects to see.
+        return -(y * _clamped_log(p) + (1.0 - y) * _clamped_log(1.0 - p)) + 0.0
 
     @staticmethod
     def derivatives(p: float, y: float, out: float) -> tuple[float, float]:
@@ -66,8 +73,14 @@ class BinaryCrossEntropyWithLogits(Op):
 
     @staticmethod
     def forward(z: float, y: float) -> float:
-        # max(z, 0) − z·y + ln(1 + e^−|z|): never exponentiates a positive number.
-        return max(z, 0.0) - z * y + math.log1p(math.exp(-abs(z)))
+        # max(z, 0) − z·y + ln(1 + e^−|z|), never exponentiating a positive number. The first two
+        # terms are written as z(1 − y) or −z·y so z = ±inf with a target that zeroes them gives the
+        # limit 0 instead of inf − inf or inf·0.
+        if z >= 0:
+            linear_part = z * (1.0 - y) if y != 1.0 else 0.0
+        else:
+            linear_part = -z * y if y != 0.0 else 0.0
+        return linear_part + math.log1p(math.exp(-abs(z)))
 
     @staticmethod
     def derivatives(z: float, y: float, out: float) -> tuple[float, float]:

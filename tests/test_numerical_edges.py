@@ -220,26 +220,6 @@ KNOWN_BUGS: dict[tuple[str, str], str] = {
         "nan): autodiff/ops.py Relu.forward/derivatives and the Relu branch of backward._backward_fast "
         "(performance developer)"
     ),
-    ("binary_cross_entropy(x, 1)", "nan"): (
-        "binary_cross_entropy(nan, y) gives 100.0 (the log floor) instead of nan: _clamped_log in "
-        "autodiff/losses.py maps nan to -100 (engine-tests developer)"
-    ),
-    ("binary_cross_entropy(x, 0)", "nan"): (
-        "binary_cross_entropy(nan, y) gives 100.0 (the log floor) instead of nan: _clamped_log in "
-        "autodiff/losses.py maps nan to -100 (engine-tests developer)"
-    ),
-    ("binary_cross_entropy_with_logits(x, 1)", "inf"): (
-        "binary_cross_entropy_with_logits(inf, 1) gives nan (inf - inf*1), the limit is 0: "
-        "autodiff/losses.py BinaryCrossEntropyWithLogits.forward (engine-tests developer)"
-    ),
-    ("binary_cross_entropy_with_logits(x, 0)", "inf"): (
-        "binary_cross_entropy_with_logits(inf, 0) gives nan (inf*0), the limit is inf: "
-        "autodiff/losses.py BinaryCrossEntropyWithLogits.forward (engine-tests developer)"
-    ),
-    ("binary_cross_entropy_with_logits(x, 0)", "-inf"): (
-        "binary_cross_entropy_with_logits(-inf, 0) gives nan (-inf*0), the limit is 0: "
-        "autodiff/losses.py BinaryCrossEntropyWithLogits.forward (engine-tests developer)"
-    ),
 }
 
 
@@ -385,14 +365,7 @@ def test_edge_matches_the_mathematics(name: str, x: float) -> None:
 
 
 # The plain-float path (a number in, a float out) where it differs from the Value path today.
-FLOAT_PATH_BUGS: dict[tuple[str, str], str] = {
-    ("squared_error(x, 1)", x): (
-        "squared_error on a plain float computes (y - p) ** 2 with Python's float pow, so a result beyond "
-        "double range leaks OverflowError (34, 'Numerical result out of range') instead of inf as the "
-        "Value path gives: autodiff/losses.py squared_error (engine-tests developer)"
-    )
-    for x in ("1e+308", "-1e+308")
-}
+FLOAT_PATH_BUGS: dict[tuple[str, str], str] = {}
 
 
 def _float_cases() -> list[object]:
