@@ -23,8 +23,9 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q
 
+# Every property test at the "fuzz" hypothesis profile (10,000 examples), plus the slow-marked runs.
 fuzz: $(STAMP)
-	$(PY) -m pytest -q -m slow
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -q -m "slow or not slow"
 
 bench: $(STAMP)
 	$(PY) -m benchmarks.run
