@@ -75,11 +75,14 @@ def backward(root: Value, break_at: Value | str | None = None) -> None:
             _backward_fast(computed)
         else:
             order = _topological_order(root)
+            # Find the node first: a break_at that names nothing (or a leaf) raises here, before
+            # any grad has been reset or accumulated, so a typo leaves the graph as it was.
+            target = find_break_node(order, break_at)
             for node in order:
                 if node._op is not None:
                     node.grad = 0.0
             root.grad += 1.0
-            _backward_by_table(order, find_break_node(order, break_at))
+            _backward_by_table(order, target)
     finally:
         if gc_was_enabled:
             gc.enable()

@@ -110,3 +110,22 @@ def test_topological_order_puts_parents_first() -> None:
         for parent in node.parents:
             assert index[id(parent)] < index[id(node)]
     assert len(order) == len({id(n) for n in order})
+
+
+def test_a_bad_break_at_raises_before_touching_any_grad() -> None:
+    """A break_at naming nothing, a leaf, or a foreign node is refused with every grad unchanged."""
+    import pytest
+
+    w, x, b = Value(0.5, label="w"), Value(3.0, label="x"), Value(-1.0, label="b")
+    z = w * x + b
+    z.label = "z"
+    p = z.sigmoid()
+    p.label = "p"
+    loss = (1.0 - p) ** 2
+    loss.backward()  # grads from a first pass: a refused second call must leave them as they are
+    nodes = topological_order(loss)
+    before = [n.grad for n in nodes]
+    for bad, error in (("nowhere", ValueError), ("w", ValueError), (Value(1.0) * 2, ValueError), (3, TypeError)):
+        with pytest.raises(error):
+            loss.backward(break_at=bad)
+        assert [n.grad for n in nodes] == before, bad
