@@ -13,9 +13,23 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from math import exp
 
 from autodiff.debugger import find_break_node, pause_at
-from autodiff.ops import Add, Linear, Mul, Neg, PowConst, Relu, Sigmoid, Sub, Sum, Tanh
+from autodiff.ops import (
+    SIGMOID_FROM_INPUT_ABOVE,
+    TANH_FROM_INPUT_BEYOND,
+    Add,
+    Linear,
+    Mul,
+    Neg,
+    PowConst,
+    Relu,
+    Sigmoid,
+    Sub,
+    Sum,
+    Tanh,
+)
 from autodiff.value import Value
 
 
@@ -175,15 +189,28 @@ def _backward_fast(order: list[Value]) -> None:  # order: computed nodes only (s
             d_a, d_k = PowConst.derivatives(a.data, k.data, node.data)
             a.grad += upstream * d_a
             k.grad += upstream * d_k
-        elif op is Sigmoid:
-            out = node.data
-            parents[0].grad += upstream * (out * (1.0 - out))
+        elif op is Sigmoid:  # Sigmoid.derivatives written out: from z where 1 − out would cancel
+            z = parents[0].data
+            if z > SIGMOID_FROM_INPUT_ABOVE:
+                e = exp(-z)
+                d = 1.0 + e
+                parents[0].grad += upstream * (e / (d * d))
+            else:
+                out = node.data
+                parents[0].grad += upstream * (out * (1.0 - out))
         elif op is Relu:
             a = parents[0]
             a.grad += upstream * (1.0 if a.data > 0 else 0.0)
-        elif op is Tanh:
-            out = node.data
-            parents[0].grad += upstream * (1.0 - out * out)
+        elif op is Tanh:  # Tanh.derivatives written out, likewise
+            a = parents[0]
+            z = a.data
+            if z > TANH_FROM_INPUT_BEYOND or z < -TANH_FROM_INPUT_BEYOND:
+                e = exp(-2.0 * abs(z))
+                d = 1.0 + e
+                a.grad += upstream * (4.0 * e / (d * d))
+            else:
+                out = node.data
+                a.grad += upstream * (1.0 - out * out)
         elif op is Sum:
             for parent in parents:
                 parent.grad += upstream

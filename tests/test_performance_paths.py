@@ -230,3 +230,22 @@ def test_repr_of_a_deep_chain_is_short_and_does_not_recurse() -> None:
         z = z * z  # shared: a full formula would have 2**40 terms
     assert len(z.formula()) < 1000
     assert autodiff.Value is Value
+
+
+def test_sigmoid_and_tanh_switch_forms_at_the_same_point_in_both_paths() -> None:
+    """Their derivatives come from the output or from the input (where 1 − out cancels); the fast
+    path must switch exactly where the op table does, and agree bit for bit on both sides."""
+    from autodiff.ops import SIGMOID_FROM_INPUT_ABOVE, TANH_FROM_INPUT_BEYOND
+
+    points = [0.0, -0.0, 1e-300, 0.5, 3.0, 20.0, 36.0, 700.0, 1e308, math.inf, math.nan]
+    for edge in (SIGMOID_FROM_INPUT_ABOVE, TANH_FROM_INPUT_BEYOND):
+        points += [edge, math.nextafter(edge, 0.0), math.nextafter(edge, math.inf)]
+    points += [-z for z in points]
+    rng = random.Random(3)
+    points += [rng.uniform(-40.0, 40.0) for _ in range(500)]
+    for z in points:
+        for op in ("sigmoid", "tanh"):
+            x = Value(z)
+            root = getattr(x, op)() * 0.7  # an upstream other than 1
+            fast, reference = grads_by_fast_and_reference(root)
+            assert all(same(f, r) for f, r in zip(fast, reference)), (op, z, fast, reference)
