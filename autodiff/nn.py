@@ -83,23 +83,49 @@ class Neuron(Module):
             weights = [rng.uniform(-1.0, 1.0) for _ in range(n_inputs)]
         elif len(weights) != n_inputs:
             raise ValueError(f"Neuron with {n_inputs} inputs needs {n_inputs} weights, got {len(weights)}")
-        self.activation = activation
-        self.name = name
+        self._name = name
+        self.activation = activation  # also sets what __call__ needs, see the property below
         self.weights = [
             Value(_check_number(w, f"weight {label!r}"), label=label)
             for w, label in zip(weights, _weight_labels(name, n_inputs))
         ]
         self.bias = Value(_check_number(bias, "bias"), label=f"{name}b")
 
+    # ``activation`` and ``name`` are properties so that __call__, which runs for every row of
+    # every epoch, finds its op and labels ready-made instead of formatting them each time.
+    @property
+    def activation(self) -> str | None:
+        return self._activation
+
+    @activation.setter
+    def activation(self, activation: str | None) -> None:
+        self._activation = activation
+        self._set_call_constants()
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @name.setter
+    def name(self, name: str) -> None:
+        self._name = name
+        self._set_call_constants()
+
+    def _set_call_constants(self) -> None:
+        activation, name = self._activation, self._name
+        self._activation_op = _ACTIVATION_OPS[activation] if activation is not None else None
+        self._raw_label = f"{name}z"
+        self._out_label = f"{name}{'p' if activation == 'sigmoid' else 'a'}"
+
     def __call__(self, inputs: Sequence[Operand]) -> Value:
         if len(inputs) != len(self.weights):
             raise ValueError(f"Neuron{self._where()} takes {len(self.weights)} inputs, got {len(inputs)}")
-        raw = linear(self.weights, list(inputs), self.bias)
-        raw.label = f"{self.name}z"
-        if self.activation is None:
+        raw = linear(self.weights, inputs, self.bias)
+        raw.label = self._raw_label
+        if self._activation_op is None:
             return raw
-        out = raw._apply(_ACTIVATION_OPS[self.activation])
-        out.label = f"{self.name}{'p' if self.activation == 'sigmoid' else 'a'}"
+        out = raw._apply(self._activation_op)
+        out.label = self._out_label
         return out
 
     def _where(self) -> str:

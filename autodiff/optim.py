@@ -49,14 +49,18 @@ class SGD(Optimizer):
         self.velocity: list[float | None] = [None] * len(self.params)
 
     def step(self) -> None:
+        lr = self.lr
+        if not self.momentum:  # decided once per step, not once per parameter: step runs per row
+            for p in self.params:
+                p.data -= lr * p.grad
+            return
+        momentum, velocity = self.momentum, self.velocity
         for i, p in enumerate(self.params):
-            update = p.grad
-            if self.momentum:
-                # PyTorch: v ← momentum·v + grad (v starts as the first grad), then p ← p − lr·v
-                previous = self.velocity[i]
-                update = update if previous is None else self.momentum * previous + update
-                self.velocity[i] = update
-            p.data -= self.lr * update
+            # PyTorch: v ← momentum·v + grad (v starts as the first grad), then p ← p − lr·v
+            previous = velocity[i]
+            update = p.grad if previous is None else momentum * previous + p.grad
+            velocity[i] = update
+            p.data -= lr * update
 
 
 class Adam(Optimizer):

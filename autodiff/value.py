@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from operator import attrgetter
 from typing import TYPE_CHECKING, Union
 
@@ -355,7 +355,7 @@ def total(terms: list[Operand] | tuple[Operand, ...]) -> Value:
     return _node(Sum, parents, Sum.forward(*map(_get_data, parents)))
 
 
-def linear(weights: list[Value], inputs: list[Operand], bias: Value) -> Value:
+def linear(weights: Sequence[Value], inputs: Sequence[Operand], bias: Value) -> Value:
     """A neuron's raw output w1*x1 + … + wn*xn + b as one node."""
     if len(weights) != len(inputs):
         raise ValueError(f"linear needs one input per weight: {len(weights)} weights, {len(inputs)} inputs")
