@@ -54,7 +54,7 @@ def _topological_order(root: Value) -> list[Value]:
             if parent in seen:
                 continue
             seen.add(parent)
-            if parent.parents:  # descend into it
+            if parent._op is not None:  # a computed node: descend into it
                 stack.append((node, parents))
                 node, parents = parent, iter(parent.parents)
                 break
@@ -113,22 +113,40 @@ def _computed_nodes(root: Value) -> list[Value]:
         return []
     order: list[Value] = []
     seen = {root}
-    stack: list[tuple[Value, Iterator[Value]]] = []  # as in _topological_order
-    node, parents = root, iter(root.parents)
+    # Recursion written out, reading parents straight from the slots (see Value's docstring) so
+    # that no tuple or iterator is made per node. ``node`` is the current call; ``back_from`` is
+    # the parent we just returned from (None on entering ``node``), which tells us where we are
+    # among node's one or two parents. Nodes with three or more keep an iterator in ``place``.
+    stack: list[Value] = []  # the callers paused while we descend
+    place: dict[Value, Iterator[Value]] = {}
+    node: Value = root
+    back_from: Value | None = None
     while True:
-        for parent in parents:
-            if parent._op is None or parent in seen:
-                continue
+        parent = None
+        a = node._a
+        if a is not None:  # one or two parents: first a, then b
+            b = node._b
+            if back_from is None and a._op is not None and a not in seen:
+                parent = a
+            elif b is not None and back_from is not b and b._op is not None and b not in seen:
+                parent = b
+        else:  # three or more, in the tuple _b
+            parents = iter(node._b) if back_from is None else place.pop(node)
+            for candidate in parents:
+                if candidate._op is not None and candidate not in seen:
+                    parent = candidate
+                    place[node] = parents
+                    break
+        if parent is not None:  # descend into it
             seen.add(parent)
-            stack.append((node, parents))
-            node, parents = parent, iter(parent.parents)
-            break
-        else:
-            node.grad = 0.0  # values computed inside the graph hold this pass's gradient only
-            order.append(node)
-            if not stack:
-                return order
-            node, parents = stack.pop()
+            stack.append(node)
+            node, back_from = parent, None
+            continue
+        node.grad = 0.0  # values computed inside the graph hold this pass's gradient only
+        order.append(node)  # every parent is finished, so this node is: return to its caller
+        if not stack:
+            return order
+        node, back_from = stack.pop(), node
 
 
 def _backward_by_table(order: list[Value], target: Value | None = None) -> None:
@@ -163,8 +181,10 @@ def _backward_fast(order: list[Value]) -> None:  # order: computed nodes only (s
     for node in reversed(order):
         op = node._op
         upstream = node.grad
-        parents = node.parents
+        # Parents straight from the node's slots (see Value's docstring): ``a`` and ``b`` for one
+        # or two parents; ``node.parents`` (a tuple) only for the ops that take any number.
         if op is Linear:  # operands (w1…wn, x1…xn, b): ∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ, ∂/∂b = 1
+            parents = node._b if node._a is None else node.parents
             n = len(parents) >> 1
             weights, inputs = parents[:n], parents[n:-1]
             for weight, x in zip(weights, inputs):
@@ -173,36 +193,37 @@ def _backward_fast(order: list[Value]) -> None:  # order: computed nodes only (s
                 x.grad += upstream * weight.data
             parents[-1].grad += upstream
         elif op is Mul:
-            a, b = parents
+            a = node._a
+            b = node._b
             a.grad += upstream * b.data
             b.grad += upstream * a.data
         elif op is Add:
-            a, b = parents
-            a.grad += upstream
-            b.grad += upstream
+            node._a.grad += upstream
+            node._b.grad += upstream
         elif op is Sub:
-            a, b = parents
-            a.grad += upstream
-            b.grad += -upstream
+            node._a.grad += upstream
+            node._b.grad += -upstream
         elif op is PowConst:  # x ** k: ∂/∂x from the table (k·xᵏ⁻¹ has edge cases), ∂/∂k = 0
-            a, k = parents
+            a = node._a
+            k = node._b
             d_a, d_k = PowConst.derivatives(a.data, k.data, node.data)
             a.grad += upstream * d_a
             k.grad += upstream * d_k
         elif op is Sigmoid:  # Sigmoid.derivatives written out: from z where 1 − out would cancel
-            z = parents[0].data
+            a = node._a
+            z = a.data
             if z > SIGMOID_FROM_INPUT_ABOVE:
                 e = exp(-z)
                 d = 1.0 + e
-                parents[0].grad += upstream * (e / (d * d))
+                a.grad += upstream * (e / (d * d))
             else:
                 out = node.data
-                parents[0].grad += upstream * (out * (1.0 - out))
+                a.grad += upstream * (out * (1.0 - out))
         elif op is Relu:
-            a = parents[0]
+            a = node._a
             a.grad += upstream * (1.0 if a.data > 0 else 0.0)
         elif op is Tanh:  # Tanh.derivatives written out, likewise
-            a = parents[0]
+            a = node._a
             z = a.data
             if z > TANH_FROM_INPUT_BEYOND or z < -TANH_FROM_INPUT_BEYOND:
                 e = exp(-2.0 * abs(z))
@@ -212,16 +233,18 @@ def _backward_fast(order: list[Value]) -> None:  # order: computed nodes only (s
                 out = node.data
                 a.grad += upstream * (1.0 - out * out)
         elif op is Sum:
-            for parent in parents:
+            for parent in node._b if node._a is None else node.parents:
                 parent.grad += upstream
         elif op is Neg:
-            parents[0].grad += -upstream
-        elif len(parents) == 2:  # any other binary op, e.g. ``x ** 2``, or a loss from autodiff.losses
-            a, b = parents
+            node._a.grad += -upstream
+        elif node._a is not None and node._b is not None:  # any other binary op, e.g. a loss
+            a = node._a
+            b = node._b
             d_a, d_b = op.derivatives(a.data, b.data, node.data)
             a.grad += upstream * d_a
             b.grad += upstream * d_b
         else:
+            parents = node.parents
             local = op.derivatives(*[parent.data for parent in parents], node.data)
             for parent, derivative in zip(parents, local):
                 parent.grad += upstream * derivative

@@ -34,9 +34,18 @@ class Value:
     ``data`` is the number; ``grad`` is d(root)/d(this node) once a backward pass has reached it
     (0.0 before); ``label`` is a name for graphs and reprs; ``parents`` are the values it was
     computed from, in operand order; ``op`` names the operation that made it ("" for a leaf).
+
+    The parents are stored inline, in two slots, not as a tuple: almost every node has one or
+    two, and a tuple per node would be 56 of the ~200 bytes a node costs (and an allocation per
+    operation). ``parents`` rebuilds the ordered tuple on demand:
+
+        leaf:                  _a = None,    _b = None
+        one parent p:          _a = p,       _b = None
+        two parents p, q:      _a = p,       _b = q
+        three or more (linear, total): _a = None, _b = the tuple of them
     """
 
-    __slots__ = ("data", "grad", "label", "_op", "parents")
+    __slots__ = ("data", "grad", "label", "_op", "_a", "_b")
 
     def __init__(self, data: Number, label: str = "") -> None:
         if not isinstance(label, str):
@@ -45,9 +54,23 @@ class Value:
         self.grad = 0.0
         self.label = label
         self._op: type[Op] | None = None
-        self.parents: tuple[Value, ...] = ()
+        self._a: Value | None = None  # parents: see the class docstring
+        self._b: Value | tuple[Value, ...] | None = None
 
     # --- graph bookkeeping ---------------------------------------------------------------------
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The values this one was computed from, in operand order (empty for a leaf)."""
+        a = self._a
+        if a is None:
+            return self._b or ()  # type: ignore[return-value] - a leaf's None, or three or more
+        b = self._b
+        return (a,) if b is None else (a, b)  # type: ignore[return-value]
+
+    @parents.setter
+    def parents(self, parents: tuple[Value, ...]) -> None:
+        _set_parents(self, tuple(parents))
 
     @property
     def op(self) -> str:
@@ -78,7 +101,8 @@ class Value:
             out.grad = 0.0
             out.label = ""
             out._op = op
-            out.parents = (self,)
+            out._a = self
+            out._b = None
             return out
         parents = (self, *[_as_value(other) for other in others])
         return _node(op, parents, op.forward(*[parent.data for parent in parents]))
@@ -208,8 +232,18 @@ def _node(op: type[Op], parents: tuple[Value, ...], data: float) -> Value:
     out.grad = 0.0
     out.label = ""
     out._op = op
-    out.parents = parents
+    _set_parents(out, parents)
     return out
+
+
+def _set_parents(node: Value, parents: tuple[Value, ...]) -> None:
+    """Store ``parents`` in ``node``'s two parent slots (the layout is in Value's docstring)."""
+    if len(parents) == 1:
+        node._a, node._b = parents[0], None
+    elif len(parents) == 2:
+        node._a, node._b = parents
+    else:  # three or more (or none: a computed node always has a tuple in _b, even an empty one)
+        node._a, node._b = None, parents
 
 
 def _binary(op: type[Op], a: Value, b: Operand) -> Value:
@@ -222,7 +256,8 @@ def _binary(op: type[Op], a: Value, b: Operand) -> Value:
     out.grad = 0.0
     out.label = ""
     out._op = op
-    out.parents = (a, b)
+    out._a = a
+    out._b = b
     return out
 
 
@@ -235,7 +270,8 @@ def _as_value(x: Operand) -> Value:
     constant.grad = 0.0
     constant.label = ""
     constant._op = None
-    constant.parents = ()
+    constant._a = None
+    constant._b = None
     return constant
 
 

@@ -249,3 +249,25 @@ def test_sigmoid_and_tanh_switch_forms_at_the_same_point_in_both_paths() -> None
             root = getattr(x, op)() * 0.7  # an upstream other than 1
             fast, reference = grads_by_fast_and_reference(root)
             assert all(same(f, r) for f, r in zip(fast, reference)), (op, z, fast, reference)
+
+
+def test_parents_read_back_in_operand_order_however_they_are_stored() -> None:
+    """Nodes keep one or two parents in slots and more in a tuple; ``parents`` is always the tuple."""
+    from autodiff.value import _node
+
+    a, b, c = Value(1.0, label="a"), Value(2.0, label="b"), Value(3.0, label="c")
+    assert a.parents == () and Constant(1.0).parents == ()
+    assert a.tanh().parents == (a,)
+    assert (a * b).parents == (a, b) and (b * a).parents == (b, a)
+    assert total([a]).parents == (a,) and total([a, b]).parents == (a, b) and total([a, b, c]).parents == (a, b, c)
+    assert linear([a], [b], c).parents == (a, b, c)
+    assert linear([], [], c).parents == (c,)
+    for parents in [(), (a,), (a, b), (a, b, c), (a, a, a, a)]:
+        node = _node(Sum, parents, 0.0)
+        assert node.parents == parents
+        node.parents = tuple(reversed(parents))  # still assignable, as when it was a plain slot
+        assert node.parents == tuple(reversed(parents))
+    # the fast path reads the slots directly: odd shapes must still match the table exactly
+    for root in (linear([], [], a) * b, total([a, b]) * total([c]), _node(Sum, (), 0.0) + a):
+        fast, reference = grads_by_fast_and_reference(root)
+        assert fast == reference
