@@ -203,12 +203,15 @@ def _backward_fast(order: list[Value]) -> None:  # order: computed nodes only (s
         elif op is Sub:
             node._a.grad += upstream
             node._b.grad += -upstream
-        elif op is PowConst:  # x ** k: ∂/∂x from the table (k·xᵏ⁻¹ has edge cases), ∂/∂k = 0
+        elif op is PowConst:  # x ** k: ∂/∂x = k·xᵏ⁻¹, ∂/∂k = 0 (k is a constant)
             a = node._a
             k = node._b
-            d_a, d_k = PowConst.derivatives(a.data, k.data, node.data)
-            a.grad += upstream * d_a
-            k.grad += upstream * d_k
+            x = a.data
+            if k.data == 2.0:  # squares (every squared error): the table's 2·x¹ is exactly 2·x
+                a.grad += upstream * (2.0 * x if x != 0 else 0.0)
+            else:  # other powers have edge cases: the table's own arithmetic
+                a.grad += upstream * PowConst.derivatives(x, k.data, node.data)[0]
+            k.grad += upstream * 0.0
         elif op is Sigmoid:  # Sigmoid.derivatives written out: from z where 1 − out would cancel
             a = node._a
             z = a.data

@@ -142,7 +142,9 @@ class Value:
     def __pow__(self, exponent: Operand) -> Value:
         if isinstance(exponent, Value):
             return self._apply(ops.Pow, exponent)
-        return _binary(ops.PowConst, self, _as_value(_check_number(exponent, "** exponent")))
+        if type(exponent) is not float:  # checked (and made a float) here, so ``** "2"`` names it
+            exponent = _check_number(exponent, "** exponent")
+        return _binary(ops.PowConst, self, exponent)
 
     def __rpow__(self, base: Number) -> Value:
         return _as_value(base)._apply(ops.Pow, self)
@@ -248,7 +250,14 @@ def _set_parents(node: Value, parents: tuple[Value, ...]) -> None:
 
 def _binary(op: type[Op], a: Value, b: Operand) -> Value:
     """``op(a, b)`` as a new node: ``_apply`` and ``_node`` spelled out, as arithmetic is hot."""
-    if not isinstance(b, Value):
+    if type(b) is float:  # ``w * 3.0``: _as_value's Constant, made here to save a call
+        constant = Constant.__new__(Constant)
+        constant.data = b
+        constant.grad = 0.0
+        constant.label = ""
+        constant._op = constant._a = constant._b = None
+        b = constant
+    elif not isinstance(b, Value):
         b = _as_value(b)
     data = op.forward(a.data, b.data)
     out = Value.__new__(Value)

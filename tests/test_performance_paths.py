@@ -271,3 +271,18 @@ def test_parents_read_back_in_operand_order_however_they_are_stored() -> None:
     for root in (linear([], [], a) * b, total([a, b]) * total([c]), _node(Sum, (), 0.0) + a):
         fast, reference = grads_by_fast_and_reference(root)
         assert fast == reference
+
+
+def test_squares_take_the_tables_derivative_bit_for_bit() -> None:
+    """The fast path writes out ∂(x²)/∂x; it must be the table's 2·x¹, signed zeros included."""
+    for x in (0.0, -0.0, 5e-324, -5e-324, 1.5, -3.0, 1e308, -1e308, math.inf, -math.inf, math.nan):
+        for upstream in (1.0, -0.5, math.inf, 0.0):
+            leaf = Value(x)
+            root = (leaf**2) * upstream
+            fast, reference = grads_by_fast_and_reference(root)
+            assert all(same(f, r) and math.copysign(1, f) == math.copysign(1, r) for f, r in zip(fast, reference)), (
+                x,
+                upstream,
+                fast,
+                reference,
+            )
