@@ -142,7 +142,9 @@ class Value:
     def __pow__(self, exponent: Operand) -> Value:
         if isinstance(exponent, Value):
             return self._apply(ops.Pow, exponent)
-        if type(exponent) is not float:  # checked (and made a float) here, so ``** "2"`` names it
+        if type(exponent) is int:  # ``x ** 2``, the commonest power: the float without a call
+            exponent = float(exponent)
+        elif type(exponent) is not float:  # checked here, so ``** "2"`` names the exponent
             exponent = _check_number(exponent, "** exponent")
         return _binary(ops.PowConst, self, exponent)
 
