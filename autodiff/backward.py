@@ -13,7 +13,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from math import exp
+from math import exp, nan
 
 from autodiff.debugger import find_break_node, pause_at
 from autodiff.ops import (
@@ -224,7 +224,8 @@ def _backward_fast(order: list[Value]) -> None:  # order: computed nodes only (s
                 a.grad += upstream * (out * (1.0 - out))
         elif op is Relu:
             a = node._a
-            a.grad += upstream * (1.0 if a.data > 0 else 0.0)
+            z = a.data
+            a.grad += upstream * (1.0 if z > 0 else (0.0 if z == z else nan))  # Relu.derivatives
         elif op is Tanh:  # Tanh.derivatives written out, likewise
             a = node._a
             z = a.data

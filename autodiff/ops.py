@@ -20,10 +20,7 @@ INF = math.inf
 # cancellation in 1 − out, growing as e^|z|: 5 ulps at σ'(2), 2e-15 at tanh'(1), 2e-12 at tanh'(6).
 # backward's fast path reads these too, so both paths switch at the same point.
 SIGMOID_FROM_INPUT_ABOVE = 2.0
-# 6, not 1: tests/test_debugger.py checks tanh'(6) against 1 − tanh(6)² itself at rel_tol 1e-12
-# (the input form is 2e-12 away from that, and 7e-17 from the exact value); lower this to 1.0
-# once that test uses an exact oracle.
-TANH_FROM_INPUT_BEYOND = 6.0
+TANH_FROM_INPUT_BEYOND = 1.0
 
 
 class Op:
@@ -249,12 +246,13 @@ class Relu(Op):
 
     @staticmethod
     def forward(a: float) -> float:
-        return a if a > 0 else 0.0
+        # nan passes through (as in PyTorch): a diverged value must not turn into a tidy 0.
+        return a if a > 0 or a != a else 0.0
 
     @staticmethod
     def derivatives(a: float, out: float) -> tuple[float]:
-        # ∂relu(a)/∂a = 1 where a > 0, else 0 (0 at the kink, as PyTorch does)
-        return (1.0 if a > 0 else 0.0,)
+        # ∂relu(a)/∂a = 1 where a > 0, else 0 (0 at the kink, as PyTorch does); nan at nan
+        return (1.0 if a > 0 else (0.0 if a == a else math.nan),)
 
 
 # --- n-ary ops: one node for a whole sum, so big models stay small graphs ----------------------

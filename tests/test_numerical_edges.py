@@ -214,13 +214,7 @@ FUNCTIONS: tuple[Function, ...] = (
 BY_NAME = {f.name: f for f in FUNCTIONS}
 
 # Rows where the engine disagrees with the mathematics today: each is a bug for the named owner.
-KNOWN_BUGS: dict[tuple[str, str], str] = {
-    ("relu(x)", "nan"): (
-        "relu(nan) gives 0.0 with gradient 0.0, silently hiding a diverged value (PyTorch and micrograd give "
-        "nan): autodiff/ops.py Relu.forward/derivatives and the Relu branch of backward._backward_fast "
-        "(performance developer)"
-    ),
-}
+KNOWN_BUGS: dict[tuple[str, str], str] = {}
 
 
 # --- running the engine ----------------------------------------------------------------------
