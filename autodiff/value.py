@@ -336,6 +336,8 @@ def _name(v: Value, depth: int) -> str:
         return _num(v.data)
     if depth <= 0:
         return "(…)"
+    if v._op.name.isidentifier() and v._op not in (ops.Linear, ops.Sum):
+        return _formula(v, depth - 1)  # sigmoid(z) reads as one term already: no extra brackets
     return f"({_formula(v, depth - 1)})"
 
 
