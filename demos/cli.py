@@ -164,7 +164,8 @@ def run(main: Callable[[Sequence[str] | None], int], argv: Sequence[str] | None 
         print(f"\ninterrupted: {_one_line(stop)}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except KeyboardInterrupt:
-        print("\ninterrupted (Ctrl-C).", file=sys.stderr)
+        # Reached only where a demo had nothing partial to save (e.g. before its first epoch).
+        print("\ninterrupted (Ctrl-C) before there was anything to save; no file is half-written.", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # `python -m demos.x | head`: the reader left; stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
