@@ -58,15 +58,7 @@ def print_gradient_comparison(start: runs.Start) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Train, print the tutorial's log and write graphs, player, plots and model.json."""
     parser = cli.parser("study_hours", __doc__)
-    parser.add_argument(
-        "--update",
-        choices=runs.UPDATES,
-        default="bce",
-        help="how the weights move: " + "; ".join(f"{k}: {v}" for k, v in runs.UPDATE_HELP.items()),
-    )
-    parser.add_argument("--epochs", type=cli.positive_int, default=1000, help="epochs to train (default: 1000)")
-    parser.add_argument("--lr", type=cli.positive_float, default=0.1, help="learning rate (default: 0.1)")
-    parser.add_argument("--every", type=cli.positive_int, default=1, help="draw every Nth epoch's graph (default: 1)")
+    cli.add_training_args(parser, runs.UPDATE_HELP)
     cli.add_out(parser, DEFAULT_OUT)
     args = parser.parse_args(argv)
 
