@@ -98,14 +98,15 @@ def add_out(p: argparse.ArgumentParser, default: str) -> None:
     )
 
 
-def add_training_args(p: argparse.ArgumentParser, updates: dict[str, str]) -> None:
-    """The options every tutorial training demo shares: --update, --epochs, --lr, --every."""
-    p.add_argument(
-        "--update",
-        choices=list(updates),
-        default="bce",
-        help="how the weights move: " + "; ".join(f"{k}: {v}" for k, v in updates.items()),
-    )
+def add_training_args(p: argparse.ArgumentParser, updates: dict[str, str] | None = None) -> None:
+    """The options the training demos share: --epochs, --lr, --every, and --update given ``updates``."""
+    if updates:
+        p.add_argument(
+            "--update",
+            choices=list(updates),
+            default="bce",
+            help="how the weights move: " + "; ".join(f"{k}: {v}" for k, v in updates.items()),
+        )
     p.add_argument("--epochs", type=positive_int, default=1000, help="epochs to train (default: 1000)")
     p.add_argument("--lr", type=positive_float, default=0.1, help="learning rate (default: 0.1)")
     p.add_argument("--every", type=positive_int, default=1, help="draw every Nth epoch's graph (default: 1)")

@@ -138,6 +138,25 @@ def write_run(
     return Written(player, [*files, player], every)
 
 
+def train_and_write(
+    dataset: Dataset, start: runs.Start, update: str, out_arg: Path, *, every: int, log_every: int
+) -> tuple[History, nn.Neuron, Written]:
+    """A training demo's run: train with progress, write its files, print the log and predictions.
+
+    The plot follows the inputs: a fitted sigmoid for one, a decision boundary for two.
+    """
+    out = cli.prepare_out(out_arg)
+    history, model = train_with_progress(update, dataset, start, describe_start(dataset, start, update, out))
+    if not history.records:
+        raise cli.Interrupted(f"no epoch finished, so nothing was written into {out}/.")
+    plot = {1: "sigmoid_fit", 2: "decision_boundary"}.get(dataset.n_features, "")
+    written = write_run(history, model, out, plot=plot, every=every)
+    print()
+    print_log(history, log_every)
+    print_predictions(model, dataset)
+    return history, model, written
+
+
 def _render_graphs(history: History, out: Path, every: int) -> Path:
     """viz.render_epochs with a progress bar; on Ctrl-C, the player for the epochs already drawn."""
     import viz

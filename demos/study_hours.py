@@ -15,12 +15,8 @@ from collections.abc import Sequence
 from autodiff.datasets import STUDY_HOURS
 from demos import cli, runs
 from demos.report import (
-    describe_start,
-    print_log,
-    print_predictions,
     print_written,
-    train_with_progress,
-    write_run,
+    train_and_write,
 )
 
 DEFAULT_OUT = "out/study_hours"
@@ -63,15 +59,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     start = runs.Start(weights=(0.1,), bias=0.0, learning_rate=args.lr, epochs=args.epochs)
-    out = cli.prepare_out(args.out)
-    header = describe_start(STUDY_HOURS, start, args.update, out)
-    history, model = train_with_progress(args.update, STUDY_HOURS, start, header)
-    if not history.records:
-        raise cli.Interrupted(f"no epoch finished, so nothing was written into {out}/.")
-    written = write_run(history, model, out, plot="sigmoid_fit", every=args.every)
-    print()
-    print_log(history, LOG_EVERY)
-    print_predictions(model, STUDY_HOURS)
+    history, model, written = train_and_write(
+        STUDY_HOURS, start, args.update, args.out, every=args.every, log_every=LOG_EVERY
+    )
     print_gradient_comparison(start)
     print_written(written, history)
     return 0

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from autodiff.datasets import STUDY_SLEEP
 from demos import cli, runs
-from demos.report import describe_start, print_log, print_predictions, print_written, train_with_progress, write_run
+from demos.report import print_written, train_and_write
 
 DEFAULT_OUT = "out/two_inputs"
 LOG_EVERY = 200
@@ -36,15 +36,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     start = runs.Start(weights=(0.1, 0.1), bias=0.0, learning_rate=args.lr, epochs=args.epochs)
-    out = cli.prepare_out(args.out)
-    header = describe_start(STUDY_SLEEP, start, args.update, out)
-    history, model = train_with_progress(args.update, STUDY_SLEEP, start, header)
-    if not history.records:
-        raise cli.Interrupted(f"no epoch finished, so nothing was written into {out}/.")
-    written = write_run(history, model, out, plot="decision_boundary", every=args.every)
-    print()
-    print_log(history, LOG_EVERY)
-    print_predictions(model, STUDY_SLEEP)
+    history, model, written = train_and_write(
+        STUDY_SLEEP, start, args.update, args.out, every=args.every, log_every=LOG_EVERY
+    )
     print(numpy_peek([w.data for w in model.weights], model.bias.data))
     print_written(written, history)
     return 0
