@@ -160,35 +160,23 @@ def train_and_write(
 def _render_graphs(history: History, out: Path, every: int) -> Path:
     """viz.render_epochs with a progress bar; on Ctrl-C, the player for the epochs already drawn."""
     import viz
+    from viz.epochs import EpochsInterrupted
 
     bar = cli.progress_bar(len(history.records[::every]), "drawing graphs")
-    done: list[int] = []
 
     def progress(count: int, total: int) -> None:
-        done.append(count)
         if bar is not None:
             bar.update()
 
     try:
         return viz.render_epochs(history, out, every=every, progress=progress)
-    except KeyboardInterrupt:
-        drawn = history.records[::every][: len(done)]
-        if not drawn:
-            raise cli.Interrupted(f"no graph was drawn yet; model.json and the plots are in {out}/.") from None
-        # Redraw only the epochs already on disk (about a millisecond each) so their player exists.
-        partial = History(
-            records=history.records[: drawn[-1].epoch + 1],
-            settings=history.settings,
-            model=history.model,
-            dataset=history.dataset,
-            loss=history.loss,
-            interrupted=True,
-        )
-        player = viz.render_epochs(partial, out, every=every)
+    except EpochsInterrupted as stop:
         raise cli.Interrupted(
-            f"stopped while drawing graphs: epochs 0–{drawn[-1].epoch} are drawn; open {player} "
+            f"stopped while drawing graphs: epochs 0–{stop.last_epoch} are drawn; open {stop.player} "
             f"(model.json and the plots are in {out}/)."
         ) from None
+    except KeyboardInterrupt:
+        raise cli.Interrupted(f"no graph was drawn yet; model.json and the plots are in {out}/.") from None
     finally:
         if bar is not None:
             bar.close()

@@ -13,7 +13,7 @@ import pytest
 
 import viz
 from autodiff import Value, total
-from viz.epochs import chosen_records, epoch_filename, render_epochs
+from viz.epochs import EpochsInterrupted, chosen_records, epoch_filename, render_epochs
 from viz.outputs import MARKER
 from viz.player import Chart, Frame, write_player
 
@@ -50,6 +50,11 @@ class TinyHistory:
         loss.label = "loss"
         loss.backward()
         return loss
+
+
+def player_data(page: str) -> dict:
+    """The frames and chart a player page carries, from its JSON block."""
+    return json.loads(re.search(r'id="player-data">(.*?)</script>', page, re.S)[1])
 
 
 def tutorial_history(epochs: int) -> TinyHistory:
@@ -127,7 +132,7 @@ def test_player_page_lists_frames_numbers_and_only_local_files(tmp_path: Path) -
     page = index.read_text()
     assert "http:" not in page and "https:" not in page and "//cdn" not in page and "<link" not in page
     assert local_references(page) == []  # images are set by the script from the frame list below
-    data = json.loads(re.search(r'<script type="application/json" id="player-data">(.*?)</script>', page, re.S)[1])
+    data = player_data(page)
     assert [f["src"] for f in data["frames"]] == [
         "graphs/epoch_0000.svg",
         "graphs/epoch_0002.svg",
@@ -191,7 +196,7 @@ def test_generic_player_copies_outside_frames_and_escapes_text(tmp_path: Path) -
     page = index.read_text()
     assert "<b>steps</b>" not in page and "&lt;b&gt;steps&lt;/b&gt;" in page
     assert page.count("</script>") == 2  # the page's own two scripts; the caption's was escaped
-    data = json.loads(re.search(r'id="player-data">(.*?)</script>', page, re.S)[1])
+    data = player_data(page)
     assert [f["src"] for f in data["frames"]] == ["frames/frame_0000.svg", "frames/frame_0001.svg"]
     assert data["frames"][0]["rows"] == [["x", "1.235"]]
     assert data["frames"][0]["caption"] == "</script><script>alert(1)</script>"
@@ -199,3 +204,31 @@ def test_generic_player_copies_outside_frames_and_escapes_text(tmp_path: Path) -
         write_player(tmp_path / "empty", title="t", frames=[])
     with pytest.raises(viz.OutputError, match="not a file"):
         write_player(tmp_path / "missing", title="t", frames=[Frame(svg="nope.svg")])
+
+
+def test_ctrl_c_while_drawing_leaves_a_player_for_the_epochs_drawn(tmp_path: Path) -> None:
+    def stop_after_two(done: int, total: int) -> None:
+        if done == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(EpochsInterrupted) as stop:
+        render_epochs(tutorial_history(6), tmp_path / "run", progress=stop_after_two)
+    assert isinstance(stop.value, KeyboardInterrupt)  # callers that only know Ctrl-C still see it
+    assert stop.value.last_epoch == 1
+    assert stop.value.player == tmp_path / "run" / "index.html"
+    frames = player_data(stop.value.player.read_text("utf-8"))["frames"]
+    assert [frame["src"] for frame in frames] == ["graphs/epoch_0000.svg", "graphs/epoch_0001.svg"]
+    assert sorted(p.name for p in (tmp_path / "run" / "graphs").iterdir()) == ["epoch_0000.svg", "epoch_0001.svg"]
+
+
+def test_ctrl_c_before_the_first_graph_is_a_plain_interrupt(tmp_path: Path) -> None:
+    history = tutorial_history(3)
+
+    def interrupted_graph(epoch: int) -> Value:
+        raise KeyboardInterrupt
+
+    history.graph = interrupted_graph  # type: ignore[method-assign]
+    with pytest.raises(KeyboardInterrupt) as stop:
+        render_epochs(history, tmp_path / "run")
+    assert not isinstance(stop.value, EpochsInterrupted)
+    assert not (tmp_path / "run" / "index.html").exists()

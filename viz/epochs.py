@@ -88,6 +88,15 @@ def _settings_text(settings: dict[str, Any]) -> str:
     return ", ".join(f"{key} {fmt(value) if isinstance(value, float) else value}" for key, value in settings.items())
 
 
+class EpochsInterrupted(KeyboardInterrupt):
+    """Ctrl-C while drawing epochs: the ones drawn so far have their player at ``player``."""
+
+    def __init__(self, player: Path, last_epoch: int) -> None:
+        super().__init__(f"epochs 0–{last_epoch} are drawn; open {player}")
+        self.player = player
+        self.last_epoch = last_epoch
+
+
 def render_epochs(
     history: HistoryLike,
     out_dir: str | os.PathLike[str],
@@ -101,7 +110,8 @@ def render_epochs(
     """Write one SVG per chosen epoch under ``out_dir/graphs/`` and a player; return index.html's path.
 
     ``history``: an ``autodiff.training.History``. ``progress``: called as ``progress(done, total)``
-    after each file, or a tqdm-like object whose ``update(1)`` is called.
+    after each file, or a tqdm-like object whose ``update(1)`` is called. Ctrl-C after the
+    first graph writes the player for the epochs drawn and raises ``EpochsInterrupted``.
     """
     records = list(history.records)
     if not records:
@@ -111,43 +121,50 @@ def render_epochs(
     graphs = out / GRAPHS
     frames = []
     written = set()
-    metric = (getattr(history, "settings", {}) or {}).get("metric", "loss")
-    for done, record in enumerate(chosen, start=1):
-        root = history.graph(record.epoch)
-        names = list(record.parameters)
-        graph = draw(
-            root,
-            parameters=_parameter_leaves(root, names),
-            highlight=(),
-            color_by_grad=color_by_grad,
-            renderer=renderer,
-        )
-        filename = epoch_filename(record.epoch)
-        write_text(graphs / filename, graph.svg())
-        written.add(filename)
-        rows = [[name, value, record.gradients.get(name)] for name, value in record.parameters.items()]
-        frames.append(
-            Frame(
-                svg=f"{GRAPHS}/{filename}",
-                name=f"epoch {record.epoch}",
-                caption=epoch_caption(record, root, metric),
-                rows=rows,
-                x=record.epoch,
+    settings = dict(getattr(history, "settings", {}) or {})
+    metric = settings.get("metric", settings.get("loss", "loss"))
+    interrupted = False
+    try:
+        for done, record in enumerate(chosen, start=1):
+            root = history.graph(record.epoch)
+            names = list(record.parameters)
+            graph = draw(
+                root,
+                parameters=_parameter_leaves(root, names),
+                highlight=(),
+                color_by_grad=color_by_grad,
+                renderer=renderer,
             )
-        )
-        _report(progress, done, len(chosen))
+            filename = epoch_filename(record.epoch)
+            write_text(graphs / filename, graph.svg())
+            written.add(filename)
+            rows = [[name, value, record.gradients.get(name)] for name, value in record.parameters.items()]
+            frames.append(
+                Frame(
+                    svg=f"{GRAPHS}/{filename}",
+                    name=f"epoch {record.epoch}",
+                    caption=epoch_caption(record, root, metric),
+                    rows=rows,
+                    x=record.epoch,
+                )
+            )
+            _report(progress, done, len(chosen))
+    except KeyboardInterrupt:
+        # Ctrl-C: every SVG written so far is whole (write_text), so give them their player.
+        if not frames:
+            raise
+        interrupted = True
     # The directory is ours (prepare_out_dir checked); drop epoch files an earlier run left behind.
     for stale in graphs.iterdir():
         if _EPOCH_FILE.fullmatch(stale.name) and stale.name not in written:
             stale.unlink()
-    settings = dict(getattr(history, "settings", {}) or {})
     chart = Chart(
         x=[r.epoch for r in records],
         y=[r.loss for r in records],
         title="loss per epoch",
         xlabel="epoch",
         # record.loss sums the metric (the tutorial prints squared error whatever drives training).
-        ylabel=f"{settings.get('metric', settings.get('loss', 'loss'))} (sum over rows)",
+        ylabel=f"{metric} (sum over rows)",
     )
     description = (
         "Each frame is the graph of one epoch, rebuilt with that epoch's parameters after backward(): "
@@ -156,7 +173,7 @@ def render_epochs(
     )
     if settings:
         description += f" Settings: {_settings_text(settings)}."
-    return write_player(
+    player = write_player(
         out,
         title=title,
         frames=frames,
@@ -164,3 +181,6 @@ def render_epochs(
         columns=("parameter", "value", "gradient"),
         description=description,
     )
+    if interrupted:
+        raise EpochsInterrupted(player, chosen[len(frames) - 1].epoch)
+    return player
