@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
+from autodiff import ops
 from autodiff.backward import zero_grad
 from autodiff.value import Operand, Value, _check_number, linear
 
@@ -207,10 +208,4 @@ class MLP(Module):
         return f"MLP({', '.join(repr(layer) for layer in self.layers)})"
 
 
-def _activation_ops() -> dict[str, type]:
-    from autodiff import ops
-
-    return {"sigmoid": ops.Sigmoid, "relu": ops.Relu, "tanh": ops.Tanh}
-
-
-_ACTIVATION_OPS = _activation_ops()
+_ACTIVATION_OPS: dict[str, type[ops.Op]] = {"sigmoid": ops.Sigmoid, "relu": ops.Relu, "tanh": ops.Tanh}
