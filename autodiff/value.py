@@ -28,6 +28,72 @@ def _check_number(data: object, what: str = "Value") -> float:
     raise TypeError(f"{what} needs a real number (int or float), got {type(data).__name__} {data!r}")
 
 
+# --- making nodes ------------------------------------------------------------------------------
+# Arithmetic is the hot path: a Python call costs about as much as building the node, so each
+# operator method is made from a template that builds its node in place, with the op's forward
+# bound in. tests/test_performance_paths.py holds every method to the op table (autodiff.ops).
+
+_new = object.__new__  # Value.__new__ without the attribute lookup: nodes are made by the million
+
+
+def _binary_method(op: type[Op], name: str, reflected: bool = False) -> Callable[[Value, Operand], Value]:
+    """The method ``self <op> other`` (``other <op> self`` if ``reflected``) for class Value."""
+    forward = op.forward
+
+    def method(self: Value, other: Operand) -> Value:
+        if type(other) is float:  # ``w * 3.0``: the Constant of _as_value, made here to save a call
+            constant = _new(Constant)
+            constant.data = other
+            constant.grad = 0.0
+            constant.label = ""
+            constant._op = constant._a = constant._b = None
+            other = constant
+        elif not isinstance(other, Value):
+            other = _as_value(other)
+        a, b = (other, self) if reflected else (self, other)
+        out = _new(Value)
+        out.data = forward(a.data, b.data)
+        out.grad = 0.0
+        out.label = ""
+        out._op = op
+        out._a = a
+        out._b = b
+        return out
+
+    doc = f"{'other' if reflected else 'self'} {op.name} {'self' if reflected else 'other'}, as a new node."
+    return _named(method, name, doc)
+
+
+def _unary_method(op: type[Op], name: str, doc: str) -> Callable[[Value], Value]:
+    """The method ``op(self)`` for class Value; ``_apply`` finds it by op in _UNARY_METHODS."""
+    forward = op.forward
+
+    def method(self: Value) -> Value:
+        out = _new(Value)
+        out.data = forward(self.data)
+        out.grad = 0.0
+        out.label = ""
+        out._op = op
+        out._a = self
+        out._b = None
+        return out
+
+    _UNARY_METHODS[op] = method
+    return _named(method, name, doc)
+
+
+_UNARY_METHODS: dict[type[Op], Callable[[Value], Value]] = {}
+
+
+def _named(method: Callable[..., Value], name: str, doc: str) -> Callable[..., Value]:
+    """``method`` under its public name, so tracebacks and debuggers say ``Value.__mul__``."""
+    method.__name__ = name
+    method.__qualname__ = f"Value.{name}"
+    method.__code__ = method.__code__.replace(co_name=name, co_qualname=f"Value.{name}")
+    method.__doc__ = doc
+    return method
+
+
 class Value:
     """One node of the computation graph.
 
@@ -94,82 +160,48 @@ class Value:
 
     def _apply(self, op: type[Op], *others: Operand) -> Value:
         """A new node ``op(self, *others)``; plain numbers among ``others`` become Constants."""
-        if not others:  # unary ops (relu, tanh, …) are hot: _node spelled out, no list building
-            data = op.forward(self.data)
-            out = Value.__new__(Value)
-            out.data = data
-            out.grad = 0.0
-            out.label = ""
-            out._op = op
-            out._a = self
-            out._b = None
-            return out
+        if not others and op in _UNARY_METHODS:  # a neuron's activation: the method _unary_method made
+            return _UNARY_METHODS[op](self)
         parents = (self, *[_as_value(other) for other in others])
         return _node(op, parents, op.forward(*[parent.data for parent in parents]))
 
     # --- arithmetic: Python numbers welcome on either side -------------------------------------
+    # Each is made by the template _binary_method (above the class), which builds the node itself.
 
-    def __add__(self, other: Operand) -> Value:
-        return _binary(Add, self, other)
-
-    def __radd__(self, other: Number) -> Value:
-        return _binary(Add, _as_value(other), self)
-
-    def __sub__(self, other: Operand) -> Value:
-        return _binary(Sub, self, other)
-
-    def __rsub__(self, other: Number) -> Value:
-        return _binary(Sub, _as_value(other), self)
-
-    def __mul__(self, other: Operand) -> Value:
-        return _binary(Mul, self, other)
-
-    def __rmul__(self, other: Number) -> Value:
-        return _binary(Mul, _as_value(other), self)
-
-    def __truediv__(self, other: Operand) -> Value:
-        return _binary(Div, self, other)
-
-    def __rtruediv__(self, other: Number) -> Value:
-        return _binary(Div, _as_value(other), self)
-
-    def __neg__(self) -> Value:
-        return self._apply(ops.Neg)
+    __add__ = _binary_method(Add, "__add__")
+    __radd__ = _binary_method(Add, "__radd__", reflected=True)
+    __sub__ = _binary_method(Sub, "__sub__")
+    __rsub__ = _binary_method(Sub, "__rsub__", reflected=True)
+    __mul__ = _binary_method(Mul, "__mul__")
+    __rmul__ = _binary_method(Mul, "__rmul__", reflected=True)
+    __truediv__ = _binary_method(Div, "__truediv__")
+    __rtruediv__ = _binary_method(Div, "__rtruediv__", reflected=True)
+    __neg__ = _unary_method(ops.Neg, "__neg__", "-self.")
 
     def __pos__(self) -> Value:
         return self
 
     def __pow__(self, exponent: Operand) -> Value:
-        if isinstance(exponent, Value):
-            return self._apply(ops.Pow, exponent)
         if type(exponent) is int:  # ``x ** 2``, the commonest power: the float without a call
             exponent = float(exponent)
+        elif isinstance(exponent, Value):
+            return self._apply(ops.Pow, exponent)
         elif type(exponent) is not float:  # checked here, so ``** "2"`` names the exponent
             exponent = _check_number(exponent, "** exponent")
-        return _binary(ops.PowConst, self, exponent)
+        return self._power_of_constant(exponent)
+
+    _power_of_constant = _binary_method(ops.PowConst, "_power_of_constant")  # x ** k, k a number
 
     def __rpow__(self, base: Number) -> Value:
         return _as_value(base)._apply(ops.Pow, self)
 
     # --- functions -----------------------------------------------------------------------------
 
-    def exp(self) -> Value:
-        """e ** self."""
-        return self._apply(ops.Exp)
-
-    def log(self) -> Value:
-        """Natural logarithm; a non-positive value raises ValueError."""
-        return self._apply(ops.Log)
-
-    def tanh(self) -> Value:
-        return self._apply(ops.Tanh)
-
-    def sigmoid(self) -> Value:
-        """1 / (1 + e^-self), exact to double precision and never overflowing."""
-        return self._apply(ops.Sigmoid)
-
-    def relu(self) -> Value:
-        return self._apply(ops.Relu)
+    exp = _unary_method(ops.Exp, "exp", "e ** self.")
+    log = _unary_method(ops.Log, "log", "Natural logarithm; a non-positive value raises ValueError.")
+    tanh = _unary_method(ops.Tanh, "tanh", "Hyperbolic tangent, between -1 and 1.")
+    sigmoid = _unary_method(ops.Sigmoid, "sigmoid", "1 / (1 + e^-self): a probability; never overflows.")
+    relu = _unary_method(ops.Relu, "relu", "self where positive, else 0.")
 
     # --- backprop ------------------------------------------------------------------------------
 
@@ -231,7 +263,7 @@ class Constant(Value):
 
 def _node(op: type[Op], parents: tuple[Value, ...], data: float) -> Value:
     """A new result node; skips __init__'s checks since the engine made the number."""
-    out = Value.__new__(Value)
+    out = _new(Value)
     out.data = data
     out.grad = 0.0
     out.label = ""
@@ -250,33 +282,11 @@ def _set_parents(node: Value, parents: tuple[Value, ...]) -> None:
         node._a, node._b = None, parents
 
 
-def _binary(op: type[Op], a: Value, b: Operand) -> Value:
-    """``op(a, b)`` as a new node: ``_apply`` and ``_node`` spelled out, as arithmetic is hot."""
-    if type(b) is float:  # ``w * 3.0``: _as_value's Constant, made here to save a call
-        constant = Constant.__new__(Constant)
-        constant.data = b
-        constant.grad = 0.0
-        constant.label = ""
-        constant._op = constant._a = constant._b = None
-        b = constant
-    elif not isinstance(b, Value):
-        b = _as_value(b)
-    data = op.forward(a.data, b.data)
-    out = Value.__new__(Value)
-    out.data = data
-    out.grad = 0.0
-    out.label = ""
-    out._op = op
-    out._a = a
-    out._b = b
-    return out
-
-
 def _as_value(x: Operand) -> Value:
     if isinstance(x, Value):
         return x
     # Constant(x) without __init__'s label check: every ``x ** 2`` and ``1 - p`` makes one.
-    constant = Constant.__new__(Constant)
+    constant = _new(Constant)
     constant.data = x if type(x) is float else _check_number(x, "an operand")
     constant.grad = 0.0
     constant.label = ""

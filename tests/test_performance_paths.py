@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from strategies import Program, finite_floats, programs
 
 import autodiff
-from autodiff import Constant, Value, linear, topological_order, total
+from autodiff import Constant, Value, linear, ops, topological_order, total
 from autodiff.backward import _computed_nodes, gc_paused
 from autodiff.losses import binary_cross_entropy, binary_cross_entropy_with_logits
 from autodiff.ops import Linear, Op, Sum
@@ -286,3 +286,70 @@ def test_squares_take_the_tables_derivative_bit_for_bit() -> None:
                 fast,
                 reference,
             )
+
+
+OPERATORS = {  # method name → (op, operands in the order the node keeps them)
+    "__add__": (ops.Add, False),
+    "__radd__": (ops.Add, True),
+    "__sub__": (ops.Sub, False),
+    "__rsub__": (ops.Sub, True),
+    "__mul__": (ops.Mul, False),
+    "__rmul__": (ops.Mul, True),
+    "__truediv__": (ops.Div, False),
+    "__rtruediv__": (ops.Div, True),
+}
+
+
+@given(WIDE, st.one_of(WIDE, st.integers(-5, 5), st.fractions(max_denominator=7)), st.booleans())
+def test_operator_methods_build_the_op_tables_node(x: float, other: object, other_is_value: bool) -> None:
+    """Each operator method builds its node in place; the node must be the op table's, exactly."""
+    value = Value(x, label="x")
+    operand = Value(float(other), label="y") if other_is_value else other
+    for name, (op, reflected) in OPERATORS.items():
+        if reflected and other_is_value:
+            continue  # Python calls __r*__ only for a plain number on the left
+        try:
+            node = getattr(value, name)(operand)
+        except ZeroDivisionError:
+            assert op is ops.Div and (x == 0 if reflected else float(other) == 0)
+            continue
+        assert node.op_class is op and node.label == "" and node.grad == 0.0
+        left, right = node.parents
+        assert (right if reflected else left) is value  # self on the left unless reflected
+        other_node = left if reflected else right
+        if other_is_value:
+            assert other_node is operand
+        else:
+            assert type(other_node) is Constant and other_node.data == float(other)
+            assert type(other_node.data) is float and other_node.is_leaf and other_node.parents == ()
+        assert same(node.data, op.forward(left.data, right.data))
+
+
+@given(WIDE, st.sampled_from(["exp", "log", "tanh", "sigmoid", "relu", "__neg__"]))
+def test_unary_methods_and_apply_build_the_same_node(x: float, name: str) -> None:
+    value = Value(x)
+    op = {"__neg__": ops.Neg, **ops.UNARY}[name]
+    try:
+        expected = op.forward(x)
+    except (ValueError, OverflowError):
+        return
+    for node in (getattr(value, name)(), value._apply(op)):
+        assert node.op_class is op and node.parents == (value,) and same(node.data, expected)
+
+
+def test_operator_methods_carry_their_public_names() -> None:
+    """Made from one template, each still says which operator it is in a traceback or debugger."""
+    for name in [*OPERATORS, "__neg__", "exp", "log", "tanh", "sigmoid", "relu"]:
+        method = getattr(Value, name)
+        assert method.__name__ == method.__code__.co_name == name
+        assert method.__qualname__ == method.__code__.co_qualname == f"Value.{name}"
+        assert method.__doc__
+
+
+def test_a_square_is_the_correctly_rounded_product() -> None:
+    """x ** 2 is computed as x * x (no pow call); Value ** Value gives the same number."""
+    rng = random.Random(11)
+    for x in [rng.uniform(-1e3, 1e3) for _ in range(500)] + [0.0, -0.0, 1e200, -1e200, math.inf, math.nan]:
+        square = (Value(x) ** 2).data
+        assert same(square, x * x)
+        assert same((Value(x) ** Value(2.0)).data, square)
