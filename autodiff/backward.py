@@ -76,30 +76,25 @@ def backward(root: Value, break_at: Value | str | None = None) -> None:
     ``break_at`` (a Value or a label) calls ``breakpoint()`` when backprop reaches that node,
     honouring PYTHONBREAKPOINT; see autodiff.debugger for what the debugger shows there.
     """
-    # The cyclic garbage collector would rescan the graph while we walk it, and find nothing: our
-    # graphs hold no reference cycles. Pausing it makes backward of a 1,000,000-node chain ~25%
-    # faster. (gc_paused() does the same, but a generator-based context manager costs more
-    # than a whole backward pass of a small graph, hence the spelled-out form.)
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        if break_at is None:
-            computed = _computed_nodes(root)  # resets their grads on the way
-            root.grad += 1.0  # d(root)/d(root)
-            _backward_fast(computed)
-        else:
-            order = _topological_order(root)
-            # Find the node first: a break_at that names nothing (or a leaf) raises here, before
-            # any grad has been reset or accumulated, so a typo leaves the graph as it was.
-            target = find_break_node(order, break_at)
-            for node in order:
-                if node._op is not None:
-                    node.grad = 0.0
-            root.grad += 1.0
-            _backward_by_table(order, target)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
+    # No pause of the cyclic garbage collector here: the fast walk reads parents from slots and
+    # allocates next to nothing, so a collection never falls inside it (measured: backward of a
+    # 1,000,000-node chain takes the same time with the collector paused, and the tutorial's
+    # small graphs pay for the pause itself). Building big graphs is where it costs: gc_paused().
+    if break_at is None:
+        computed = _computed_nodes(root)  # resets their grads on the way
+        root.grad += 1.0  # d(root)/d(root)
+        _backward_fast(computed)
+        return
+    with gc_paused():  # the table's walk makes a tuple and an iterator per node
+        order = _topological_order(root)
+    # Find the node first: a break_at that names nothing (or a leaf) raises here, before any
+    # grad has been reset or accumulated, so a typo leaves the graph as it was.
+    target = find_break_node(order, break_at)
+    for node in order:
+        if node._op is not None:
+            node.grad = 0.0
+    root.grad += 1.0
+    _backward_by_table(order, target)
 
 
 def _computed_nodes(root: Value) -> list[Value]:
