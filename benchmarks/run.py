@@ -186,7 +186,7 @@ def _met(ok: bool) -> str:
 def main() -> None:
     w = workloads
     r: dict[str, dict[str, Any]] = {}
-    print("running benchmarks (about two minutes)…", file=sys.stderr)
+    print("running benchmarks (about half a minute)…", file=sys.stderr)
 
     r["mlp"] = {"ours": time_best(w.mlp_ours, 10), "micrograd": time_best(w.mlp_micrograd, 3)}
     r["tutorial"] = {
