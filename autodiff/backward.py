@@ -85,8 +85,7 @@ def backward(root: Value, break_at: Value | str | None = None) -> None:
         root.grad += 1.0  # d(root)/d(root)
         _backward_fast(computed)
         return
-    with gc_paused():  # the table's walk makes a tuple and an iterator per node
-        order = _topological_order(root)
+    order = topological_order(root)  # pauses the collector: this walk allocates per node
     # Find the node first: a break_at that names nothing (or a leaf) raises here, before any
     # grad has been reset or accumulated, so a typo leaves the graph as it was.
     target = find_break_node(order, break_at)
