@@ -7,6 +7,12 @@ What one epoch records (``EpochRecord``):
   epoch's single update in full-batch mode.
 - ``parameters``: every parameter's value at the *end* of the epoch, by label.
 - ``gradients``: the gradient of **the epoch's graph** at those parameters.
+- ``rows`` (per-row mode): the parameters *before* each row's update, one tuple per row in
+  ``History.parameter_names`` order, so a row's forward and backward pass can be replayed exactly
+  (the parameters after the last row are ``parameters``). Recorded for every epoch unless the run
+  is large (see ``ROW_SNAPSHOTS``), then for an evenly spaced subset that always holds the last.
+
+``History.start`` holds the parameters before any update: the tutorial's w = 0.1, b = 0.0.
 
 **The epoch's graph** is the training objective summed over all rows, evaluated with the
 parameters as they stand at the end of the epoch, after backward. ``History.graph(epoch)``
@@ -29,6 +35,14 @@ from autodiff.value import Value, total
 
 LossFunction = Callable[[Any, float], Any]
 MODES = ("per_row", "full_batch")
+# At most this many per-row parameter snapshots are kept in a run (4,000 for the tutorial's
+# 1000 epochs × 4 rows, so every epoch); a larger run keeps every k-th epoch's rows and the last's.
+ROW_SNAPSHOTS = 50_000
+
+
+def row_snapshot_stride(epochs: int, n_rows: int, budget: int | None = None) -> int:
+    """Keep the rows of every k-th epoch (and the last) so about ``budget`` snapshots at most are kept."""
+    return max(1, -(-epochs * max(n_rows, 1) // (budget or ROW_SNAPSHOTS)))
 
 
 @dataclass(frozen=True)
@@ -39,6 +53,7 @@ class EpochRecord:
     loss: float
     parameters: dict[str, float]
     gradients: dict[str, float]
+    rows: tuple[tuple[float, ...], ...] = ()
 
 
 def inputs_for(features: Sequence[float], names: Sequence[str]) -> list[Value]:
@@ -65,6 +80,7 @@ class History:
     loss: LossFunction | None = None
     interrupted: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    start: dict[str, float] = field(default_factory=dict)
 
     @property
     def losses(self) -> list[float]:
@@ -98,6 +114,7 @@ class History:
         return {
             "settings": dict(self.settings),
             "interrupted": self.interrupted,
+            "start": dict(self.start),
             "epochs": [
                 {
                     "epoch": r.epoch,
@@ -156,13 +173,18 @@ def train(
         "optimizer": type(optimizer).__name__,
         "dataset": dataset.name,
     }
-    history = History(records=[], settings=settings, model=model, dataset=dataset, loss=loss)
     start = {p.label: p.data for p in params}
+    history = History(records=[], settings=settings, model=model, dataset=dataset, loss=loss, start=start)
+    stride = row_snapshot_stride(epochs, len(dataset.rows))
     try:
         for epoch in range(epochs):
             epoch_loss = 0.0
+            rows: list[tuple[float, ...]] = []
+            keep_rows = mode == "per_row" and (epoch % stride == 0 or epoch == epochs - 1)
             if mode == "per_row":
                 for features, target in dataset.rows:
+                    if keep_rows:
+                        rows.append(tuple([p.data for p in params]))
                     prediction = model(inputs_for(features, dataset.feature_names))
                     epoch_loss += _metric_value(metric, prediction, target)
                     optimizer.zero_grad()
@@ -177,7 +199,7 @@ def train(
                 optimizer.zero_grad()
                 total(row_losses).backward()
                 optimizer.step()
-            record = _record(epoch, epoch_loss, model, dataset, loss)
+            record = _record(epoch, epoch_loss, model, dataset, loss, tuple(rows))
             history.records.append(record)
             if on_epoch is not None:
                 on_epoch(record)
@@ -188,7 +210,14 @@ def train(
     return history
 
 
-def _record(epoch: int, epoch_loss: float, model: Module, dataset: Dataset, loss: LossFunction) -> EpochRecord:
+def _record(
+    epoch: int,
+    epoch_loss: float,
+    model: Module,
+    dataset: Dataset,
+    loss: LossFunction,
+    rows: tuple[tuple[float, ...], ...] = (),
+) -> EpochRecord:
     """The epoch's record: gradients come from the epoch's graph at the end-of-epoch parameters."""
     params = model.parameters()
     saved_grads = [p.grad for p in params]
@@ -199,6 +228,7 @@ def _record(epoch: int, epoch_loss: float, model: Module, dataset: Dataset, loss
         loss=epoch_loss,
         parameters={p.label: p.data for p in params},
         gradients={p.label: p.grad for p in params},
+        rows=rows,
     )
     for p, grad in zip(params, saved_grads):
         p.grad = grad  # leave the optimizer's view of the last step as it was

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from autodiff import EpochRecord, History, losses, nn, sigmoid, train
 from autodiff.datasets import Dataset
+from autodiff.training import row_snapshot_stride
 
 UPDATES = ("hand", "bce", "squared")
 UPDATE_HELP = {
@@ -54,10 +55,15 @@ def hand_rule(dataset: Dataset, start: Start, on_epoch: Callable[[EpochRecord], 
     bias_label = template.bias.label
     records: list[EpochRecord] = []
     interrupted = False
+    stride = row_snapshot_stride(start.epochs, len(dataset.rows))
     try:
         for epoch in range(start.epochs):
             total_loss = 0.0
+            rows: list[tuple[float, ...]] = []
+            keep_rows = epoch % stride == 0 or epoch == start.epochs - 1
             for features, actual in dataset.rows:
+                if keep_rows:
+                    rows.append((*weights, bias))
                 raw = sum(w * x for w, x in zip(weights, features)) + bias
                 prediction = sigmoid(raw)
                 total_loss += (actual - prediction) ** 2
@@ -76,6 +82,7 @@ def hand_rule(dataset: Dataset, start: Start, on_epoch: Callable[[EpochRecord], 
                 loss=total_loss,
                 parameters={**dict(zip(labels, weights)), bias_label: bias},
                 gradients={**dict(zip(labels, grads)), bias_label: grad_bias},
+                rows=tuple(rows),
             )
             records.append(record)
             if on_epoch is not None:
@@ -100,6 +107,7 @@ def hand_rule(dataset: Dataset, start: Start, on_epoch: Callable[[EpochRecord], 
         dataset=dataset,
         loss=losses.binary_cross_entropy,
         interrupted=interrupted,
+        start={**dict(zip(labels, start.weights)), bias_label: start.bias},
     )
 
 

@@ -207,3 +207,35 @@ def test_duplicate_parameter_labels_are_refused() -> None:
 
     with pytest.raises(ValueError, match="its own label"):
         train(Twins(1, weights=[0.1]), datasets.STUDY_HOURS, epochs=1)
+
+
+def test_start_and_row_snapshots_follow_the_tutorials_arithmetic() -> None:
+    """History.start is w 0.1, b 0.0; each epoch's rows hold the parameters before each row's update.
+
+    The oracle is the tutorial's hand rule written out here (error × input is the cross-entropy
+    gradient through the sigmoid), applied row by row.
+    """
+    dataset = datasets.STUDY_HOURS
+    history = train(tutorial_neuron(), dataset, loss=binary_cross_entropy, lr=0.1, epochs=3)
+    assert history.start == {"w": 0.1, "b": 0.0}
+    w, b = 0.1, 0.0
+    for record in history.records:
+        assert len(record.rows) == len(dataset.rows)
+        for snapshot, (features, y) in zip(record.rows, dataset.rows):
+            assert snapshot == pytest.approx((w, b), rel=1e-12, abs=1e-15)
+            error = sigmoid(w * features[0] + b) - y
+            w, b = w - 0.1 * error * features[0], b - 0.1 * error
+        assert (record.parameters["w"], record.parameters["b"]) == pytest.approx((w, b), rel=1e-12)
+    first_update = history.records[0].rows[1][0]
+    assert first_update == pytest.approx(0.1 - 0.1 * (sigmoid(0.1) - 0) * 1, rel=1e-12)  # 0.0475…
+
+
+def test_row_snapshots_are_bounded_and_keep_the_last_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
+    import autodiff.training as training
+
+    monkeypatch.setattr(training, "ROW_SNAPSHOTS", 10)
+    dataset = datasets.STUDY_HOURS
+    history = train(tutorial_neuron(), dataset, loss=binary_cross_entropy, lr=0.1, epochs=7)
+    kept = [r.epoch for r in history.records if r.rows]
+    assert kept == [0, 3, 6]  # stride ceil(7 × 4 / 10) = 3, and always the last epoch
+    assert all(not r.rows for r in train(tutorial_neuron(), dataset, epochs=2, mode="full_batch").records)
