@@ -23,19 +23,21 @@ import ast
 import builtins
 import copy
 import inspect
+import json
 import keyword
 import math
 import numbers
 import operator
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from autodiff import ops
 from autodiff.backward import topological_order
 from autodiff.losses import CLAMPED_LOG_CODE, _clamped_log
-from autodiff.value import Value
+from autodiff.value import COMPARISONS, Value, _same
 
 __all__ = ["CompileError", "compile"]
 
@@ -132,13 +134,22 @@ def templates(op: type, n_operands: int) -> tuple[tuple[str, ...], ast.expr, tup
         params = tuple(inspect.signature(op.forward).parameters)
     if len(params) != n_operands or len(derivatives) != n_operands:
         return None
-    parse = lambda text: ast.parse(text, mode="eval").body  # noqa: E731
-    return tuple(params), parse(forward), tuple(parse(d) for d in derivatives)
+    return tuple(params), _parse(forward), tuple(_parse(d) for d in derivatives)
+
+
+def _parse(text: str) -> ast.expr:
+    """A template as an expression tree, its whole numbers made floats (``z >= 0.0``: the same answer,
+    and CPython compares two floats faster than a float and an int)."""
+    tree = ast.parse(text, mode="eval").body
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and type(node.value) is int:
+            node.value = float(node.value)
+    return tree
 
 
 @cache
 def _clamped_log_template() -> ast.expr:
-    return ast.parse(CLAMPED_LOG_CODE, mode="eval").body
+    return _parse(CLAMPED_LOG_CODE)
 
 
 def instantiate(
@@ -367,8 +378,79 @@ def _check_inputs(nodes: list[Value], inputs: Sequence[Value]) -> tuple[Value, .
     return tuple(inputs)
 
 
+@dataclass(frozen=True)
+class Piece:
+    """One template instantiated for a pattern of operands: text with placeholders, in both languages.
+
+    ``_A0_``, ``_A1_``, … stand for the operands that vary, ``_Aout_`` for the output, ``_Te_`` for a
+    template's own name ``e``; constants are already in, and folded. ``value`` is the number when
+    the whole piece folded to one (else _NOT_LITERAL); ``simple`` says it needs no brackets after ``*``.
+    """
+
+    python: str
+    javascript: str | None
+    value: Any
+    simple: bool
+
+
+@cache
+def piece(op: type, n: int, pattern: tuple[str | None, ...], which: int) -> Piece | None:
+    """Template ``which`` of ``op`` (-1: forward, j: ∂/∂ operand j), with the constants of ``pattern`` (reprs) in."""
+    found = templates(op, n)
+    if found is None:
+        return None
+    params, forward, derivatives = found
+    bindings: dict[str, ast.expr] = {
+        param: ast.Name(f"_A{i}_", ast.Load()) if constant is None else literal(float(constant))
+        for i, (param, constant) in enumerate(zip(params, pattern))
+    }
+    bindings["out"] = ast.Name("_Aout_", ast.Load())
+    expression = instantiate(forward if which < 0 else derivatives[which], bindings, lambda t: f"_T{t}_", {})
+    try:
+        js: str | None = javascript(expression)
+    except CompileError:
+        js = None
+    simple = isinstance(expression, (ast.Name, ast.Constant, ast.Call, ast.Subscript, ast.Attribute, ast.UnaryOp))
+    return Piece(ast.unparse(expression), js, literal_value(expression), simple)
+
+
+_PLACEHOLDER = re.compile(r"_([AT])(\w+?)_")
+
+
+def fill(text: str, operands: Sequence[str], out: str, temporary: Callable[[str], str]) -> str:
+    """``text`` with its placeholders replaced: operands by position, the output, a piece's own names."""
+
+    def name(match: re.Match[str]) -> str:
+        kind, key = match[1], match[2]
+        if kind == "T":
+            return temporary(key)
+        return out if key == "out" else operands[int(key)]
+
+    return _PLACEHOLDER.sub(name, text)
+
+
+def _number(x: float, language: str) -> str:
+    tree = literal(x)
+    return ast.unparse(tree) if language == "python" else javascript(tree)
+
+
+def _times(upstream: tuple[str, str, Any], local: tuple[str, str | None, Any, bool]) -> tuple[str, str | None]:
+    """``upstream * local`` in (Python, JavaScript), shorter where that is the same float (1.0·x = x, x·−1.0 = −x)."""
+    up_py, up_js, up = upstream
+    py, js, value, simple = local
+    if up is not _NOT_LITERAL and value is not _NOT_LITERAL:
+        return _number(up * value, "python"), _number(up * value, "javascript")
+    if value is not _NOT_LITERAL and value == 1.0:
+        return up_py, up_js
+    if value is not _NOT_LITERAL and value == -1.0:
+        return f"-{up_py}", f"(-{up_js})"
+    if up is not _NOT_LITERAL and up == 1.0:
+        return py, js
+    return f"{up_py} * {py if simple else f'({py})'}", None if js is None else f"({up_js} * {js})"
+
+
 class _Program:
-    """One graph turned into statements: shared by the Python and JavaScript writers."""
+    """One graph turned into statements, in Python and JavaScript at once."""
 
     def __init__(self, root: Value, inputs: Sequence[Value], name: str | None) -> None:
         if not isinstance(root, Value):
@@ -390,129 +472,153 @@ class _Program:
         self.function_name = self.names(name or (f"value_and_grad_{root.label}" if root.label else "value_and_grad"))
         self.grad: dict[Value, str] = {node: self.names(f"d_{self.var[node]}") for node in self.nodes if node in varies}
         self.table_ops: dict[type, str] = {}  # ops without templates, called through their class
-        self._statements: tuple[list[tuple[str, ast.expr, str]], list[tuple[str, bool, ast.expr, str]]] | None = None
+        self.temporaries: list[str] = []
+        # (name, Python, JavaScript, op) per node; name None for a check of the user's comparisons
+        self.forward: list[tuple[str | None, str, str | None, str]] = []
+        self.backward: list[tuple[str, bool, str, str | None, str]] = []  # (grad, first?, Python, JS, comment)
+        self._write()
 
-    def operand(self, node: Value) -> ast.expr:
-        return ast.Name(self.var[node], ast.Load()) if node in self.varies else literal(node.data)
+    def operand(self, node: Value, language: str = "python") -> str:
+        return self.var[node] if node in self.varies else _number(node.data, language)
 
-    def op_name(self, op: type) -> str:
-        if op not in self.table_ops:
-            self.table_ops[op] = self.names(op.__name__)
-        return self.table_ops[op]
+    def _guards(self) -> dict[Value | None, list[tuple[str, str | None, str]]]:
+        """The user's comparisons on this graph's Values, as checks placed where their operands are known.
 
-    def statements(self) -> tuple[list[tuple[str, ast.expr, str]], list[tuple[str, bool, ast.expr, str]]]:
-        """Forward (name, expression, comment) per node; backward (grad name, first?, contribution, comment)."""
-        if self._statements is None:
-            self._statements = self._write_statements()
-        return self._statements
+        Keyed by the node after whose line the check goes (None: at the start, inputs only); each
+        check is (Python statement, JavaScript statement, the comparison as text).
+        """
+        by_id = {id(node): node for node in self.nodes}
+        position = {node: i for i, node in enumerate(self.nodes)}
+        checks: dict[Value | None, list[tuple[str, str | None, str]]] = {}
+        seen: set[tuple[Any, ...]] = set()
+        for node in self.nodes:
+            for note in COMPARISONS.get(id(node), ()):
+                left_id, left_data, op, right_id, right_data, result = note
+                sides = [(by_id.get(left_id), left_data), (by_id.get(right_id) if right_id else None, right_data)]
+                if any(v is not None and not _same(v.data, data) for v, data in sides):
+                    continue  # a note about a Value that has since changed: not this graph's path
+                varying = [v for v, _ in sides if v is not None and v in self.varies]
+                if not varying or note in seen:
+                    continue  # constants compare the same way every call
+                seen.add(note)
+                py = [self.var[v] if v in self.varies else _number(d, "python") for v, d in sides]
+                js = [self.var[v] if v in self.varies else _number(d, "javascript") for v, d in sides]
+                text = f"{py[0]} {op} {py[1]}"
+                check = f"_path_changed({self.function_name!r}, {text!r}, {result})"
+                python = f"if {'not ' if result else ''}({text}): raise {check}"
+                flipped = _path_changed(self.function_name, text, result).args[0]
+                condition = f"{js[0]} {op} {js[1]}"
+                javascript = f"if ({'!' if result else ''}({condition})) throw new Error({json.dumps(flipped)});"
+                last = max(varying, key=position.__getitem__)
+                checks.setdefault(None if last._op is None else last, []).append((python, javascript, text))
+        return checks
 
-    def _write_statements(self) -> tuple[list[tuple[str, ast.expr, str]], list[tuple[str, bool, ast.expr, str]]]:
-        forward: list[tuple[str, ast.expr, str]] = []
-        locals_of: dict[Value, list[ast.expr] | str] = {}
+    def _write(self) -> None:
+        local_of: dict[Value, list[tuple[str, str | None, Any, bool]]] = {}
+        guards = self._guards()
+        self.forward += [(None, python, js, text) for python, js, text in guards.get(None, [])]
         for node in self.nodes:
             if node._op is None or node not in self.varies:
                 continue
             parents = node.parents
-            found = templates(node._op, len(parents))
-            temporaries: dict[str, str] = {}
-            if found is None:  # an op from outside the table: call its own methods
-                op = self.op_name(node._op)
-                args = [self.operand(p) for p in parents]
-                call = ast.Call(ast.Attribute(ast.Name(op, ast.Load()), "forward", ast.Load()), args, [])
-                forward.append((self.var[node], call, node.op))
-                locals_of[node] = op
+            pattern = tuple(None if p in self.varies else repr(p.data) for p in parents)
+            var = self.var[node]
+            names: dict[str, str] = {}
+
+            def temporary(wanted: str, var: str = var, names: dict[str, str] = names) -> str:
+                if wanted not in names:
+                    names[wanted] = self.names(f"{var}_{wanted}")
+                    self.temporaries.append(names[wanted])
+                return names[wanted]
+
+            slots = [self.var.get(p, "") for p in parents]  # _A<j>_ is operand j (constants are folded in)
+            forward = piece(node._op, len(parents), pattern, -1)
+            if forward is None:  # an op from outside the table: call its own methods
+                op = self.table_ops.setdefault(node._op, self.names(node._op.__name__))
+                args = ", ".join(self.operand(p) for p in parents)
+                self.forward.append((var, f"{op}.forward({args})", None, node.op))
+                self.forward += [(None, python, js, text) for python, js, text in guards.get(node, [])]
+                local_of[node] = [
+                    (f"{op}.derivatives({args}, {var})[{j}]", None, _NOT_LITERAL, True) for j in range(len(parents))
+                ]
                 continue
-            params, forward_template, derivative_templates = found
-            bindings = {param: self.operand(p) for param, p in zip(params, parents)}
-            expression = instantiate(forward_template, bindings, self.temporary(node), temporaries)
-            forward.append((self.var[node], expression, node.op))
-            bindings["out"] = ast.Name(self.var[node], ast.Load())
-            locals_of[node] = [
-                instantiate(t, bindings, self.temporary(node), temporaries) if p in self.varies else literal(0.0)
-                for t, p in zip(derivative_templates, parents)
-            ]
-        backward: list[tuple[str, bool, ast.expr, str]] = []
+            self.forward.append(
+                (
+                    var,
+                    fill(forward.python, slots, var, temporary),
+                    None if forward.javascript is None else fill(forward.javascript, slots, var, temporary),
+                    node.op,
+                )
+            )
+            self.forward += [(None, python, js, text) for python, js, text in guards.get(node, [])]
+            locals_here = []
+            for j, parent in enumerate(parents):
+                if parent not in self.varies:
+                    locals_here.append(("", None, _NOT_LITERAL, True))  # no gradient flows there
+                    continue
+                d = piece(node._op, len(parents), pattern, j)
+                assert d is not None
+                js = None if d.javascript is None else fill(d.javascript, slots, var, temporary)
+                locals_here.append((fill(d.python, slots, var, temporary), js, d.value, d.simple))
+            local_of[node] = locals_here
         started: set[Value] = set()
         for node in reversed(self.nodes):
             if node._op is None or node not in self.varies:
                 continue
-            upstream = ast.Name(self.grad[node], ast.Load()) if node is not self.root else literal(1.0)
-            local = locals_of[node]
+            if node is self.root:
+                upstream: tuple[str, str, Any] = ("1.0", "1.0", 1.0)
+            else:
+                upstream = (self.grad[node], self.grad[node], _NOT_LITERAL)
             for j, parent in enumerate(node.parents):
                 if parent not in self.varies:
                     continue
-                if isinstance(local, str):  # ∂node/∂parent from the op's own derivatives(...)[j]
-                    args = [self.operand(p) for p in node.parents] + [ast.Name(self.var[node], ast.Load())]
-                    call = ast.Call(ast.Attribute(ast.Name(local, ast.Load()), "derivatives", ast.Load()), args, [])
-                    derivative: ast.expr = ast.Subscript(call, ast.Constant(j), ast.Load())
-                else:
-                    derivative = local[j]
-                contribution = times(upstream, derivative)
+                py, js = _times(upstream, local_of[node][j])
                 where = f"{node.op}: ∂{self.var[node]}/∂{self.var[parent]}"
-                backward.append((self.grad[parent], parent not in started, contribution, where))
+                self.backward.append((self.grad[parent], parent not in started, py, js, where))
                 started.add(parent)
-        return forward, backward
-
-    def temporary(self, node: Value) -> Callable[[str], str]:
-        return lambda wanted: self.names(f"{self.var[node]}_{wanted}")
-
-
-def times(upstream: ast.expr, derivative: ast.expr) -> ast.expr:
-    """``upstream * derivative``, written shorter where that is the same float (1.0·x = x, x·−1.0 = −x)."""
-    up, local = literal_value(upstream), literal_value(derivative)
-    if up is not _NOT_LITERAL and local is not _NOT_LITERAL:
-        return literal(up * local)
-    if local == 1.0 and local is not _NOT_LITERAL:
-        return upstream
-    if local == -1.0 and local is not _NOT_LITERAL:
-        return ast.UnaryOp(ast.USub(), upstream)
-    if up == 1.0 and up is not _NOT_LITERAL:
-        return derivative
-    return ast.BinOp(upstream, ast.Mult(), derivative)
 
 
 def _python_source(program: _Program) -> str:
-    forward, backward = program.statements()
     params = [program.var[v] for v in program.inputs]
-    lines = [f"def {program.function_name}({', '.join(params)}):"]
-    if params:
-        check = " is ".join(f"type({p})" for p in params)
-        lines.append(f"    if not {check} is float:  # plain floats only past here")
-        lines.append(
-            f"        return {program.function_name}(*_as_floats({program.function_name!r}, ({', '.join(params)},)))"
-        )
-    lines.append("    # forward: one line per node")
-    for name, expression, op in forward:
-        lines.append(f"    {name} = {ast.unparse(expression)}  # {op}")
-    lines.append(f"    # backward: d_v = d {program.var.get(program.root, 'root')} / d v, one line per chain-rule step")
-    for grad, first, contribution, where in backward:
-        lines.append(f"    {grad} {'=' if first else '+='} {ast.unparse(contribution)}  # {where}")
-    value = ast.unparse(program.operand(program.root))
+    name = program.function_name
+    lines = [f"def {name}({', '.join(params)}):", "    try:", "        # forward: one line per node"]
+    for var, python, _, op in program.forward:
+        if var is None:  # a comparison the code that built the graph made: it must still come out the same
+            lines.append(f"        {python}")
+        else:
+            lines.append(f"        {var} = {python}  # {op}")
+    lines.append(
+        f"        # backward: d_v = d {program.var.get(program.root, 'root')} / d v, one line per chain-rule step"
+    )
+    for grad, first, python, _, where in program.backward:
+        lines.append(f"        {grad} {'=' if first else '+='} {python}  # {where}")
+    value = program.operand(program.root)
     grads = [f"{program.grad[v]} + 0.0" if v is not program.root else "1.0" for v in program.inputs]
-    lines.append(f"    return {value}, ({', '.join(grads)}{',' if len(grads) == 1 else ''})  # + 0.0: a zero is +0.0")
+    lines.append(
+        f"        return {value}, ({', '.join(grads)}{',' if len(grads) == 1 else ''})  # + 0.0: a zero is +0.0"
+    )
+    lines.append("    except TypeError:  # an argument that is not a number: say which")
+    lines.append(f"        _check_numbers({name!r}, ({', '.join(params)}{',' if params else ''}))")
+    lines.append("        raise")
     return "\n".join(lines) + "\n"
 
 
+def _no_javascript(op: type) -> CompileError:
+    return CompileError(
+        f"the op {op.__name__} ({getattr(op, 'name', '?')!r}) has no JavaScript form: it has no code templates"
+    )
+
+
 def _javascript_source(program: _Program, name: str) -> str:
-    forward, backward = program.statements()
     if program.table_ops:
-        op = next(iter(program.table_ops))
-        raise CompileError(
-            f"the op {op.__name__} ({getattr(op, 'name', '?')!r}) has no JavaScript form: it has no code templates"
-        )
+        raise _no_javascript(next(iter(program.table_ops)))
     body: list[str] = []
-    for var, expression, op in forward:
-        body.append(f"  const {var} = {javascript(expression)};  // {op}")
-    declared: set[str] = set()
-    for grad, first, contribution, where in backward:
-        if first:
-            body.append(f"  let {grad} = {javascript(contribution)};  // {where}")
-            declared.add(grad)
-        else:
-            body.append(f"  {grad} += {javascript(contribution)};  // {where}")
-    temporaries = sorted(set(re.findall(r"\((\w+) = ", "\n".join(body))))
-    head = [f"  let {', '.join(temporaries)};"] if temporaries else []
-    value = javascript(program.operand(program.root))
+    for var, _, js, op in program.forward:
+        body.append(f"  {js}" if var is None else f"  const {var} = {js};  // {op}")
+    for grad, first, _, js, where in program.backward:
+        body.append(f"  {'let ' if first else ''}{grad} {'=' if first else '+='} {js};  // {where}")
+    head = [f"  let {', '.join(program.temporaries)};"] if program.temporaries else []
+    value = program.operand(program.root, "javascript")
     grads = [program.grad[v] if v is not program.root else "1" for v in program.inputs]
     params = ", ".join(program.var[v] for v in program.inputs)
     text = "\n".join([*_js_helpers("\n".join(body)), *head, *body])
@@ -520,7 +626,7 @@ def _javascript_source(program: _Program, name: str) -> str:
 
 
 def _javascript_trace(program: _Program, name: str) -> str:
-    """JS ``function name(leaves)`` returning {data, grad, local} for every node (see contract in the docstring)."""
+    """JS ``function name(leaves)`` returning {data, grad, local} for every node (see the contract in compile())."""
     index = {node: i for i, node in enumerate(program.nodes)}
     names = Names()
     body = [
@@ -535,23 +641,21 @@ def _javascript_trace(program: _Program, name: str) -> str:
             leaf += 1
             continue
         parents = node.parents
-        found = templates(node._op, len(parents))
-        if found is None:
-            raise CompileError(
-                f"the op {node._op.__name__} ({node.op!r}) has no JavaScript form: it has no code templates"
-            )
-        params, forward_template, derivative_templates = found
-        refs = {param: ast.Name(f"data[{index[p]}]", ast.Load()) for param, p in zip(params, parents)}
+        pattern = (None,) * len(parents)  # every leaf may be set by the page: nothing is a constant
         own: dict[str, str] = {}
 
-        def temporary(wanted: str, i: int = i) -> str:
-            made = names(f"{wanted}{i}")
-            temporaries.append(made)
-            return made
+        def temporary(wanted: str, i: int = i, own: dict[str, str] = own) -> str:
+            if wanted not in own:
+                own[wanted] = names(f"{wanted}{i}")
+                temporaries.append(own[wanted])
+            return own[wanted]
 
-        body.append(f"  data[{i}] = {javascript(instantiate(forward_template, refs, temporary, own))};  // {node.op}")
-        refs["out"] = ast.Name(f"data[{i}]", ast.Load())
-        derivatives = [javascript(instantiate(t, refs, temporary, own)) for t in derivative_templates]
+        slots = [f"data[{index[p]}]" for p in parents]
+        pieces = [piece(node._op, len(parents), pattern, which) for which in range(-1, len(parents))]
+        if any(p is None or p.javascript is None for p in pieces):
+            raise _no_javascript(node._op)
+        forward, *derivatives = [fill(p.javascript, slots, f"data[{i}]", temporary) for p in pieces]  # type: ignore[union-attr,arg-type]
+        body.append(f"  data[{i}] = {forward};  // {node.op}")
         body.append(f"  local[{i}] = [{', '.join(derivatives)}];")
     body.append(f"  grad[{index[program.root]}] += 1;")
     for node in reversed(program.nodes):
@@ -565,14 +669,21 @@ def _javascript_trace(program: _Program, name: str) -> str:
     return f"function {name}(leaves) {{\n{text}\n  return {{data, grad, local}};\n}}\n"
 
 
-def _as_floats(name: str, arguments: tuple[object, ...]) -> tuple[float, ...]:
-    """The arguments as floats, or a TypeError naming the one that is not a real number."""
+def _path_changed(function: str, comparison: str, recorded: bool) -> CompileError:
+    """The error a compiled function raises when one of the user's comparisons would now go the other way."""
+    return CompileError(
+        f"{function}: the graph was recorded where {comparison} was {recorded}, but for these numbers it is "
+        f"{not recorded}, so the code that built the graph would take another path: build and compile it again"
+    )
+
+
+def _check_numbers(name: str, arguments: tuple[object, ...]) -> None:
+    """A TypeError naming the first argument that is not a real number (int, float, …), if there is one."""
     for position, argument in enumerate(arguments):
         if not isinstance(argument, numbers.Real):
             raise TypeError(
                 f"{name}() needs real numbers, got {type(argument).__name__} {argument!r} as argument {position + 1}"
-            )
-    return tuple(float(argument) for argument in arguments)  # type: ignore[arg-type]
+            ) from None
 
 
 def compile(
@@ -586,7 +697,7 @@ def compile(
     """
     program = _Program(root, inputs, name)
     source = _python_source(program)
-    namespace: dict[str, Any] = {**PYTHON_NAMES, "_as_floats": _as_floats}
+    namespace: dict[str, Any] = {**PYTHON_NAMES, "_check_numbers": _check_numbers, "_path_changed": _path_changed}
     namespace.update({alias: op for op, alias in program.table_ops.items()})
     # The one place generated code runs: text this module wrote from the op table's templates, numbers
     # and names made into identifiers; nothing a user or a file supplies reaches it as code.
