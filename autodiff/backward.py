@@ -69,7 +69,7 @@ def backward(root: Value, break_at: Value | str | None = None) -> None:
     # allocates next to nothing, so a collection never falls inside it (measured: backward of a
     # 1,000,000-node chain takes the same time with the collector paused, and the tutorial's
     # small graphs pay for the pause itself). Building big graphs is where it costs: gc_paused().
-    if break_at is None and not debugger_active():
+    if break_at is None and _gettrace() is None and not (_monitoring and debugger_active()):
         computed = _computed_nodes(root)  # resets their grads on the way
         root.grad += 1.0  # d(root)/d(root)
         _backward_fast(computed)
@@ -87,12 +87,15 @@ def backward(root: Value, break_at: Value | str | None = None) -> None:
     _backward_by_table(order, target)
 
 
+_gettrace = sys.gettrace  # looked up once: backward() asks on every call
+_monitoring = getattr(sys, "monitoring", None)  # Python 3.12+: debuggers may use sys.monitoring instead
+
+
 def debugger_active() -> bool:
     """True when a debugger, or any tool that traces Python lines, is watching (pdb, IDEs, coverage)."""
-    if sys.gettrace() is not None:
+    if _gettrace() is not None:
         return True
-    monitoring = getattr(sys, "monitoring", None)  # Python 3.12+: debuggers may use sys.monitoring instead
-    return monitoring is not None and any(monitoring.get_tool(tool) is not None for tool in range(6))
+    return _monitoring is not None and any(_monitoring.get_tool(tool) is not None for tool in range(6))
 
 
 def _computed_nodes(root: Value) -> list[Value]:
