@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from autodiff.ops import Op, PowConst
+from autodiff.ops import Op, PowConst, Scalar, _log, _sigmoid
 from autodiff.value import Operand, Value, _as_value, _check_number, _node, total
 
 # PyTorch's BCELoss clamps each log at -100 so p = 0 or 1 gives a large finite loss, not inf.
@@ -43,10 +43,12 @@ def mse(predictions: Sequence[Operand], targets: Sequence[float]) -> Value | flo
     return total(errors) / len(errors)
 
 
-def _clamped_log(x: float) -> float:
-    if x != x:  # nan in, nan out: a diverged probability must not look like a finite loss
-        return x
-    return max(math.log(x), LOG_FLOOR) if x > 0 else LOG_FLOOR
+def _clamped_log(x: Scalar) -> Scalar:
+    """ln x floored at LOG_FLOOR, for a float or (in a derivative) a Value; nan stays nan."""
+    if x > 0:
+        return max(_log(x), LOG_FLOOR)  # a Value below the floor gives the float: a constant there
+    # nan in, nan out: a diverged probability must not look like a finite loss
+    return x if math.isnan(x) else LOG_FLOOR
 
 
 class BinaryCrossEntropy(Op):
@@ -85,12 +87,7 @@ class BinaryCrossEntropyWithLogits(Op):
     @staticmethod
     def derivatives(z: float, y: float, out: float) -> tuple[float, float]:
         # ∂/∂z = sigmoid(z) − y, ∂/∂y = −z
-        if z >= 0:
-            p = 1.0 / (1.0 + math.exp(-z))
-        else:
-            e = math.exp(z)
-            p = e / (1.0 + e)
-        return p - y, -z
+        return _sigmoid(z) - y, -z
 
 
 def _apply(op: type[Op], x: Operand, target: float, what: str) -> Value | float:
