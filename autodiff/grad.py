@@ -84,11 +84,11 @@ def _reverse_on_values(output: Value, order: list[Value], live: set[Value]) -> d
 
 
 def _times(upstream: Gradient, derivative: Gradient) -> Gradient:
-    """upstream × derivative, with no node for a factor of exactly 1.0 (the product is the other, bit for bit)."""
-    if type(upstream) is float and upstream == 1.0:
-        return derivative
-    if type(derivative) is float and derivative == 1.0:
-        return upstream
+    """upstream × derivative; a factor of exactly ±1.0 gives the other factor (negated), bit for bit the same."""
+    if type(upstream) is float and (upstream == 1.0 or upstream == -1.0):
+        return derivative if upstream == 1.0 else -derivative
+    if type(derivative) is float and (derivative == 1.0 or derivative == -1.0):
+        return upstream if derivative == 1.0 else -upstream
     return upstream * derivative
 
 

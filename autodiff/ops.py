@@ -167,14 +167,19 @@ class PowConst(Op):
 
     @staticmethod
     def derivatives(a: float, k: float, out: float) -> tuple[float, float]:
-        # ∂(aᵏ)/∂a = k·aᵏ⁻¹; k is a constant. (float() reads a Value's number: == on Values is identity.)
-        if float(k) == 0:
-            return 0.0, 0.0
+        # ∂(aᵏ)/∂a = k·aᵏ⁻¹. Here k is a constant; Pow (a ** b) passes its exponent, which may be a
+        # Value whose slope in k counts at the next order, so the shortcuts are for a number k.
+        # (float() reads a Value's number, for == between Values compares identity.)
+        number_k = isinstance(k, _NUMBERS)
+        if float(k) == 0 and (number_k or float(a) == 0):
+            return 0.0, 0.0  # a⁰ = 1 is flat in a
         if float(a) == 0:  # 0ᵏ⁻¹: 0 for k > 1, 0⁰ = 1 for k = 1, an infinite slope for k < 1
             if not k > 1:
                 return (1.0 if float(k) == 1 else INF), 0.0
             if isinstance(a, _NUMBERS):
                 return 0.0, 0.0  # +0.0 for a = −0.0 too; a Value keeps k·aᵏ⁻¹ for the next derivative
+        if number_k and k == 2:
+            return 2.0 * a, 0.0  # a square's slope, the same float as 2·a¹ (and no a**1 node in a graph)
         return k * _pow(a, k - 1), 0.0
 
 
