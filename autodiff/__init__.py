@@ -1,4 +1,4 @@
-"""autodiff: a scalar reverse-mode autograd engine small enough to read in one sitting."""
+"""autodiff: a scalar autograd engine (reverse mode, forward mode, any order) small enough to read in one sitting."""
 
 from autodiff import datasets, losses, nn, optim
 from autodiff.backward import backward, gc_paused, topological_order, zero_grad

@@ -343,3 +343,23 @@ def test_viz_draws_the_graph_create_graph_built() -> None:
     svg = viz.draw(slope).svg()
     assert svg.lstrip().startswith("<?xml") or "<svg" in svg
     assert "probability" in svg and "sigmoid" in svg and svg.count('<g id="node') >= len(nodes)
+
+
+# --- the README's example runs and prints what it says ---------------------------------------------
+
+
+def test_readme_example_prints_what_its_comments_say(capsys: pytest.CaptureFixture[str]) -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Derivatives of derivatives, and forward mode", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    exec(compile(code, "README.md", "exec"), {})
+    printed = capsys.readouterr().out.splitlines()
+    promised = [line.split("# ", 1)[1].split(":")[0].strip() for line in code.splitlines() if "print(" in line]
+    assert len(printed) == len(promised) == 2
+    assert printed[0] == promised[0]
+    assert printed[1] == promised[1]
+    # and the promise itself, by hand: σ'' = 9·p(1 − p)(1 − 2p) at p = σ(1.5)
+    p = 1 / (1 + math.exp(-1.5))
+    assert f"{9 * p * (1 - p) * (1 - 2 * p):.4f}" == printed[1]
