@@ -32,7 +32,9 @@ def grad(
 
     Like ``torch.autograd.grad``: no ``.grad`` is read or written, and ``create_graph=False``
     builds no nodes. An input ``output`` does not depend on gets 0 (PyTorch would need
-    ``allow_unused``). An input may be any node of the graph, not only a leaf.
+    ``allow_unused``). An input may be any node of the graph, not only a leaf. A derivative
+    may be a node of the graph itself (∂(x·y)/∂x is y), so label a result before drawing it
+    only if it is new.
     """
     _check_output(output, "grad")
     inputs = _check_inputs(inputs, "grad")

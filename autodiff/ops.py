@@ -10,8 +10,10 @@ breakpoint in ``derivatives`` stops exactly where that op's calculus happens.
 
 ``derivatives`` is written once for two kinds of argument: floats, for ``backward()``, and Values,
 for ``autodiff.grad(..., create_graph=True)``, where the same formula records new nodes and so
-can be differentiated again. It uses operators, comparisons (which read a Value's number) and the
-few functions below that pick the float or the Value version of exp, log and sigmoid.
+can be differentiated again. So it uses only operators, comparisons (which read a Value's number),
+``float(x) == …`` where it tests equality (== between Values is identity), and an exp and log that
+pick math's for a float and the Value's method, a new node, for a Value. (``math.exp(value)``
+would read the number and quietly cut the graph there.)
 """
 
 from __future__ import annotations
@@ -46,14 +48,6 @@ def _exp(x: Scalar) -> Scalar:
 
 def _log(x: Scalar) -> Scalar:
     return Log.forward(x) if isinstance(x, _NUMBERS) else x.log()
-
-
-def _sigmoid(x: Scalar) -> Scalar:
-    return Sigmoid.forward(x) if isinstance(x, _NUMBERS) else x.sigmoid()
-
-
-def _pow(a: Scalar, b: Scalar) -> Scalar:
-    return _power(a, b) if isinstance(a, _NUMBERS) and isinstance(b, _NUMBERS) else a**b
 
 
 class Op:
@@ -180,7 +174,8 @@ class PowConst(Op):
                 return 0.0, 0.0  # +0.0 for a = −0.0 too; a Value keeps k·aᵏ⁻¹ for the next derivative
         if number_k and k == 2:
             return 2.0 * a, 0.0  # a square's slope, the same float as 2·a¹ (and no a**1 node in a graph)
-        return k * _pow(a, k - 1), 0.0
+        # aᵏ⁻¹: the real-number power for floats, a ** node for a Value (either one)
+        return k * (_power(a, k - 1) if number_k and isinstance(a, _NUMBERS) else a ** (k - 1)), 0.0
 
 
 class Pow(Op):
