@@ -241,7 +241,7 @@ def print_race(lr: float, max_epochs: int) -> None:
     print()
     if len(sgd) > 1000:
         passed = first_at_or_below(newton, sgd[1000])
-        print(f"   The tutorial's 1000 epochs end at loss {sgd[1000]:.4f}; Newton gets below that in {passed} steps.")
+        print(f"   The tutorial's 1000 epochs end at L = {sgd[1000]:.4f}; Newton gets below that in {passed} steps.")
     print("   Each SGD epoch and each Newton step reads the four rows once. A Newton step also builds")
     print("   the Hessian: with 2 parameters that is 4 numbers, with a million it would be a trillion,")
     print("   which is why large networks train with SGD and its cousins instead.")
@@ -283,7 +283,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = cli.parser("newton", __doc__)
     parser.add_argument("--lr", type=cli.positive_float, default=0.1, help="SGD's learning rate (default: 0.1)")
     parser.add_argument(
-        "--max-epochs", type=cli.positive_int, default=100_000, help="when SGD gives up (default: 100000)"
+        "--max-epochs",
+        type=cli.positive_int,
+        default=100_000,
+        metavar="N",
+        help="SGD gives up after N epochs (default: 100000)",
     )
     args = parser.parse_args(argv)
 
