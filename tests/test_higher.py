@@ -162,6 +162,30 @@ def test_constant_factors_add_no_nodes_to_the_derivative() -> None:
     assert square.parents[0].op == "*" and square.parents[0].parents[0] is w
 
 
+def test_deep_chains_need_no_recursion() -> None:
+    """20,000 operations deep: every walk is iterative, in both modes and at the second order."""
+
+    def chain(at: float) -> tuple[Value, Value]:
+        x = Value(at, label="x")
+        y = x
+        for i in range(20_000):
+            y = (y * 1.0001).tanh() if i % 2 else y + x * 0.0001
+        return y, x
+
+    def backward_slope(at: float) -> float:
+        y, x = chain(at)
+        y.backward()
+        return x.grad
+
+    y, x = chain(0.5)
+    (slope,) = grad(y, [x], create_graph=True)
+    assert math.isclose(slope.data, backward_slope(0.5), rel_tol=1e-12)
+    curvature = grad(slope, [x])[0]
+    numeric = (backward_slope(0.5 + 1e-5) - backward_slope(0.5 - 1e-5)) / 2e-5
+    assert math.isclose(curvature, numeric, rel_tol=1e-5)
+    assert math.isclose(curvature, hvp(y, [x], [1.0])[0], rel_tol=1e-12)
+
+
 # --- Hessians on random graphs with shared nodes ------------------------------------------------
 
 
