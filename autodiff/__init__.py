@@ -1,10 +1,12 @@
-"""autodiff: a scalar reverse-mode autograd engine small enough to read in one sitting."""
+"""autodiff: a scalar autograd engine (reverse mode, forward mode, any order) small enough to read in one sitting."""
 
 from autodiff import datasets, losses, nn, optim
 from autodiff.backward import backward, gc_paused, topological_order, zero_grad
 from autodiff.compile import CompileError, compile
 from autodiff.datasets import Dataset, DatasetError, load_csv
-from autodiff.gradcheck import GradcheckError, gradcheck, numerical_gradient
+from autodiff.forward import jvp
+from autodiff.grad import grad, hessian, hvp
+from autodiff.gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_gradient
 from autodiff.stepper import InputStep, Step, backward_steps
 from autodiff.training import EpochRecord, History, train
 from autodiff.value import Constant, Value, exp, linear, log, relu, sigmoid, tanh, total
@@ -26,7 +28,12 @@ __all__ = [
     "datasets",
     "exp",
     "gc_paused",
+    "grad",
     "gradcheck",
+    "gradgradcheck",
+    "hessian",
+    "hvp",
+    "jvp",
     "linear",
     "load_csv",
     "log",

@@ -5,6 +5,10 @@ For each input x_i, backprop gives ∂f/∂x_i; the central difference
 forward pass alone. They agree when ``|backward − numeric| ≤ tol + rtol·|numeric|`` (PyTorch's
 allclose rule with ``tol`` as its ``atol``). Each evaluation gets fresh leaves, so the caller's
 Values (and their ``grad``) are never touched.
+
+``gradgradcheck`` does the same one order up, as torch.autograd.gradgradcheck: the second
+derivatives from ``grad(..., create_graph=True)`` against central differences of backward's
+first derivatives.
 """
 
 from __future__ import annotations
@@ -12,15 +16,19 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
+from autodiff.grad import hessian
 from autodiff.value import Value, _check_number
 
-__all__ = ["GradcheckError", "gradcheck", "numerical_gradient"]
+__all__ = ["GradcheckError", "gradcheck", "gradgradcheck", "numerical_gradient"]
 
 
 class GradcheckError(RuntimeError):
-    """Backward and central differences disagree for one input (PyTorch raises the same name)."""
+    """Backward and central differences disagree for one input (PyTorch raises the same name).
 
-    def __init__(self, message: str, index: int, label: str, analytic: float, numeric: float) -> None:
+    From ``gradgradcheck``, ``index`` is the pair (i, j) of ∂²f/∂x_i∂x_j and ``label`` names both.
+    """
+
+    def __init__(self, message: str, index: int | tuple[int, int], label: str, analytic: float, numeric: float) -> None:
         super().__init__(message)
         self.index = index
         self.label = label
@@ -85,6 +93,65 @@ def gradcheck(
             raise GradcheckError(message, i, labels[i], a, n)
         return False
     return True
+
+
+def gradgradcheck(
+    f: Callable[..., Value],
+    inputs: Sequence[Value | float],
+    eps: float = 1e-6,
+    tol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+) -> bool:
+    """True when every second derivative ∂²f/∂x_i∂x_j matches central differences of first ones.
+
+    The analytic side is ``autodiff.hessian`` (the first derivatives built as Values with
+    ``create_graph=True``, then differentiated again); the numeric side is
+    ``(∂f/∂x_i at x + eps·e_j − ∂f/∂x_i at x − eps·e_j) / (2·eps)`` with ∂f/∂x_i from backward().
+    The first pair (i, j) that disagrees raises ``GradcheckError`` with both numbers, or returns
+    False when ``raise_exception=False``; a nan on either side counts as a disagreement.
+    """
+    points, labels = _points_and_labels(inputs)
+    eps = _positive(eps, "eps")
+    tol = _non_negative(tol, "tol")
+    rtol = _non_negative(rtol, "rtol")
+
+    leaves = _leaves(points, labels)
+    out = f(*leaves)
+    if not isinstance(out, Value):
+        raise TypeError(f"gradgradcheck needs f to return a Value, got {type(out).__name__} {out!r}")
+    analytic = hessian(out, leaves)
+    for j in range(len(points)):
+        up, down = list(points), list(points)
+        up[j] += eps
+        down[j] -= eps
+        above, below = _backward_gradient(f, up, labels), _backward_gradient(f, down, labels)
+        for i in range(len(points)):
+            a, n = analytic[i][j], (above[i] - below[i]) / (2.0 * eps)
+            if a == n or abs(a - n) <= tol + rtol * abs(n):
+                continue
+            message = (
+                f"gradgradcheck: ∂²f/∂{labels[i]}∂{labels[j]} at {_at(points, labels)} is {a!r} by grad of grad, but "
+                f"central differences of backward's ∂f/∂{labels[i]} give {n!r} (eps={eps!r}; allowed difference "
+                f"{tol!r} + {rtol!r}·|numeric|)"
+            )
+            if raise_exception:
+                raise GradcheckError(message, (i, j), f"{labels[i]}, {labels[j]}", a, n)
+            return False
+    return True
+
+
+def _backward_gradient(f: Callable[..., Value], points: Sequence[float], labels: Sequence[str]) -> list[float]:
+    leaves = _leaves(points, labels)
+    out = f(*leaves)
+    if not isinstance(out, Value):
+        raise TypeError(f"gradcheck needs f to return a Value, got {type(out).__name__} {out!r}")
+    out.backward()
+    return [leaf.grad for leaf in leaves]
+
+
+def _at(points: Sequence[float], labels: Sequence[str]) -> str:
+    return "(" + ", ".join(f"{label}={x!r}" for label, x in zip(labels, points)) + ")"
 
 
 def _central_differences(

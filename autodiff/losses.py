@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from autodiff.ops import Op, PowConst
+from autodiff.ops import _NUMBERS, Op, PowConst, Scalar, Sigmoid
 from autodiff.value import Operand, Value, _as_value, _check_number, _node, total
 
 # PyTorch's BCELoss clamps each log at -100 so p = 0 or 1 gives a large finite loss, not inf.
@@ -47,10 +47,14 @@ def mse(predictions: Sequence[Operand], targets: Sequence[float]) -> Value | flo
 CLAMPED_LOG_CODE = f"x if x != x else (max(log(x), {LOG_FLOOR!r}) if x > 0 else {LOG_FLOOR!r})"
 
 
-def _clamped_log(x: float) -> float:
-    if x != x:  # nan in, nan out: a diverged probability must not look like a finite loss
-        return x
-    return max(math.log(x), LOG_FLOOR) if x > 0 else LOG_FLOOR
+def _clamped_log(x: Scalar) -> Scalar:
+    """ln x floored at LOG_FLOOR, for a float or (in a derivative's graph) a Value; nan stays nan."""
+    if x > 0:
+        # The dispatch written inline, not a call: this runs twice per row of training.
+        # A Value below the floor gives the float LOG_FLOOR: a constant, whose slope is 0.
+        return max(math.log(x) if isinstance(x, _NUMBERS) else x.log(), LOG_FLOOR)
+    # nan in, nan out: a diverged probability must not look like a finite loss
+    return x if math.isnan(x) else LOG_FLOOR
 
 
 class BinaryCrossEntropy(Op):
@@ -95,12 +99,7 @@ class BinaryCrossEntropyWithLogits(Op):
     @staticmethod
     def derivatives(z: float, y: float, out: float) -> tuple[float, float]:
         # ∂/∂z = sigmoid(z) − y, ∂/∂y = −z
-        if z >= 0:
-            p = 1.0 / (1.0 + math.exp(-z))
-        else:
-            e = math.exp(z)
-            p = e / (1.0 + e)
-        return p - y, -z
+        return (Sigmoid.forward(z) if isinstance(z, _NUMBERS) else z.sigmoid()) - y, -z
 
 
 def _apply(op: type[Op], x: Operand, target: float, what: str) -> Value | float:

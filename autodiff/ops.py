@@ -1,17 +1,28 @@
 """The op table: every operation the engine knows, forward and local derivative side by side.
 
-Each op is a class with two static methods working on plain floats:
+Each op is a class with two static methods:
 
-    forward(*inputs)            -> the output's data
+    forward(*inputs)            -> the output's data (plain floats in, a float out)
     derivatives(*inputs, out)   -> ∂out/∂input for each input, in operand order
 
 Backprop multiplies each local derivative by the upstream gradient (the chain rule), so one
 breakpoint in ``derivatives`` stops exactly where that op's calculus happens.
+
+``derivatives`` is written once for two kinds of argument: floats, for ``backward()``, and Values,
+for ``autodiff.grad(..., create_graph=True)``, where the same formula records new nodes and so
+can be differentiated again. So it uses only operators, comparisons (which read a Value's number),
+``float(x) == …`` where it tests equality (== between Values is identity), and an exp and log that
+pick math's for a float and the Value's method, a new node, for a Value. (``math.exp(value)``
+would read the number and quietly cut the graph there.)
 """
 
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, Union
+
+if TYPE_CHECKING:
+    from autodiff.value import Value
 
 INF = math.inf
 
@@ -21,6 +32,22 @@ INF = math.inf
 # backward's fast path and the code templates below read these too, so every path switches at the same point.
 SIGMOID_FROM_INPUT_ABOVE = 2.0
 TANH_FROM_INPUT_BEYOND = 1.0
+
+Scalar = Union[float, "Value"]  # noqa: UP007 - a string forward reference
+_NUMBERS = (float, int)
+
+
+# --- the math ``derivatives`` is written in: a float gives a float, a Value a new node ----------
+# (Value's own module functions do the same, but value.py builds on this module, so they cannot
+# be imported here.)
+
+
+def _exp(x: Scalar) -> Scalar:
+    return Exp.forward(x) if isinstance(x, _NUMBERS) else x.exp()
+
+
+def _log(x: Scalar) -> Scalar:
+    return Log.forward(x) if isinstance(x, _NUMBERS) else x.log()
 
 
 class Op:
@@ -158,12 +185,21 @@ class PowConst(Op):
 
     @staticmethod
     def derivatives(a: float, k: float, out: float) -> tuple[float, float]:
-        # ∂(aᵏ)/∂a = k·aᵏ⁻¹; k is a constant
-        if k == 0:
-            return 0.0, 0.0
-        if a == 0:
-            return (0.0 if k > 1 else (1.0 if k == 1 else INF)), 0.0
-        return k * _power(a, k - 1), 0.0
+        # ∂(aᵏ)/∂a = k·aᵏ⁻¹. Here k is a constant; Pow (a ** b) passes its exponent, which may be a
+        # Value whose slope in k counts at the next order, so the shortcuts are for a number k.
+        # (float() reads a Value's number, for == between Values compares identity.)
+        number_k = isinstance(k, _NUMBERS)
+        if float(k) == 0 and (number_k or float(a) == 0):
+            return 0.0, 0.0  # a⁰ = 1 is flat in a
+        if float(a) == 0:  # 0ᵏ⁻¹: 0 for k > 1, 0⁰ = 1 for k = 1, an infinite slope for k < 1
+            if not k > 1:
+                return (1.0 if float(k) == 1 else INF), 0.0
+            if isinstance(a, _NUMBERS):
+                return 0.0, 0.0  # +0.0 for a = −0.0 too; a Value keeps k·aᵏ⁻¹ for the next derivative
+        if number_k and k == 2:
+            return 2.0 * a, 0.0  # a square's slope, the same float as 2·a¹ (and no a**1 node in a graph)
+        # aᵏ⁻¹: the real-number power for floats, a ** node for a Value (either one)
+        return k * (_power(a, k - 1) if number_k and isinstance(a, _NUMBERS) else a ** (k - 1)), 0.0
 
 
 class Pow(Op):
@@ -186,8 +222,8 @@ class Pow(Op):
         # ∂(aᵇ)/∂a = b·aᵇ⁻¹, ∂(aᵇ)/∂b = aᵇ·ln a (only defined for a > 0)
         d_base = PowConst.derivatives(a, b, out)[0]
         if a > 0:
-            d_exponent = out * math.log(a)
-        elif a == 0 and b > 0:
+            d_exponent = out * _log(a)
+        elif float(a) == 0 and b > 0:
             d_exponent = 0.0  # aᵇ is 0 on a whole neighbourhood of b
         else:
             d_exponent = math.nan  # aᵇ is not real-differentiable in b here
@@ -251,11 +287,14 @@ class Tanh(Op):
         # ∂tanh a/∂a = 1 − tanh²a. Far from 0, out is within a few ulps of ±1 and 1 − out² keeps
         # only those few bits (tanh'(20) would be 0, not 1.7e-17), so there it is computed from a:
         # 1 − tanh²a = 4e/(1 + e)² with e = e^−2|a|, accurate to a few ulps for any a.
-        if a > TANH_FROM_INPUT_BEYOND or a < -TANH_FROM_INPUT_BEYOND:
-            e = math.exp(-2.0 * abs(a))
-            d = 1.0 + e
-            return (4.0 * e / (d * d),)
-        return (1.0 - out * out,)
+        if a > TANH_FROM_INPUT_BEYOND:
+            e = _exp(-2.0 * a)
+        elif a < -TANH_FROM_INPUT_BEYOND:
+            e = _exp(2.0 * a)
+        else:
+            return (1.0 - out * out,)
+        d = 1.0 + e
+        return (4.0 * e / (d * d),)
 
 
 class Sigmoid(Op):
@@ -279,7 +318,7 @@ class Sigmoid(Op):
         # only those bits (σ'(36) would be 4% off), so there it is computed from z:
         # σ(z)·(1 − σ(z)) = e/(1 + e)² with e = e^−z. (For z < 0, out is small and exact enough.)
         if z > SIGMOID_FROM_INPUT_ABOVE:
-            e = math.exp(-z)
+            e = _exp(-z)
             d = 1.0 + e
             return (e / (d * d),)
         return (out * (1.0 - out),)
@@ -298,7 +337,7 @@ class Relu(Op):
     @staticmethod
     def derivatives(a: float, out: float) -> tuple[float]:
         # ∂relu(a)/∂a = 1 where a > 0, else 0 (0 at the kink, as PyTorch does); nan at nan
-        return (1.0 if a > 0 else (0.0 if a == a else math.nan),)
+        return (1.0 if a > 0 else (0.0 if a <= 0 else math.nan),)
 
 
 # --- n-ary ops: one node for a whole sum, so big models stay small graphs ----------------------
