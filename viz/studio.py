@@ -440,16 +440,16 @@ def _standalone(svg: str) -> str:
 def _compiled_trace(picture: _Picture) -> tuple[str, str]:
     """(the JS of ``function studioTrace(leaves)``, "") or ("", a note saying why the page cannot compute)."""
     try:
-        from autodiff.compile import CompileError, compile  # type: ignore[attr-defined]
+        import autodiff.compile as compiler  # type: ignore[import-not-found]
     except ImportError:
         return "", "this autodiff has no compile module, so the page shows the engine's numbers and editing is off"
     leaves = [v for v in picture.nodes if v.is_leaf]
     try:
-        compiled = compile(picture.root, leaves)
+        compiled = compiler.compile(picture.root, leaves)
         if [id(v) for v in compiled.nodes] != [id(v) for v in picture.nodes]:
             return "", "the compiled graph's node order differs from the drawing's, so editing is off"
         return compiled.javascript_trace("studioTrace"), ""
-    except CompileError as error:
+    except compiler.CompileError as error:
         return "", f"{error} — the page shows the engine's numbers and editing is off"
 
 
@@ -626,4 +626,3 @@ def _structure_notes(history: History, picture: _Picture) -> list[str]:
             "epoch's shape"
         ]
     return []
-
