@@ -9,8 +9,10 @@ out/studio-screenshots/ for a person to look at.
 
 from __future__ import annotations
 
+import html
 import math
 import random
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -152,16 +154,22 @@ def shown(page: Any) -> dict[str, Any]:
     """The numbers on screen, read from the drawn text elements' data-v attributes and the update lines."""
     return page.evaluate(
         """() => {
-        const v = (id) => { const el = document.getElementById(id); return el && el.hasAttribute('data-v') ? Number(el.getAttribute('data-v')) : null; };
+        const v = (id) => {
+          const el = document.getElementById(id);
+          return el && el.hasAttribute('data-v') ? Number(el.getAttribute('data-v')) : null;
+        };
         const t = (id) => { const el = document.getElementById(id); return el ? el.textContent : null; };
         const n = JSON.parse(document.getElementById('studio-data').textContent).nodes.length;
         const nodes = [];
         for (let i = 0; i < n; i++) nodes.push({data: v('n' + i + '-data'), grad: v('n' + i + '-grad'),
                                                 dataText: t('n' + i + '-data'), gradText: t('n' + i + '-grad')});
         const edges = {};
-        document.querySelectorAll('g.edge').forEach(g => { edges[g.id] = {local: v(g.id + '-d'), contribution: v(g.id + '-c')}; });
+        document.querySelectorAll('g.edge').forEach(g => {
+          edges[g.id] = {local: v(g.id + '-d'), contribution: v(g.id + '-c')};
+        });
         const updates = [...document.querySelectorAll('.update-line')].map(u => ({param: u.dataset.param,
-          before: Number(u.dataset.before), grad: Number(u.dataset.grad), after: Number(u.dataset.after), text: u.textContent}));
+          before: Number(u.dataset.before), grad: Number(u.dataset.grad), after: Number(u.dataset.after),
+          text: u.textContent}));
         return {nodes, edges, updates};
     }"""
     )
@@ -308,11 +316,9 @@ def test_an_epoch_file_equals_the_pages_frame(tutorial: dict[str, Any], watched:
     svg = next(p for p in tutorial["svgs"] if p.name == "epoch_0100.svg").read_text(encoding="utf-8")
     go(page, 100, 0, 5)
     texts = page.evaluate(
-        "() => Object.fromEntries([...document.querySelectorAll('#graph-svg text[id]')].map(t => [t.id, t.textContent]))"
+        "() => Object.fromEntries([...document.querySelectorAll('#graph-svg text[id]')]"
+        ".map(t => [t.id, t.textContent]))"
     )
-    import html
-    import re
-
     file_texts = {
         m.group(1): html.unescape(m.group(2)) for m in re.finditer(r'<text id="([^"]+)"[^>]*>(.*?)</text>', svg)
     }

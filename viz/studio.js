@@ -175,12 +175,12 @@
     const parts = [];
     let where = "";
     if (HISTORY) {
-      where = "epoch " + e + " of " + D.epochs.length;
+      where = "epoch " + e + " (of 0–" + (D.epochs.length - 1) + ")";
       if (D.fullBatch) where += " · all " + D.rows.length + " rows summed";
       else if (isEnd(e, r)) where += " · end: the parameters after this epoch's updates";
       else {
         const [xs, y] = D.rows[r];
-        where += " · row " + (r + 1) + " of " + D.rows.length + " (" + D.features.map((n, j) => n + " " + fmt(xs[j])).join(", ") + ", " + D.label + " " + fmt(y) + ")";
+        where += " · row " + r + " (of 0–" + (D.rows.length - 1) + "): " + D.features.map((n, j) => n + " " + fmt(xs[j])).join(", ") + ", " + D.label + " " + fmt(y);
       }
     }
     const root = f.data[ROOT];
@@ -297,7 +297,7 @@
       const n = D.fullBatch ? 1 : D.rows.length;
       for (let k = 0; k <= n; k++) {
         const b = document.createElement("button");
-        b.textContent = k < n ? String(k + 1) : "end";
+        b.textContent = k < n ? (D.fullBatch ? "all rows" : String(k)) : "end";
         b.dataset.row = String(k);
         b.addEventListener("click", () => { const rr = Number(b.dataset.row); go(state.epoch, Math.min(rr, rowCount(state.epoch)), landing(state.epoch, Math.min(rr, rowCount(state.epoch)))); });
         box.appendChild(b);
@@ -308,7 +308,7 @@
       const target = k === buttons.length - 1 ? rowCount(e) : k;
       b.disabled = k !== buttons.length - 1 && k >= rowCount(e);
       b.classList.toggle("on", target === r && !(k !== buttons.length - 1 && k >= rowCount(e)));
-      b.title = k === buttons.length - 1 ? "the parameters after the epoch" : D.epochs[e].partial ? "rows of this epoch were not recorded; row 1 uses the previous epoch's parameters" : "";
+      b.title = k === buttons.length - 1 ? "the parameters after the epoch" : D.epochs[e].partial ? "rows of this epoch were not recorded; row 0 uses the previous epoch's parameters" : "";
     });
   }
 
