@@ -123,6 +123,10 @@
     if (value === undefined || value === null) el.removeAttribute("data-v");
     else el.setAttribute("data-v", String(value));
   }
+  function setTitle(g, text) {
+    const t = g.querySelector("title");
+    if (t && t.textContent !== text) t.textContent = text;
+  }
   function port(i, j) { return D.nodes[i].ordered ? (j < 8 ? "abcdefgh"[j] : String(j + 1)) + ": " : ""; }
   function shows(i) { return state.showAll || D.showGrad[i]; }
   function name(i) { return D.nodes[i].name; }
@@ -156,6 +160,8 @@
         $(id + "-head").setAttribute("stroke", on ? edgeColour(c) : "#666666");
         $(id + "-head").setAttribute("fill", on ? edgeColour(c) : "#666666");
         $(id).classList.toggle("cur", i === current);
+        setTitle($(id), on ? "∂" + name(i) + "/∂" + name(ps[j]) + " = " + fmt(f.local[i][j]) + "; contribution = dL/d" + name(i) +
+          " × ∂" + name(i) + "/∂" + name(ps[j]) + " = " + fmt(back.grad[i]) + " × " + fmt(f.local[i][j]) + " = " + fmt(c) : "");
       }
     }
     frame = { data: f.data, local: f.local, grad: back.grad, reached: back.reached, contrib: back.contrib, current };
@@ -478,6 +484,7 @@
     if (D.nodes[i].parents.length) continue;
     const g = $("n" + i);
     g.classList.add("leaf");
+    setTitle(g, (D.nodes[i].label || "constant") + ": " + D.nodes[i].kind + (trace ? " — click to set its value" : ""));
     g.addEventListener("click", () => { if (drag && drag.moved) return; openEditor(i); });
   }
   function openEditor(i) {

@@ -241,6 +241,8 @@ def _tag_svg(svg: str) -> str:
         return f'<g id="{gid}" class="{cls}">{body}</g>'
 
     svg = _GROUP.sub(group, svg)
+    # Graphviz's hover titles name internal ids (n0->n2); the page writes its own per frame.
+    svg = re.sub(r"<title>[^<]*</title>", "<title></title>", svg)
     svg = re.sub(r"<\?xml[^>]*>\s*", "", svg)
     svg = re.sub(r"<!--.*?-->\s*", "", svg, flags=re.S)
     svg = re.sub(r'(<svg\b[^>]*?)\swidth="[^"]*"\s+height="[^"]*"', r"\1", svg, count=1)
