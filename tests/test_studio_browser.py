@@ -450,3 +450,16 @@ def test_a_value_used_twice_shows_each_path_and_their_sum(
         compiled and importlib.util.find_spec("autodiff.compile") is not None
     )
     watched.close()
+
+
+def test_save_svg_downloads_the_frame_on_screen(tutorial: dict[str, Any], watched: Watched, tmp_path: Path) -> None:
+    page = watched.open(tutorial["url"] + "#epoch=3&row=1&step=2")
+    with page.expect_download() as info:
+        page.click("#save")
+    download = info.value
+    assert download.suggested_filename == "epoch3_row1_step2.svg"
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
+    text = path.read_text(encoding="utf-8")
+    shown_text = page.text_content("#n4-data")
+    assert shown_text and f">{shown_text}</text>" in text and text.rstrip().endswith("</svg>")
