@@ -251,7 +251,7 @@
 
   function renderParams(back) {
     const body = document.querySelector("#params tbody");
-    if (!HISTORY && !PARAM_NODES.length) { $("params").hidden = true; return; }
+    if (!HISTORY && !D.nodes.some((n) => n.kind === "parameter")) { $("params").hidden = true; return; }
     const rows = [];
     const values = [];
     const leaves = leafValues(state.epoch, state.row);
@@ -362,6 +362,8 @@
 
   epochInput.addEventListener("input", () => go(Number(epochInput.value), 0, landing(Number(epochInput.value), 0)));
   stepInput.addEventListener("input", () => go(state.epoch, state.row, Number(stepInput.value)));
+  $("all-grads").checked = D.showGrad.every(Boolean);
+  $("all-grads").addEventListener("change", () => { state.showAll = $("all-grads").checked; render(); });
   $("prev").addEventListener("click", () => nextStep(-1));
   $("next").addEventListener("click", () => nextStep(1));
 
@@ -392,7 +394,7 @@
   $("play").addEventListener("click", () => setPlaying(!playing));
 
   document.addEventListener("keydown", (ev) => {
-    if (ev.target && (ev.target.tagName === "INPUT" && ev.target.type === "text")) return;
+    if (ev.target && ev.target.tagName === "INPUT" && ev.target.type === "text") return;
     if (ev.target && ev.target.tagName === "SELECT") return;
     const dir = ev.key === "ArrowRight" ? 1 : ev.key === "ArrowLeft" ? -1 : 0;
     if (dir) {
