@@ -292,8 +292,11 @@ def _edge_colour(contribution: float) -> str:
 class Studio:
     """A studio page: ``.save(path)``, ``.html()``, inline in Jupyter, and the per-epoch SVG files."""
 
-    def __init__(self, data: dict[str, Any], svg: str, picture: _Picture, trace_js: str, title: str) -> None:
+    def __init__(
+        self, data: dict[str, Any], svg: str, picture: _Picture, trace_js: str, title: str, every: int = 1
+    ) -> None:
         self.data = data
+        self.every = every
         self.svg = svg
         self.picture = picture
         self.trace_js = trace_js
@@ -349,21 +352,7 @@ class Studio:
         return self._fill(data, local, grad, reached)
 
     def _leaves(self, epoch: int, row: int) -> list[float]:
-        d = self.data
-        params = d["epochs"][epoch]["rows"][row] if d["kind"] == "history" else []
-        values = []
-        for source in d["sources"]:
-            if not source:
-                values.append(0.0)
-            elif source[0] == "p":
-                values.append(params[source[1]])
-            elif source[0] == "x":
-                values.append(d["rows"][row if source[1] is None else source[1]][0][source[2]])
-            elif source[0] == "y":
-                values.append(d["rows"][row if source[1] is None else source[1]][1])
-            else:
-                values.append(source[1])
-        return values
+        return frame_leaves(self.data, self.data["sources"], epoch, row)
 
     def _fill(self, data: list[float], local: list[list[float]], grad: list[float], reached: list[bool]) -> str:
         show = self.data["showGrad"]
@@ -395,9 +384,16 @@ class Studio:
         return self._template.fill(texts, fills, strokes)
 
     def write_epoch_svgs(
-        self, out_dir: str | os.PathLike[str], every: int = 1, progress: Callable[[int, int], None] | None = None
+        self,
+        out_dir: str | os.PathLike[str],
+        every: int | None = None,
+        progress: Callable[[int, int], None] | None = None,
     ) -> list[Path]:
-        """``out_dir/epoch_0000.svg`` … one per ``every`` epochs (and the last): each the page's epoch frame."""
+        """``out_dir/epoch_0000.svg`` … one per ``every`` epochs (and the last): each the page's epoch frame.
+
+        ``every`` defaults to the one given to ``studio()``.
+        """
+        every = self.every if every is None else every
         if self.data["kind"] != "history":
             raise ValueError("per-epoch SVG files need a studio of a training run (a History)")
         count = len(self.data["epochs"])
@@ -523,24 +519,37 @@ def _history_data(history: History, picture: _Picture, embed: bool) -> dict[str,
         "interrupted": history.interrupted,
     }
     if embed:
-        studio_stub = Studio({**data, "sources": picture_sources(picture)}, "", picture, "", "")
         for e, epoch in enumerate(epochs):
             numbers = []
-            for r in range(len(epoch["rows"])):
-                numbers.append(_frame_numbers(picture, studio_stub._leaves(e, r)))
-            numbers.append(_frame_numbers(picture, _end_leaves(studio_stub, e)))
+            for r in range(len(epoch["rows"]) + 1):  # each row, then the end of the epoch
+                numbers.append(_frame_numbers(picture, frame_leaves(data, picture.sources, e, r)))
             epoch["num"] = numbers
     return data
 
 
-def _end_leaves(studio_: Studio, epoch: int) -> list[float]:
-    leaves = studio_._leaves(epoch, 0)
-    after = studio_.data["epochs"][epoch]["end"]
-    return [after[s[1]] if s and s[0] == "p" else leaves[i] for i, s in enumerate(studio_.data["sources"])]
+def frame_leaves(data: dict[str, Any], sources: list[list[Any]], epoch: int, row: int) -> list[float]:
+    """Each node's leaf value in frame (epoch, row): parameters before that row, the row's inputs and target.
 
-
-def picture_sources(picture: _Picture) -> list[list[Any]]:
-    return picture.sources
+    ``row`` one past the last is the epoch's end: the parameters after it, with row 0's data.
+    """
+    params: list[float] = []
+    if data["kind"] == "history":
+        rows = data["epochs"][epoch]["rows"]
+        params = rows[row] if row < len(rows) else data["epochs"][epoch]["end"]
+        row = row if row < len(rows) else 0
+    values = []
+    for source in sources:
+        if not source:
+            values.append(0.0)
+        elif source[0] == "p":
+            values.append(params[source[1]])
+        elif source[0] == "x":
+            values.append(data["rows"][row if source[1] is None else source[1]][0][source[2]])
+        elif source[0] == "y":
+            values.append(data["rows"][row if source[1] is None else source[1]][1])
+        else:
+            values.append(source[1])
+    return values
 
 
 def _frame_numbers(picture: _Picture, leaves: list[float]) -> list[float]:
@@ -628,7 +637,7 @@ def studio(
         }
     )
     svg = _tag_svg(render_svg(_dot(picture), renderer))
-    return Studio(data, svg, picture, trace_js, title)
+    return Studio(data, svg, picture, trace_js, title, every)
 
 
 def _structure_notes(history: History, picture: _Picture) -> list[str]:
