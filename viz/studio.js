@@ -631,7 +631,7 @@
       fitLayer = el("g", {});
       c.appendChild(fitLayer);
       for (const [f, y] of D.rows) c.appendChild(el("circle", { cx: X(f[0]), cy: Y(f[1]), r: 5, fill: y ? "#2166ac" : "#b2182b", stroke: "white" }));
-      $("fit-caption").textContent = "decision boundary w1·" + D.features[0] + " + w2·" + D.features[1] + " + b = 0 (probability 0.5) for this frame's parameters; blue: " + D.label + " 1";
+      $("fit-caption").textContent = "decision boundary w1·" + D.features[0] + " + w2·" + D.features[1] + " + b = 0 (probability 0.5) for this frame's parameters; shaded: predicted " + D.label + "; blue dots: " + D.label + " 1";
     }
   }
   function renderFit() {
@@ -649,14 +649,30 @@
       }
       fitLayer.appendChild(el("polyline", { points: pts.join(" "), fill: "none", stroke: "#e8590c", "stroke-width": 2 }));
     } else {
+      // The line w1·x + w2·y + b = 0, and the side where the probability is above 0.5 shaded;
+      // a polygon clipped to the plot box (Sutherland–Hodgman on one half-plane).
       const { y0, y1 } = fitMap;
       const [w1, w2, b] = p;
-      const pts = [];
-      if (Math.abs(w2) > 1e-12) for (const x of [x0, x1]) pts.push([x, -(w1 * x + b) / w2]);
-      else if (Math.abs(w1) > 1e-12) for (const y of [y0, y1]) pts.push([-(w2 * y + b) / w1, y]);
-      if (pts.length === 2) {
-        const clip = (v, lo, hi) => Math.max(lo, Math.min(hi, v));
-        fitLayer.appendChild(el("line", { x1: X(clip(pts[0][0], x0, x1)), y1: Y(clip(pts[0][1], y0, y1)), x2: X(clip(pts[1][0], x0, x1)), y2: Y(clip(pts[1][1], y0, y1)), stroke: "#e8590c", "stroke-width": 2 }));
+      const box = [[x0, y0], [x1, y0], [x1, y1], [x0, y1]];
+      const f = (q) => w1 * q[0] + w2 * q[1] + b;
+      const inside = [];
+      const cut = [];
+      for (let k = 0; k < 4; k++) {
+        const a = box[k], c = box[(k + 1) % 4];
+        const fa = f(a), fc = f(c);
+        if (fa >= 0) inside.push(a);
+        if ((fa >= 0) !== (fc >= 0)) {
+          const t = fa / (fa - fc);
+          const q = [a[0] + t * (c[0] - a[0]), a[1] + t * (c[1] - a[1])];
+          inside.push(q);
+          cut.push(q);
+        }
+      }
+      if (inside.length >= 3) {
+        fitLayer.appendChild(el("polygon", { points: inside.map((q) => X(q[0]).toFixed(1) + "," + Y(q[1]).toFixed(1)).join(" "), fill: "#2166ac", "fill-opacity": 0.12 }));
+      }
+      if (cut.length === 2) {
+        fitLayer.appendChild(el("line", { x1: X(cut[0][0]), y1: Y(cut[0][1]), x2: X(cut[1][0]), y2: Y(cut[1][1]), stroke: "#e8590c", "stroke-width": 2 }));
       }
     }
   }
