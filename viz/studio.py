@@ -33,7 +33,7 @@ from typing import Any
 
 import graphviz
 
-from autodiff import History, Value, nn, topological_order
+from autodiff import Constant, History, Value, nn, topological_order
 from autodiff.training import inputs_for
 from autodiff.value import total
 from viz.graph import COMPUTED, CONSTANT, DATA_INPUT, PARAMETER, fmt, node_kind, record_text
@@ -469,8 +469,9 @@ def _compiled_trace(picture: _Picture) -> tuple[str, str]:
     except ImportError:
         return "", "this autodiff has no compile module, so the page shows the engine's numbers and editing is off"
     leaves = [v for v in picture.nodes if v.is_leaf]
+    varied = [v for v in leaves if not isinstance(v, Constant)] or leaves  # the trace takes every leaf anyway
     try:
-        compiled = compiler.compile(picture.root, leaves)
+        compiled = compiler.compile(picture.root, varied)
         if [id(v) for v in compiled.nodes] != [id(v) for v in picture.nodes]:
             return "", "the compiled graph's node order differs from the drawing's, so editing is off"
         return compiled.javascript_trace("studioTrace"), ""
