@@ -393,6 +393,11 @@
   }
   $("play").addEventListener("click", () => setPlaying(!playing));
 
+  // A clicked button gives the keyboard back, so space plays instead of pressing that button again.
+  document.addEventListener("click", (ev) => {
+    const b = ev.target.closest && ev.target.closest("button");
+    if (b && b.id !== "editor-ok") b.blur();
+  });
   document.addEventListener("keydown", (ev) => {
     if (ev.target && ev.target.tagName === "INPUT" && ev.target.type === "text") return;
     if (ev.target && ev.target.tagName === "SELECT") return;
