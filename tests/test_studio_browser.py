@@ -311,6 +311,12 @@ def test_space_plays_and_pauses(tutorial: dict[str, Any], watched: Watched) -> N
     page.wait_for_timeout(150)
     assert page.evaluate("window.studio.state().epoch") == stopped
     assert "play" in page.text_content("#play")
+    page.click("#play")  # the button plays; space then pauses (the button does not keep the keyboard)
+    wait_until(page, f"window.studio.state().epoch > {stopped}")
+    page.keyboard.press("Space")
+    paused = page.evaluate("window.studio.state().epoch")
+    page.wait_for_timeout(150)
+    assert page.evaluate("window.studio.state().epoch") == paused
 
 
 def test_an_epoch_file_equals_the_pages_frame(tutorial: dict[str, Any], watched: Watched) -> None:
