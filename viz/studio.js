@@ -280,6 +280,7 @@
   if (HISTORY) epochInput.max = String(D.epochs.length - 1);
   else { $("epoch-box").hidden = true; $("chart-box").hidden = true; $("fit-box").hidden = true; $("update").hidden = true; }
   $("title").textContent = D.title;
+  if (!HISTORY) document.querySelector("#key .keys").textContent = "← → step · space play · Home/End · click a leaf to edit · wheel/drag zoom, pan";
   const notes = D.notes.slice();
   if (!trace) notes.unshift("editing is off");
   if (D.interrupted) notes.push("training was stopped early: these are the epochs it finished");
