@@ -227,18 +227,19 @@ class Value:
         return format(self.data, spec) if spec else repr(self)
 
     # Comparisons read the data, so ``"Pass" if probability >= 0.5 else "Fail"`` works. Equality
-    # stays identity: a node is a node, and graphs keep nodes in dicts.
+    # stays identity: a node is a node, and graphs keep nodes in dicts. Each comparison is noted
+    # (see _note_comparison) so autodiff.compile can check it still holds for new numbers.
     def __lt__(self, other: Operand) -> bool:
-        return self.data < _data(other)
+        return _note_comparison(self, "<", other, self.data < _data(other))
 
     def __le__(self, other: Operand) -> bool:
-        return self.data <= _data(other)
+        return _note_comparison(self, "<=", other, self.data <= _data(other))
 
     def __gt__(self, other: Operand) -> bool:
-        return self.data > _data(other)
+        return _note_comparison(self, ">", other, self.data > _data(other))
 
     def __ge__(self, other: Operand) -> bool:
-        return self.data >= _data(other)
+        return _note_comparison(self, ">=", other, self.data >= _data(other))
 
     __hash__ = object.__hash__
 
@@ -323,6 +324,41 @@ def _backward_function() -> Callable[..., None]:
 
         _backward = backward
     return _backward
+
+
+# --- comparisons, for autodiff.compile ----------------------------------------------------------
+# A graph records one path through the user's Python: ``if probability >= 0.5`` went one way. A
+# compiled graph must not silently give numbers for the other way, so every comparison of a Value is
+# noted here, by id of each Value compared: (left id, left data, op, right id or None, right data,
+# result). Ids, not the Values, so a note keeps no graph alive; a note whose recorded data no longer
+# matches the Value at that id is stale (that Value was freed, or its data changed) and is dropped.
+# Arithmetic never comes here: only ``<``, ``<=``, ``>``, ``>=`` on Values pay for it.
+Comparison = tuple[int, float, str, Union[int, None], float, bool]  # noqa: UP007
+COMPARISONS: dict[int, list[Comparison]] = {}
+
+
+def _note_comparison(value: Value, op: str, other: Operand, result: bool) -> bool:
+    """Note ``value <op> other`` gave ``result`` (see COMPARISONS); returns ``result``."""
+    other_id = id(other) if isinstance(other, Value) else None
+    note = (id(value), value.data, op, other_id, _data(other), result)
+    _note(id(value), value.data, note)
+    if other_id is not None:
+        _note(other_id, note[4], note)
+    return result
+
+
+def _note(key: int, data: float, note: Comparison) -> None:
+    notes = COMPARISONS.get(key)
+    if notes is None:
+        COMPARISONS[key] = [note]
+    elif note not in notes:
+        # Notes about an earlier Value at this id (or about earlier data) describe nothing now.
+        notes[:] = [n for n in notes if _same((n[1] if n[0] == key else n[4]), data)]
+        notes.append(note)
+
+
+def _same(a: float, b: float) -> bool:
+    return a == b or (a != a and b != b)
 
 
 def _data(x: Operand) -> float:

@@ -45,6 +45,23 @@ def time_best(make: Callable[[], workloads.Workload], repeats: int) -> dict[str,
     return {"seconds": min(samples), "median": statistics.median(samples), "samples": samples}
 
 
+def time_interleaved(makes: dict[str, Callable[[], workloads.Workload]], repeats: int) -> dict[str, dict[str, Any]]:
+    """``time_best`` for several workloads run in turn, so a burst of load on the shared machine hits all alike."""
+    runs = {name: make() for name, make in makes.items()}
+    for run in runs.values():
+        run()  # warm-up
+    samples: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(repeats):
+        for name, run in runs.items():
+            start = time.perf_counter()
+            run()
+            samples[name].append(time.perf_counter() - start)
+    return {
+        name: {"seconds": min(times), "median": statistics.median(times), "samples": times}
+        for name, times in samples.items()
+    }
+
+
 def chain(library: str, n: int, *flags: str, repeats: int = 1) -> dict[str, Any]:
     """benchmarks.chain in a fresh process per run (best of ``repeats`` by build + backward)."""
     if library == "micrograd" and not _installed("micrograd"):
@@ -176,7 +193,10 @@ Best of several runs; every ratio compares figures from this run. Notes:
 ³ bytes tracemalloc sees held by the graph after building it, per operation (fresh process).
   `y * 1.0001` is the chain behind micrograd's ~1,170 B/op: each op also wraps 1.0001 in a
   Constant node. micrograd's recursive backward cannot walk a 100,000-deep graph.
-⁴ fresh process per run; the time to free the graph is reported on the peak-memory line."""
+⁴ fresh process per run; the time to free the graph is reported on the peak-memory line.
+⁵ autodiff.compile writes the graph's forward and backward out as one Python function (the data
+  baked in as constants, the parameters as arguments); compile time is once per graph, not per
+  call. The compiled loop's final (w, b) are backward()'s bit for bit: {same_compiled}."""
 
 
 def _met(ok: bool) -> str:
@@ -189,17 +209,41 @@ def main() -> None:
     print("running benchmarks (about half a minute)…", file=sys.stderr)
 
     r["mlp"] = {"ours": time_best(w.mlp_ours, 10), "micrograd": time_best(w.mlp_micrograd, 3)}
+    mlp_compile: list[float] = []
+    r["mlp_compiled"] = {
+        "ours": time_best(functools.partial(w.mlp_compiled, compile_seconds=mlp_compile), 20),
+        "micrograd": r["mlp"]["micrograd"],
+    }
+    r["mlp_compiled"]["compile_s"] = mlp_compile[0]
+    tutorial_compile: list[float] = []
+    # The engine, the compiled loop and the hand-written one in turn: their ratios are the targets.
+    tutorial = time_interleaved(
+        {
+            "ours": w.tutorial_ours,
+            "compiled": functools.partial(w.tutorial_compiled, compile_seconds=tutorial_compile),
+            "hand": w.tutorial_hand,
+        },
+        15,
+    )
     r["tutorial"] = {
-        "ours": time_best(w.tutorial_ours, 10),
+        "ours": tutorial["ours"],
         "micrograd": time_best(w.tutorial_micrograd, 1),
-        "hand": time_best(w.tutorial_hand, 30),
+        "hand": tutorial["hand"],
         "torch": time_best(w.tutorial_torch, 5),
     }
+    r["tutorial_compiled"] = {"ours": tutorial["compiled"], "compile_s": tutorial_compile[0]}
     r["tutorial_nn"] = {"ours": time_best(w.tutorial_ours_nn, 10)}
     r["tutorial_train"] = {"ours": time_best(w.tutorial_ours_train, 5)}
     answers = {
-        name: f()() for name, f in (("ours", w.tutorial_ours), ("hand", w.tutorial_hand), ("nn", w.tutorial_ours_nn))
+        name: f()()
+        for name, f in (
+            ("ours", w.tutorial_ours),
+            ("hand", w.tutorial_hand),
+            ("nn", w.tutorial_ours_nn),
+            ("compiled", w.tutorial_compiled),
+        )
     }
+    r["tutorial_compiled"]["same_as_backward"] = answers["compiled"] == answers["ours"]
     same = all(abs(a - b) < 1e-9 for ans in answers.values() for a, b in zip(ans, answers["hand"]))
     r["tutorial"]["final_weight_bias"] = {k: list(v) for k, v in answers.items()}
     r["tutorial"]["all_agree_to_1e-9"] = same
@@ -238,6 +282,13 @@ def main() -> None:
         "mlp",
         "≥ 6× micrograd: " + (_met(m / o >= 6) if o and m else "n/a"),
     )
+    o, m = seconds("mlp_compiled", "ours"), seconds("mlp", "micrograd")
+    row(
+        "  … through autodiff.compile: the loss graph compiled once, one call per step ⁵",
+        "mlp_compiled",
+        ("≥ 100× micrograd: " + (_met(m / o >= 100) if o and m else "n/a"))
+        + f"; compile {_time(r['mlp_compiled']['compile_s'])}",
+    )
     o, h, t = seconds("tutorial", "ours"), seconds("tutorial", "hand"), seconds("tutorial", "torch")
     row(
         "Tutorial training: 1000 epochs × 4 rows, squared error, per-row SGD ²",
@@ -245,6 +296,14 @@ def main() -> None:
         ("≥ 10× PyTorch: " + (_met(t / o >= 10) if o and t else "n/a"))
         + "; ≤ 20× hand: "
         + (_met(o / h <= 20) if o and h else "n/a"),
+    )
+    r["tutorial_compiled"].update({k: r["tutorial"][k] for k in ("hand", "torch")})
+    c, h = seconds("tutorial_compiled", "ours"), seconds("tutorial", "hand")
+    row(
+        "  … through autodiff.compile: each row's graph compiled once, then called ⁵",
+        "tutorial_compiled",
+        ("≤ 2× hand: " + (_met(c / h <= 2) + f" ({c / h:.2f}×)" if c and h else "n/a"))
+        + f"; compile {_time(r['tutorial_compiled']['compile_s'])}",
     )
     r["tutorial_nn"].update({k: r["tutorial"][k] for k in ("hand", "torch")})
     row("  … written with nn.Neuron + losses.squared_error + optim.SGD", "tutorial_nn")
@@ -301,7 +360,7 @@ def main() -> None:
     )
     print(header)
     print(text)
-    print(NOTES.format(same=same))
+    print(NOTES.format(same=same, same_compiled=r["tutorial_compiled"]["same_as_backward"]))
     write_json(
         {
             "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),

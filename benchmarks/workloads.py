@@ -82,6 +82,42 @@ def mlp_ours(n_samples: int = 100) -> Workload:
     return train_step
 
 
+def mlp_compiled(n_samples: int = 100, compile_seconds: list[float] | None = None) -> Workload:
+    """The same step through autodiff.compile: the loss graph compiled once, then one call per step.
+
+    The data points are constants of the graph, so one compiled function serves every step; the
+    parameters are its inputs. ``compile_seconds`` (if given) receives the time compile() took.
+    """
+    import time
+
+    from autodiff import compile, total
+    from autodiff.nn import MLP
+    from autodiff.value import Value
+
+    xs, ys = moons(n_samples)
+    model = MLP(2, [16, 16, 1], activation="relu", output_activation=None, seed=0)
+    params = model.parameters()
+    scores = [model([Value(a), Value(b)]) for a, b in xs]
+    losses = [(1 + -y * score).relu() for y, score in zip(ys, scores)]
+    loss = total(losses) * (1.0 / len(losses)) + ALPHA * total([p * p for p in params])
+    start = time.perf_counter()
+    loss_and_gradients = compile(loss, params)
+    if compile_seconds is not None:
+        compile_seconds.append(time.perf_counter() - start)
+    values = [p.data for p in params]
+    step = 0
+
+    def train_step() -> float:
+        nonlocal step
+        value, gradients = loss_and_gradients(*values)
+        lr = 1.0 - 0.9 * (step % 100) / 100
+        values[:] = [v - lr * g for v, g in zip(values, gradients)]
+        step += 1
+        return value
+
+    return train_step
+
+
 def mlp_micrograd(n_samples: int = 100) -> Workload:
     try:
         from micrograd.engine import Value
@@ -133,6 +169,35 @@ def tutorial_ours() -> Workload:
                 weight.data -= TUTORIAL_LR * weight.grad
                 bias.data -= TUTORIAL_LR * bias.grad
         return weight.data, bias.data
+
+    return run
+
+
+def tutorial_compiled(compile_seconds: list[float] | None = None) -> Workload:
+    """The same loop through autodiff.compile: each row's graph compiled once (hours and passed baked in)."""
+    import time
+
+    from autodiff import compile
+    from autodiff.value import Value
+
+    weight, bias = Value(0.1, label="w"), Value(0.0, label="b")
+    start = time.perf_counter()
+    rows = [
+        compile((passed - (weight * hours + bias).sigmoid()) ** 2, [weight, bias]) for hours, passed in TUTORIAL_ROWS
+    ]
+    if compile_seconds is not None:
+        compile_seconds.append(time.perf_counter() - start)
+
+    def run() -> tuple[float, float]:
+        w, b = 0.1, 0.0
+        for _ in range(TUTORIAL_EPOCHS):
+            epoch_loss = 0.0
+            for row in rows:
+                loss, (d_w, d_b) = row(w, b)
+                epoch_loss += loss
+                w -= TUTORIAL_LR * d_w
+                b -= TUTORIAL_LR * d_b
+        return w, b
 
     return run
 

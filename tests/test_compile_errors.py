@@ -1,0 +1,194 @@
+"""autodiff.compile: the user's comparisons become checks, and bad input gets one clear sentence."""
+
+from __future__ import annotations
+
+import math
+import re
+import shutil
+import subprocess
+from fractions import Fraction
+
+import pytest
+
+from autodiff import CompileError, Value, compile, linear, ops
+from autodiff.losses import squared_error
+from autodiff.value import COMPARISONS
+
+
+def classify(w: Value) -> Value:
+    """Python control flow on a Value: the graph depends on which way ``p >= 0.5`` went."""
+    p = (w * 2.0).sigmoid()
+    p.label = "p"
+    loss = (1.0 - p) ** 2 if p >= 0.5 else p * p
+    loss.label = "L"
+    return loss
+
+
+def test_a_comparison_that_would_flip_raises_naming_it() -> None:
+    w = Value(0.5, label="w")
+    c = compile(classify(w), [w])
+    assert "if not (p >= 0.5): raise" in c.source
+    value, (grad,) = c(0.3)  # still p >= 0.5: the recorded path, backward()'s numbers
+    fresh = Value(0.3)
+    loss = classify(fresh)
+    loss.backward()
+    assert (value, grad) == (loss.data, fresh.grad)
+    with pytest.raises(
+        CompileError, match=re.escape("recorded where p >= 0.5 was True, but for these numbers it is False")
+    ):
+        c(-0.3)
+
+
+def test_a_comparison_recorded_false_and_between_two_values() -> None:
+    a, b = Value(1.0, label="a"), Value(2.0, label="b")
+    s = a * b
+    s.label = "s"
+    root = s - a if a > b else s + a  # False: a < b
+    c = compile(root, [a, b])
+    assert c(1.5, 3.0)[0] == 1.5 * 3.0 + 1.5
+    with pytest.raises(CompileError, match=r"a > b was False, but for these numbers it is True"):
+        c(3.0, 1.5)
+
+
+def test_comparisons_on_other_graphs_or_constants_add_no_check() -> None:
+    w = Value(0.5, label="w")
+    elsewhere = Value(0.9)
+    assert elsewhere > 0.5  # another graph's Value: nothing to do with this one
+    constant = Value(3.0)
+    loss = (w * constant).sigmoid()
+    assert constant > 1.0  # a constant of this graph compares the same way on every call
+    c = compile(loss, [w])
+    assert "_path_changed" not in c.source
+    c(-100.0)
+
+
+def test_a_changed_value_drops_its_old_notes() -> None:
+    w = Value(0.5, label="w")
+    assert w > 0.0
+    w.data = -1.0  # the note was about w = 0.5: the graph built from here never saw that comparison
+    c = compile(w * 3.0, [w])
+    assert "_path_changed" not in c.source
+    notes = COMPARISONS.get(id(w), [])
+    assert w < 0.0 and len([n for n in COMPARISONS[id(w)] if n[1] == -1.0]) == 1
+    assert len(COMPARISONS[id(w)]) <= len(notes) + 1
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_the_javascript_checks_the_comparison_too() -> None:
+    w = Value(0.5, label="w")
+    c = compile(classify(w), [w], name="f")
+    script = (
+        c.javascript + "\nconsole.log(JSON.stringify(f(0.3)));\ntry { f(-0.3); } catch (e) { console.log(e.message); }"
+    )
+    out = subprocess.run(["node", "-"], input=script, capture_output=True, text=True, timeout=60).stdout
+    assert "p >= 0.5 was True, but for these numbers it is False" in out
+
+
+# --- errors ----------------------------------------------------------------------------------------
+
+
+def tutorial() -> tuple[Value, Value, Value, Value]:
+    w, b, x = Value(0.1, label="w"), Value(0.0, label="b"), Value(3.0, label="x")
+    z = linear([w], [x], b)
+    z.label = "z"
+    return w, b, z, squared_error(z.sigmoid(), 1.0)
+
+
+def test_an_input_that_is_computed_is_refused() -> None:
+    w, _, z, loss = tutorial()
+    with pytest.raises(
+        CompileError, match=r"^input 1, Value\(z = .*\), is computed by 'linear', not a leaf of the graph"
+    ):
+        compile(loss, [w, z])
+
+
+def test_an_input_from_elsewhere_is_refused() -> None:
+    w, _, _, loss = tutorial()
+    with pytest.raises(CompileError, match=r"^input 1, Value\(elsewhere = 1, .*\), is not a leaf of the graph"):
+        compile(loss, [w, Value(1.0, label="elsewhere")])
+
+
+def test_a_duplicate_input_is_refused() -> None:
+    w, _, _, loss = tutorial()
+    with pytest.raises(CompileError, match=r"^input 1, Value\(w = 0.1, .*\), is given twice"):
+        compile(loss, [w, w])
+
+
+def test_inputs_and_root_of_the_wrong_type() -> None:
+    w, _, _, loss = tutorial()
+    with pytest.raises(TypeError, match="compile needs a list of input Values, got Value"):
+        compile(loss, w)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="compile's inputs must be Values, got float 0.1 at position 0"):
+        compile(loss, [0.1])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match="compile needs a Value as its root, got float 1.0"):
+        compile(1.0, [w])  # type: ignore[arg-type]
+
+
+def test_the_wrong_number_of_arguments() -> None:
+    w, b, _, loss = tutorial()
+    c = compile(loss, [w, b])
+    with pytest.raises(TypeError, match=r"value_and_grad\(\) takes 2 positional arguments but 3 were given"):
+        c(0.1, 0.0, 1.0)
+    with pytest.raises(TypeError, match=r"missing 1 required positional argument: 'b'"):
+        c(0.1)
+
+
+def test_a_non_number_at_call_time_is_named() -> None:
+    w, b, _, loss = tutorial()
+    c = compile(loss, [w, b])
+    with pytest.raises(TypeError, match=r"^value_and_grad\(\) needs real numbers, got str '0.1' as argument 1$"):
+        c("0.1", 0.0)
+    with pytest.raises(TypeError, match=r"got complex 1j as argument 2"):
+        c(0.1, 1j)
+    with pytest.raises(TypeError, match=r"got NoneType None as argument 2"):
+        c(0.1, None)
+
+
+def test_ints_fractions_and_bools_are_numbers() -> None:
+    w, b, _, loss = tutorial()
+    c = compile(loss, [w, b])
+    assert c(1, Fraction(1, 2)) == c(1.0, 0.5)
+    assert c(True, False) == c(1.0, 0.0)
+    value, grads = c(1, 0)
+    assert type(value) is float and all(type(g) is float for g in grads)
+
+
+class Cube(ops.Op):
+    """An op from outside the table, with no code templates."""
+
+    name = "cube"
+
+    @staticmethod
+    def forward(a: float) -> float:
+        return a * a * a
+
+    @staticmethod
+    def derivatives(a: float, out: float) -> tuple[float]:
+        return (3.0 * a * a,)
+
+
+def test_an_op_without_templates_compiles_to_python_but_not_javascript() -> None:
+    x = Value(1.5, label="x")
+    y = x._apply(Cube).sigmoid()
+    c = compile(y, [x])
+    assert "Cube.forward(x)" in c.source
+    value, (grad,) = c(0.7)
+    fresh = Value(0.7)
+    out = fresh._apply(Cube).sigmoid()
+    out.backward()
+    assert (value, grad) == (out.data, fresh.grad)
+    with pytest.raises(CompileError, match=r"^the op Cube \('cube'\) has no JavaScript form"):
+        c.javascript  # noqa: B018
+    with pytest.raises(CompileError, match=r"^the op Cube \('cube'\) has no JavaScript form"):
+        c.javascript_trace()
+
+
+def test_domain_errors_raise_the_engines_error_types() -> None:
+    x = Value(2.0, label="x")
+    with pytest.raises(ValueError):
+        compile(x.log(), [x])(-1.0)
+    with pytest.raises(ZeroDivisionError):
+        compile(1.0 / x, [x])(0.0)
+    with pytest.raises(ValueError):
+        compile(x**0.5, [x])(-4.0)  # a real number only: never a complex one
+    assert math.isnan(compile(x.log(), [x])(math.nan)[0])
