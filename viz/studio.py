@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import html
+import importlib
 import json
 import math
 import os
@@ -465,7 +466,7 @@ def _standalone(svg: str) -> str:
 def _compiled_trace(picture: _Picture) -> tuple[str, str]:
     """(the JS of ``function studioTrace(leaves)``, "") or ("", a note saying why the page cannot compute)."""
     try:
-        import autodiff.compile as compiler  # type: ignore[import-not-found]
+        compiler = importlib.import_module("autodiff.compile")  # the module; autodiff.compile is its function
     except ImportError:
         return "", "this autodiff has no compile module, so the page shows the engine's numbers and editing is off"
     leaves = [v for v in picture.nodes if v.is_leaf]
