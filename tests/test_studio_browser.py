@@ -376,6 +376,9 @@ def test_editing_a_leaf_gives_the_engines_numbers(tutorial: dict[str, Any], watc
     for i, v in enumerate(topological_order(loss)):
         assert close(seen["nodes"][i]["data"], v.data) and close(seen["nodes"][i]["grad"], v.grad), (i, v)
     assert page.is_visible("#edited")
+    w_line = next(u for u in seen["updates"] if u["param"] == "w")  # the update uses the edited w
+    assert w_line["before"] == 0.5 and close(w_line["grad"], neuron.weights[0].grad)
+    assert close(w_line["after"], 0.5 - 0.1 * neuron.weights[0].grad)
 
 
 def random_graph(seed: int, edit: dict[int, float] | None = None) -> tuple[Value, list[Value]]:

@@ -231,9 +231,11 @@
     const { epoch: e, row: r, step: s } = state;
     if (isEnd(e, r)) { el.innerHTML = '<span class="pending">after epoch ' + e + ": " + D.params.map((p, k) => esc(p) + " = " + fmt(D.epochs[e].end[k])).join(", ") + "</span>"; return; }
     if (s <= S) { el.innerHTML = '<span class="pending">update: after the backward pass (step ' + (S + 1) + ")</span>"; return; }
-    const before = params(e, r);
+    const leaves = leafValues(e, r); // with the learner's edits
     const after = r + 1 < rowCount(e) ? D.epochs[e].rows[r + 1] : D.epochs[e].end;
     const lines = [];
+    const before = [];
+    for (const [k, i] of PARAM_NODES) before[k] = leaves[i];
     for (const [k, i] of PARAM_NODES) {
       const g = back.grad[i];
       const lr = D.lr;
