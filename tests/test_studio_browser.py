@@ -472,3 +472,34 @@ def test_save_svg_downloads_the_frame_on_screen(tutorial: dict[str, Any], watche
     text = path.read_text(encoding="utf-8")
     shown_text = page.text_content("#n4-data")
     assert shown_text and f">{shown_text}</text>" in text and text.rstrip().endswith("</svg>")
+
+
+def test_full_batch_page_updates_once_per_epoch_and_runs_inside_a_notebook_iframe(browser: Any, tmp_path: Path) -> None:
+    from autodiff import train
+    from autodiff.datasets import STUDY_SLEEP
+
+    model = nn.Neuron(2, "sigmoid", weights=[0.1, -0.2], bias=0.0, expanded=True)
+    history = train(model, STUDY_SLEEP, loss=binary_cross_entropy, lr=0.1, epochs=6, mode="full_batch")
+    page_object = studio(history)
+    watched = Watched(browser)
+    page = watched.open(page_object.save(tmp_path / "batch.html").as_uri() + "#epoch=2&row=0&step=99")
+    assert page.evaluate("window.studio.state()") == {
+        "epoch": 2,
+        "row": 0,
+        "step": page.evaluate("window.studio.steps") + 1,
+    }
+    lines = shown(page)["updates"]
+    before = history.records[1].parameters
+    after = history.records[2].parameters
+    for line in lines:  # one update for the whole batch: the epoch's parameters before → after
+        assert close(line["before"], before[line["param"]]) and close(line["after"], after[line["param"]])
+    assert page.text_content("#rows button") == "all rows"
+    # Jupyter shows the page through an iframe's srcdoc: no server, no network, and it runs.
+    page.set_content(page_object._repr_html_())
+    frame = page.frames[1]
+    for _ in range(200):
+        if frame.evaluate("() => window.studio !== undefined"):
+            break
+        page.wait_for_timeout(25)
+    assert frame.evaluate("window.studio.state().epoch") == 0
+    watched.close()
