@@ -453,7 +453,7 @@
   }
   function fitView() {
     const w = pane.clientWidth || 600, h = pane.clientHeight || 400;
-    const fitScale = Math.min(w / full.w, h / full.h, 1.6);
+    const fitScale = Math.min(w / full.w, h / full.h, 2.2); // big enough to read from the back of a room
     view.scale = Math.max(fitScale, MIN_TEXT_SCALE);
     const vw = w / view.scale;
     view.x = full.x + Math.min(0, (full.w - vw) / 2); // centred when it fits, from the left edge when not
