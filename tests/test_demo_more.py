@@ -111,6 +111,10 @@ def test_lr_lab_three_rates_on_one_chart(tmp_path: Path, capsys: pytest.CaptureF
     assert table["0"][1] == "1.0155"
     svg = (out / "lr_lab.svg").read_text(encoding="utf-8")
     assert all(f"lr {lr:g}" in svg for lr in (0.01, 0.1, 0.5))
+    for lr in (0.01, 0.1, 0.5):  # a studio per rate, holding every epoch of that run
+        page = (out / f"lr_{lr:g}.html").read_text(encoding="utf-8")
+        data = json.loads(re.search(r'id="studio-data">(.*?)</script>', page, re.S)[1])
+        assert len(data["epochs"]) == 101 and data["lr"] == lr
 
 
 def test_ctrl_c_while_drawing_keeps_the_studio_and_the_drawn_epochs(
