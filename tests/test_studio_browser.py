@@ -503,3 +503,20 @@ def test_full_batch_page_updates_once_per_epoch_and_runs_inside_a_notebook_ifram
         page.wait_for_timeout(25)
     assert frame.evaluate("window.studio.state().epoch") == 0
     watched.close()
+
+
+def test_inf_and_nan_and_slot_like_labels_reach_the_page_intact(browser: Any, tmp_path: Path) -> None:
+    x = Value(1e308, label="__SVG__ NaN <b>")
+    big = x * x  # inf
+    loss = big - big  # nan
+    loss.label = "L"
+    index = studio(loss, title="__DATA__ & title", show_all_gradients=True).save(tmp_path / "edge.html")
+    watched = Watched(browser)
+    page = watched.open(index.as_uri())
+    page.evaluate("window.studio.go(0, 0, 0)")
+    nodes = topological_order(loss)
+    assert page.text_content(f"#n{nodes.index(big)}-data") == "data = inf"
+    assert page.text_content(f"#n{nodes.index(loss)}-data") == "data = nan"
+    assert page.text_content("#title") == "__DATA__ & title" and page.title() == "__DATA__ & title"
+    assert "__SVG__ NaN <b>" in page.text_content("#n0")
+    watched.close()

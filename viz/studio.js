@@ -3,7 +3,9 @@
 // from the engine's numbers embedded per frame. Plain ES2017, nothing from the network.
 (function () {
   "use strict";
-  const D = JSON.parse(document.getElementById("studio-data").textContent);
+  // nan and ±inf travel as {"$f": "NaN"}: JSON has no such numbers, a diverged run does.
+  const D = JSON.parse(document.getElementById("studio-data").textContent, (k, v) =>
+    v !== null && typeof v === "object" && !Array.isArray(v) && typeof v.$f === "string" ? Number(v.$f) : v);
   const trace = typeof studioTrace === "function" ? studioTrace : null; // eslint-disable-line no-undef
   const $ = (id) => document.getElementById(id);
   const N = D.nodes.length;

@@ -290,6 +290,20 @@ def _edge_colour(contribution: float) -> str:
 # --- the Studio object -------------------------------------------------------------------------
 
 
+_SLOTS = re.compile(r"__(TITLE|CSS|SVG|DATA|TRACE|JS)__")
+
+
+def _finite_json(value: Any) -> Any:
+    """``value`` with every nan and ±inf as {"$f": "NaN"} (JSON has no such numbers; the page turns them back)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return {"$f": "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")}
+    if isinstance(value, dict):
+        return {k: _finite_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite_json(v) for v in value]
+    return value
+
+
 class Studio:
     """A studio page: ``.save(path)``, ``.html()``, inline in Jupyter, and the per-epoch SVG files."""
 
@@ -308,20 +322,18 @@ class Studio:
     def html(self) -> str:
         """The whole page: one self-contained, offline HTML document."""
         if self._html is None:
-            page = _asset("templates/studio.html")
-            data = json.dumps(self.data, separators=(",", ":"), allow_nan=True)
-            data = data.replace("NaN", "null").replace("</", "<\\/")
-            replacements = {
-                "__TITLE__": html.escape(self.title),
-                "__CSS__": _asset("studio.css"),
-                "__SVG__": self.svg,
-                "__DATA__": data,
-                "__TRACE__": self.trace_js.replace("</", "<\\/"),
-                "__JS__": _asset("studio.js"),
+            data = json.dumps(_finite_json(self.data), separators=(",", ":"), allow_nan=False)
+            values = {
+                "TITLE": html.escape(self.title),
+                "CSS": _asset("studio.css"),
+                "SVG": self.svg,
+                "DATA": data.replace("</", "<\\/"),
+                "TRACE": self.trace_js.replace("</", "<\\/"),
+                "JS": _asset("studio.js"),
             }
-            for key, value in replacements.items():
-                page = page.replace(key, value, 1)
-            self._html = page
+            # One pass over the template only: text put in (a title, a label) is never read as a slot.
+            template = _asset("templates/studio.html")
+            self._html = _SLOTS.sub(lambda m: values[m.group(1)], template)
         return self._html
 
     def save(self, path: str | os.PathLike[str]) -> Path:
