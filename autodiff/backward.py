@@ -5,12 +5,14 @@ Everything here is iterative, so a chain of a million operations needs no recurs
 Read ``_backward_by_table`` first: it is backprop in five lines, asking each node's op
 (autodiff.ops) for its local derivatives. ``_backward_fast`` does the same arithmetic with the
 common ops written out inline; it exists only for speed and is checked against the table by
-tests/test_performance_paths.py (bit-for-bit equal gradients on random graphs).
+tests/test_performance_paths.py (bit-for-bit equal gradients on random graphs). Under a debugger
+backward() always takes the table, so breakpoints in autodiff/ops.py are hit.
 """
 
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from math import exp, nan
@@ -80,20 +82,30 @@ def backward(root: Value, break_at: Value | str | None = None) -> None:
     # allocates next to nothing, so a collection never falls inside it (measured: backward of a
     # 1,000,000-node chain takes the same time with the collector paused, and the tutorial's
     # small graphs pay for the pause itself). Building big graphs is where it costs: gc_paused().
-    if break_at is None:
+    if break_at is None and not debugger_active():
         computed = _computed_nodes(root)  # resets their grads on the way
         root.grad += 1.0  # d(root)/d(root)
         _backward_fast(computed)
         return
+    # Under a debugger (or with break_at), backprop asks every op for its derivatives, so a breakpoint
+    # set in, say, Sigmoid.derivatives in autodiff/ops.py stops there. Same floats either way.
     order = topological_order(root)  # pauses the collector: this walk allocates per node
     # Find the node first: a break_at that names nothing (or a leaf) raises here, before any
     # grad has been reset or accumulated, so a typo leaves the graph as it was.
-    target = find_break_node(order, break_at)
+    target = None if break_at is None else find_break_node(order, break_at)
     for node in order:
         if node._op is not None:
             node.grad = 0.0
     root.grad += 1.0
     _backward_by_table(order, target)
+
+
+def debugger_active() -> bool:
+    """True when a debugger, or any tool that traces Python lines, is watching (pdb, IDEs, coverage)."""
+    if sys.gettrace() is not None:
+        return True
+    monitoring = getattr(sys, "monitoring", None)  # Python 3.12+: debuggers may use sys.monitoring instead
+    return monitoring is not None and any(monitoring.get_tool(tool) is not None for tool in range(6))
 
 
 def _computed_nodes(root: Value) -> list[Value]:
@@ -146,8 +158,8 @@ def _computed_nodes(root: Value) -> list[Value]:
 def _backward_by_table(order: list[Value], target: Value | None = None) -> None:
     """The chain rule, node by node from the root: each parent gets upstream × local derivative.
 
-    Used whenever a debugger may be watching (``break_at``), so stepping from ``pause_at`` leads
-    into the op's ``derivatives``.
+    Used whenever a debugger may be watching (a tracer is set, or ``break_at``), so a breakpoint in
+    an op's ``derivatives`` stops a plain ``loss.backward()``, and ``step`` from ``pause_at`` leads in.
     """
     for node in reversed(order):
         op = node._op

@@ -598,7 +598,7 @@ def _python_source(program: _Program) -> str:
         f"        return {value}, ({', '.join(grads)}{',' if len(grads) == 1 else ''})  # + 0.0: a zero is +0.0"
     )
     lines.append("    except TypeError:  # an argument that is not a number: say which")
-    lines.append(f"        _check_numbers({name!r}, ({', '.join(params)}{',' if params else ''}))")
+    lines.append(f"        _check_numbers({name!r}, ({', '.join(params)}{',' if len(params) == 1 else ''}))")
     lines.append("        raise")
     return "\n".join(lines) + "\n"
 

@@ -10,11 +10,12 @@ Cross-entropy's steps end in dL/dz = p − y: the tutorial's hand-written update
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
-from autodiff import Value, linear
-from autodiff.losses import binary_cross_entropy, squared_error
+from autodiff import Value, compile, linear, sigmoid
+from autodiff.losses import binary_cross_entropy, binary_cross_entropy_with_logits, squared_error
 from autodiff.stepper import Step, backward_steps
 from demos import cli
 
@@ -59,6 +60,72 @@ def print_pass(values: dict[str, Value], loss: str, passed: int) -> list[Step]:
     return steps
 
 
+# --- the generated code: what autodiff.compile writes for this row -------------------------------
+
+# The tutorial's hand rule (page 4), one line per gradient, keyed by the generated line it matches.
+HAND_RULE = {
+    "d_z": "error = prediction - actual",
+    "d_w": "gradient for the weight = error * hours",
+    "d_b": "gradient for the bias = error",
+}
+# This demo's --loss choices → the loss compiled for the code listing, and its title.
+CODE_LOSSES = {
+    "squared": ("squared", "the code for squared error"),
+    "bce": ("cross-entropy", "the code for cross-entropy (from the raw score z, as binary_cross_entropy_with_logits)"),
+}
+
+
+def compiled_row(hours: float, passed: int, weight: float, bias: float, loss: str) -> Callable[..., Any]:
+    """The tutorial's row compiled with w and b as the arguments (hours and passed baked in)."""
+    w, b = Value(weight, label="w"), Value(bias, label="b")
+    z = linear([w], [Value(hours, label="x")], b)
+    z.label = "z"
+    if loss == "squared":
+        p = z.sigmoid()
+        p.label = "p"
+        root = squared_error(p, passed)
+    else:  # cross-entropy of sigmoid(z) from z itself: its backward starts at dL/dz
+        root = binary_cross_entropy_with_logits(z, passed)
+    assert isinstance(root, Value)
+    root.label = "L"
+    return compile(root, [w, b], name=f"{loss.replace('-', '_')}_row")
+
+
+def backward_lines(code: str) -> list[str]:
+    """The chain-rule lines of a compiled function's source, comments dropped."""
+    body = code.split("# backward:", 1)[1].splitlines()[1:]
+    return [line.split("  #")[0].strip() for line in body if line.strip().startswith("d_")]
+
+
+def print_generated_code(hours: float, passed: int, weight: float, bias: float, losses: Sequence[str]) -> bool:
+    """Print the code autodiff.compile writes for the row under ``losses``; line cross-entropy up with the hand rule.
+
+    Returns whether the cross-entropy code's gradients are the hand rule's to the last bit (True without it).
+    """
+    print(f"\nThe code autodiff.compile writes for this row (x = {hours:g}, y = {passed} baked in; w, b the arguments)")
+    for loss in losses:
+        compiled_loss, title = CODE_LOSSES[loss]
+        print(f"\n{title}:")
+        for line in compiled_row(hours, passed, weight, bias, compiled_loss).source.splitlines():
+            print(f"  {line}")
+    if "bce" not in losses:
+        return True
+    cross_entropy = compiled_row(hours, passed, weight, bias, "cross-entropy")
+    _, (d_w, d_b) = cross_entropy(weight, bias)
+    prediction = sigmoid(weight * hours + bias)
+    error = prediction - passed
+    print("\nCross-entropy's backward, line by line, is the tutorial's hand rule:")
+    for line in backward_lines(cross_entropy.source):
+        print(f"  {line}")
+        print(f"      hand rule: {HAND_RULE.get(line.split(' ', 1)[0], '')}")
+    same = d_w == error * hours and d_b == error
+    print(
+        f"  numbers: error = {prediction:.6f} - {passed} = {error:.6f}; generated d_w = {d_w!r}, error * hours = "
+        f"{error * hours!r}; d_b = {d_b!r}: {'the same floats' if same else 'NOT the same'}"
+    )
+    return same
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Print the chain-rule steps for the chosen row and losses, and write their animations."""
     parser = cli.parser("backprop", __doc__.strip().splitlines()[0])
@@ -71,6 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     cli.add_out(parser, "out/backprop")
     parser.add_argument("--no-animation", action="store_true", help="print the steps only; write no files")
+    parser.add_argument("--no-code", action="store_true", help="leave out the code autodiff.compile writes")
     args = parser.parse_args(argv)
 
     losses = ["squared", "bce"] if args.loss == "both" else [args.loss]
@@ -93,6 +161,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             fresh = tutorial_row(args.hours, args.passed, args.weight, args.bias, loss)
             page = viz.studio(fresh["L"], title=f"backprop: {LOSSES[loss][0]}")
             pages.append((loss, page.save(out / f"{loss}.html")))
+    if not args.no_code:
+        print_generated_code(args.hours, args.passed, args.weight, args.bias, losses)
     if out is not None:
         _write_index(out, pages)
         print(f"\nstep through it: open {out / 'index.html'} in a browser (works offline)")

@@ -1,6 +1,7 @@
 """The main job (tutorial pages 1–4): train the one-input neuron and write everything it saw.
 
     python -m demos.study_hours [--update hand|bce|squared] [--epochs N] [--lr LR] [--out DIR]
+    python -m demos.study_hours --compiled     # the same training through autodiff.compile
 
 Trains w = 0.1, b = 0.0 with lr 0.1 for 1000 epochs, one update per row, as the tutorial does;
 prints its log (``Epoch 0, Loss: 1.0155`` …), the final weight and bias and each student's
@@ -12,9 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from autodiff import nn
 from autodiff.datasets import STUDY_HOURS
 from demos import cli, runs
 from demos.report import (
+    print_log,
+    print_predictions,
     print_written,
     train_and_write,
 )
@@ -51,14 +55,34 @@ def print_gradient_comparison(start: runs.Start) -> None:
     )
 
 
+def train_compiled(start: runs.Start, update: str) -> int:
+    """``--compiled``: the same run with each row's loss compiled to straight-line Python; prints the log only."""
+    print(
+        f"Training on {STUDY_HOURS.name} through autodiff.compile (one compiled function per row, update: "
+        f"{update}): weight {start.weights[0]:g}, bias {start.bias:g}, learning rate {start.learning_rate:g}, "
+        f"{start.epochs} epochs\n"
+    )
+    history = runs.train_compiled(STUDY_HOURS, start, update)
+    print_log(history, LOG_EVERY)
+    assert isinstance(history.model, nn.Neuron)
+    print_predictions(history.model, STUDY_HOURS)
+    print("\n(No files written with --compiled; leave it out for the graphs, player and plots.)")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Train, print the tutorial's log and write graphs, player, plots and model.json."""
     parser = cli.parser("study_hours", __doc__)
     cli.add_training_args(parser, runs.UPDATE_HELP)
     cli.add_out(parser, DEFAULT_OUT)
+    parser.add_argument(
+        "--compiled", action="store_true", help="train through autodiff.compile and print the log (writes no files)"
+    )
     args = parser.parse_args(argv)
 
     start = runs.Start(weights=(0.1,), bias=0.0, learning_rate=args.lr, epochs=args.epochs)
+    if args.compiled:
+        return train_compiled(start, args.update)
     history, model, written = train_and_write(
         STUDY_HOURS, start, args.update, args.out, every=args.every, log_every=LOG_EVERY
     )

@@ -504,6 +504,7 @@ def _history_data(history: History, picture: _Picture, embed: bool) -> dict[str,
     assert dataset is not None
     names = history.parameter_names or list(history.start)
     start = [history.start[n] for n in names] if history.start else [history.records[0].parameters[n] for n in names]
+    notes = [] if history.start else ["this run did not record its starting parameters, so epoch 0 starts from its end"]
     full_batch = history.settings.get("mode") == "full_batch"
     epochs = []
     before = start
@@ -531,6 +532,7 @@ def _history_data(history: History, picture: _Picture, embed: bool) -> dict[str,
         "metric": history.settings.get("metric", ""),
         "fit": _fit(history),
         "interrupted": history.interrupted,
+        "historyNotes": notes,
     }
     if embed:
         for e, epoch in enumerate(epochs):
@@ -639,6 +641,7 @@ def studio(
         title = title or f"backprop from {picture.root.label or 'L'}"
     if why:
         notes.append(why)
+    notes.extend(data.pop("historyNotes", []))
     data.update(
         {
             "title": title,
