@@ -520,3 +520,26 @@ def test_inf_and_nan_and_slot_like_labels_reach_the_page_intact(browser: Any, tm
     assert page.text_content("#title") == "__DATA__ & title" and page.title() == "__DATA__ & title"
     assert "__SVG__ NaN <b>" in page.text_content("#n0")
     watched.close()
+
+
+def test_zoom_and_pan_change_the_view_not_the_layout(tutorial: dict[str, Any], watched: Watched) -> None:
+    page = watched.open(tutorial["url"] + "#epoch=1&row=0&step=1")
+    layout = (
+        "() => [...document.querySelectorAll('#graph-svg text[id]')].map("
+        "t => [t.getAttribute('x'), t.getAttribute('y')])"
+    )
+    before, view = page.evaluate(layout), page.get_attribute("#graph-svg", "viewBox")
+    box = page.locator("#graph").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.wheel(0, -300)  # zoom in
+    zoomed = page.get_attribute("#graph-svg", "viewBox")
+    assert float(zoomed.split()[2]) < float(view.split()[2])
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2 + 60, box["y"] + box["height"] / 2 + 30, steps=4)
+    page.mouse.up()
+    panned = page.get_attribute("#graph-svg", "viewBox")
+    assert panned.split()[:2] != zoomed.split()[:2] and panned.split()[2:] == zoomed.split()[2:]
+    page.keyboard.press("ArrowRight")  # a new frame keeps the learner's view and the layout
+    assert page.get_attribute("#graph-svg", "viewBox") == panned and page.evaluate(layout) == before
+    page.click("#fitview")
+    assert page.get_attribute("#graph-svg", "viewBox") == view

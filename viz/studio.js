@@ -486,7 +486,9 @@
     applyView();
   });
   window.addEventListener("pointerup", () => { setTimeout(() => { drag = null; }, 0); pane.classList.remove("dragging"); });
-  window.addEventListener("resize", fitView);
+  // Fit again whenever the pane changes size (a window resize, the controls wrapping onto more lines).
+  if (typeof ResizeObserver === "function") new ResizeObserver(() => fitView()).observe(pane);
+  else window.addEventListener("resize", fitView);
   $("fitview").addEventListener("click", fitView);
 
   // --- edit and see: click a leaf, type a number, every value and gradient recomputed -----------
@@ -700,7 +702,7 @@
 
   buildChart();
   buildFit();
-  fitView();
   if (!readHash()) go(0, 0, HISTORY ? landing(0, 0) : 0);
   render();
+  fitView(); // after the first frame has built the controls, so the pane has its final size
 })();
