@@ -543,3 +543,22 @@ def test_zoom_and_pan_change_the_view_not_the_layout(tutorial: dict[str, Any], w
     assert page.get_attribute("#graph-svg", "viewBox") == panned and page.evaluate(layout) == before
     page.click("#fitview")
     assert page.get_attribute("#graph-svg", "viewBox") == view
+
+
+def test_an_optimizer_other_than_plain_sgd_shows_before_and_after_honestly(browser: Any, tmp_path: Path) -> None:
+    from autodiff import train
+    from autodiff.optim import Adam
+
+    model = nn.Neuron(1, "sigmoid", weights=[0.1], bias=0.0, expanded=True)
+    history = train(
+        model, STUDY_HOURS, loss=binary_cross_entropy, optimizer=Adam(model.parameters(), lr=0.05), epochs=3
+    )
+    watched = Watched(browser)
+    page = watched.open(studio(history).save(tmp_path / "adam.html").as_uri() + "#epoch=1&row=2&step=5")
+    lines = {u["param"]: u for u in shown(page)["updates"]}
+    before, after = history.records[1].rows[2], history.records[1].rows[3]
+    for k, name in enumerate(("w", "b")):
+        line = lines[name]
+        assert close(line["before"], before[k]) and close(line["after"], after[k])
+        assert line["text"] == f"{name}: {line['before']:.4g} → {line['after']:.4g} (Adam)"  # no made-up SGD formula
+    watched.close()
