@@ -18,7 +18,7 @@ INF = math.inf
 # Where sigmoid's and tanh's derivatives switch from the output form (a multiply, from the rounded
 # output) to the input form (an exp, from the input). The output form loses relative precision to
 # cancellation in 1 − out, growing as e^|z|: 5 ulps at σ'(2), 2e-15 at tanh'(1), 2e-12 at tanh'(6).
-# backward's fast path reads these too, so both paths switch at the same point.
+# backward's fast path and the code templates below read these too, so every path switches at the same point.
 SIGMOID_FROM_INPUT_ABOVE = 2.0
 TANH_FROM_INPUT_BEYOND = 1.0
 
