@@ -1,5 +1,5 @@
 # Two commands do all the set-up on a fresh machine with Python >= 3.10:
-#   make demo   train the tutorial's network and write its graphs, player and plots
+#   make demo   train the tutorial's network and write its studio page, graphs and plots
 #   make test   run the whole test suite
 # Each creates or reuses .venv and installs what it needs (no root, no system packages).
 
@@ -8,7 +8,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test fuzz bench lint clean
+.PHONY: demo test fuzz bench lint screenshot clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "autodiff needs Python 3.10 or newer")'
@@ -29,6 +29,10 @@ fuzz: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m benchmarks.run
+
+# The README's picture of the studio, photographed from the real page (needs Chromium).
+screenshot: $(STAMP)
+	$(PY) docs/screenshot.py
 
 lint: $(STAMP)
 	$(PY) -m ruff check autodiff viz demos tests benchmarks

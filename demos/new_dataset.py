@@ -4,7 +4,7 @@
 
 Any CSV with a header, numeric feature columns and a 0/1 label in the last column works: the
 same neuron (one weight per column, all starting at 0.1) trains on it with the tutorial's loop.
-One or two features also get a fit plot; every run gets graphs, the player and model.json.
+One or two features also get a fit plot; every run gets the studio, graphs and model.json.
 A bad file gets one sentence naming the file, the line and the problem (exit 2).
 """
 
@@ -23,7 +23,7 @@ LOG_EVERY = 100
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Load the CSV, train on it, print the log and predictions, write graphs, player and plots."""
+    """Load the CSV, train on it, print the log and predictions, write the studio, graphs and plots."""
     parser = cli.parser("new_dataset", __doc__)
     parser.add_argument(
         "--csv", type=Path, default=DEFAULT_CSV, help="the data (default: the quiz + attendance example)"

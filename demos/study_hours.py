@@ -6,7 +6,7 @@
 Trains w = 0.1, b = 0.0 with lr 0.1 for 1000 epochs, one update per row, as the tutorial does;
 prints its log (``Epoch 0, Loss: 1.0155`` …), the final weight and bias and each student's
 prediction; shows the first row's gradient for w three ways; writes a graph per epoch, the
-index.html player, the loss and sigmoid-fit plots and model.json into ``--out``.
+index.html studio, the loss and sigmoid-fit plots and model.json into ``--out``.
 """
 
 from __future__ import annotations
@@ -66,12 +66,12 @@ def train_compiled(start: runs.Start, update: str) -> int:
     print_log(history, LOG_EVERY)
     assert isinstance(history.model, nn.Neuron)
     print_predictions(history.model, STUDY_HOURS)
-    print("\n(No files written with --compiled; leave it out for the graphs, player and plots.)")
+    print("\n(No files written with --compiled; leave it out for the studio, graphs and plots.)")
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Train, print the tutorial's log and write graphs, player, plots and model.json."""
+    """Train, print the tutorial's log and write the studio, graphs, plots and model.json."""
     parser = cli.parser("study_hours", __doc__)
     cli.add_training_args(parser, runs.UPDATE_HELP)
     cli.add_out(parser, DEFAULT_OUT)

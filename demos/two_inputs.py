@@ -1,4 +1,4 @@
-"""Page 6: two inputs — study hours and sleep hours — one neuron, its own graphs, player and decision boundary.
+"""Page 6: two inputs — study hours and sleep hours — one neuron, its own studio, graphs and decision boundary.
 
     python -m demos.two_inputs [--update hand|bce|squared] [--epochs 1000] [--lr 0.1] [--out out/two_inputs]
 
@@ -29,7 +29,7 @@ def numpy_peek(weights: Sequence[float], bias: float) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Train on study + sleep, print the tutorial's log and write graphs, player and plots."""
+    """Train on study + sleep, print the tutorial's log and write the studio, graphs and plots."""
     parser = cli.parser("two_inputs", __doc__)
     cli.add_training_args(parser, runs.UPDATE_HELP)
     cli.add_out(parser, DEFAULT_OUT)
