@@ -168,7 +168,7 @@ def _ctrl_c(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Observed:
     from test_interrupt import test_ctrl_c_during_training_exits_130_and_leaves_usable_output
 
     test_ctrl_c_during_training_exits_130_and_leaves_usable_output(tmp_path)  # asserts exit 130 and more
-    return Observed("exit 130", "interrupted: training stopped after (checked by tests/test_interrupt.py)")
+    return Observed("exit 130", "interrupted (Ctrl-C): training stopped after (checked by tests/test_interrupt.py)")
 
 
 def _v() -> type:

@@ -186,7 +186,7 @@ def test_ctrl_c_keeps_usable_partial_output_and_exits_130(tmp_path: Path) -> Non
             process.kill()
     assert process.returncode == 130, err
     assert "Traceback" not in err
-    assert "interrupted:" in err and str(out / "index.html") in err
+    assert "interrupted (Ctrl-C):" in err and str(out / "index.html") in err
     assert "Epoch 0, Loss: 1.0155" in rest
     model = json.loads((out / "model.json").read_text(encoding="utf-8"))
     assert model["interrupted"] is True and model["epochs_trained"] >= 1
