@@ -25,7 +25,7 @@ EXIT_USAGE = 2
 EXIT_IO = 1
 EXIT_INTERRUPTED = 130
 # An error quotes at most this many characters of what it names (a 2M-entry list stays one line).
-MESSAGE_LIMIT = 300
+MESSAGE_LIMIT = 500
 # Without a terminal (a pipe, a log file, CI), progress is a line on stderr this often.
 PROGRESS_SECONDS = 10.0
 # Numbers as argparse would otherwise mistake for options: -1e3, -.5, -2E-4.
@@ -52,7 +52,31 @@ class Parser(argparse.ArgumentParser):
         self._negative_number_matcher = _NEGATIVE_NUMBER
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {shorten(message)} (see --help)\n")
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {shorten(printable(message))} (see --help)\n")
+
+    def parse_known_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> Any:
+        """As argparse, but an option given twice is refused (argparse would silently keep the last)."""
+        given = list(sys.argv[1:] if args is None else args)
+        given = given[: given.index("--")] if "--" in given else given
+        for action in self._actions:
+            if isinstance(action, Gather) or not action.option_strings:
+                continue  # list options gather every value: repeating them is fine
+            uses = [a for a in given if a in action.option_strings or a.split("=", 1)[0] in action.option_strings]
+            if len(uses) > 1:
+                self.error(f"{action.option_strings[0]} was given {len(uses)} times; give it once")
+        return super().parse_known_args(args, namespace)
+
+
+class Gather(argparse.Action):
+    """One or more values per use; used twice, the values add up (``--lr 0.1 --lr 0.5`` is both).
+
+    Given at all, the values replace the default instead of being added to it.
+    """
+
+    def __call__(self, parser: Any, namespace: Any, values: Any, option_string: str | None = None) -> None:
+        current = getattr(namespace, self.dest, None)
+        so_far = [] if current is self.default or current is None else list(current)
+        setattr(namespace, self.dest, [*so_far, *values])
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
@@ -135,13 +159,15 @@ def add_out(p: argparse.ArgumentParser, default: str) -> None:
     )
 
 
-def add_training_args(p: argparse.ArgumentParser, updates: dict[str, str] | None = None) -> None:
-    """The options the training demos share: --epochs, --lr, --every, and --update given ``updates``."""
+def add_training_args(p: argparse.ArgumentParser, updates: dict[str, str] | None = None, default: str = "bce") -> None:
+    """The options the training demos share: --epochs, --lr, --every, and --update (alias --loss) given ``updates``."""
     if updates:
         p.add_argument(
             "--update",
+            "--loss",
+            dest="update",
             choices=list(updates),
-            default="bce",
+            default=default,
             help="how the weights move: " + "; ".join(f"{k}: {v}" for k, v in updates.items()),
         )
     p.add_argument("--epochs", type=positive_int, default=1000, help="epochs to train (default: 1000)")

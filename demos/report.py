@@ -129,7 +129,10 @@ def print_predictions(model: nn.Neuron, dataset: Dataset, threshold: float = 0.5
     """Each student's probability and Pass/Fail next to what actually happened."""
     print(f"\nPredictions (Pass when probability ≥ {threshold:g}):")
     rows = []
+    scaling = dataset.scaling
     for (features, actual), (raw, probability, verdict) in zip(dataset.rows, predictions(model, dataset, threshold)):
+        if scaling is not None:  # show the learner's own numbers, not the standardised ones
+            features = tuple(x * s + m for x, m, s in zip(features, scaling.mean, scaling.spread))
         rows.append(
             [*(f"{x:g}" for x in features), f"{raw:.4f}", f"{probability:.4f}", verdict, "Pass" if actual else "Fail"]
         )

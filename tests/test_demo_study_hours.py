@@ -143,7 +143,7 @@ def test_rerun_into_own_dir_and_refusals(tmp_path: Path, capsys: pytest.CaptureF
         (["--epochs", "0"], "argument --epochs: expected a whole number ≥ 1, got '0'"),
         (["--lr", "-1"], "argument --lr"),
         (["--lr", "nan"], "expected a positive finite number, got 'nan'"),
-        (["--update", "magic"], "argument --update: invalid choice: 'magic'"),
+        (["--update", "magic"], "argument --update/--loss: invalid choice: 'magic'"),
     ],
 )
 def test_bad_arguments_exit_2_in_one_line(argv: list[str], expected: str) -> None:
