@@ -178,6 +178,9 @@ def _clean_leftovers(out: Path) -> None:
     if retired and not out.exists():  # killed between the two renames of a swap: put the old output back
         with contextlib.suppress(OSError):
             os.rename(retired.pop(), out)
+    for old in retired:  # killed after the swap: a learner's own files may still be in there
+        with contextlib.suppress(OSError):
+            _carry_over(old, out)
     for leftover in [*parent.glob(_siblings(out, "staging")), *retired]:
         _remove_tree(leftover)
     if out.is_dir():
@@ -203,7 +206,8 @@ def _carry_over(old: Path, new: Path) -> None:
     for entry in old.iterdir():
         ours = entry.name == MARKER or entry.name.endswith(_OUR_SUFFIXES) or entry.name in _OUR_DIRS
         if not ours and not (new / entry.name).exists():
-            os.rename(entry, new / entry.name)
+            with contextlib.suppress(OSError):  # a file that cannot move stays in the old output
+                os.rename(entry, new / entry.name)
 
 
 def _swap(staged: staged_output) -> None:
@@ -213,13 +217,19 @@ def _swap(staged: staged_output) -> None:
     try:
         with _signals_held():
             if out.exists():
-                _carry_over(out, new)
                 os.rename(out, retired)
-            os.rename(new, out)
+            try:
+                os.rename(new, out)
+            except BaseException:
+                if retired.exists():  # put the previous output back before saying what failed
+                    os.rename(retired, out)
+                raise
     except OSError as error:
         raise OutputError(f"cannot put the new output in place at {_short(out)}: {error.strerror}.") from error
     staged.committed = True
-    _remove_tree(retired)
+    if retired.exists():
+        _carry_over(retired, out)
+        _remove_tree(retired)
 
 
 class staged_output:  # noqa: N801 - used as a function: ``with staged_output(out) as staged``
