@@ -59,6 +59,8 @@ RECORD_CAP = 10_000
 RECORD_VALUES = 1_000_000
 # A loss this many times the first epoch's is taken for divergence.
 EXPLODED = 1e6
+# A parameter this large has left every useful scale (a sigmoid saturates long before |w·x| = 40).
+HUGE_PARAMETER = 1e100
 
 
 def row_snapshot_stride(epochs: int, n_rows: int, budget: int | None = None) -> int:
@@ -207,13 +209,16 @@ class Recorder:
         elif any(not math.isfinite(v) for v in gradients.values()):
             name, value = next((k, v) for k, v in gradients.items() if not math.isfinite(v))
             what = f"the gradient of {name} became {value}"
+        elif any(abs(v) > HUGE_PARAMETER for v in parameters.values()):
+            name, value = next((k, v) for k, v in parameters.items() if abs(v) > HUGE_PARAMETER)
+            what = f"the parameter {name} reached {value:.3g}, far beyond any useful size"
         else:
             first = self.history.epoch_losses[0] if self.history.epoch_losses else loss
             if first > 0 and loss > EXPLODED * first:
                 what = f"the loss grew to {loss:.3g}, over a million times the first epoch's {first:.3g}"
         if what is None:
             return False
-        smaller = f", such as {lr / 10:g}" if isinstance(lr, (int, float)) else ""
+        smaller = f", such as {min(lr / 10, 0.1):g}" if isinstance(lr, (int, float)) else ""
         kept = f"epochs 0–{epoch - 1} are kept" if epoch else "no epoch finished"
         self.history.stopped = (
             f"training stopped at epoch {epoch}: {what}; {kept}. The steps are too large for these numbers: "

@@ -92,8 +92,10 @@ def _duration(seconds: float) -> str:
 def report_training(history: History) -> None:
     """What training itself said: divergence (why it stopped early) and saturation, on stderr."""
     for note in history.notes:
+        if "binary_cross_entropy_with_logits" in note:
+            note += " In these demos: --loss bce-logits."
         print(f"note: {note}", file=sys.stderr, flush=True)
-    if history.stopped:
+    if history.stopped and history.records:  # with no epoch at all, the error that follows says it
         print(f"note: {history.stopped}", file=sys.stderr, flush=True)
 
 
