@@ -18,14 +18,35 @@ class DatasetError(ValueError):
     """A dataset that cannot be used: the message names the file, the line and what was wrong."""
 
 
+# A CSV larger than this is refused before it is read (a 1,000-row file is about 20 KB).
+MAX_CSV_BYTES = 50_000_000
+
+
+@dataclass(frozen=True)
+class Scaling:
+    """How features were standardised: x → (x − mean) / spread, one mean and spread per feature."""
+
+    mean: tuple[float, ...]
+    spread: tuple[float, ...]
+
+    def apply(self, features: tuple[float, ...] | list[float]) -> tuple[float, ...]:
+        """Raw features in the units the model was trained on."""
+        return tuple((x - m) / s for x, m, s in zip(features, self.mean, self.spread))
+
+
 @dataclass(frozen=True)
 class Dataset:
-    """Rows of (features, 0/1 label); ``feature_names`` label the inputs in graphs."""
+    """Rows of (features, 0/1 label); ``feature_names`` label the inputs in graphs.
+
+    ``scaling`` is set when the features were standardised (see ``standardize``): the rows hold the
+    standardised numbers, and a model trained on them needs ``scaling.apply`` on new inputs.
+    """
 
     name: str
     feature_names: tuple[str, ...]
     rows: tuple[Row, ...]
     label_name: str = "passed"
+    scaling: Scaling | None = None
 
     def __post_init__(self) -> None:
         if not self.rows:
@@ -45,6 +66,24 @@ class Dataset:
 
     def __len__(self) -> int:
         return len(self.rows)
+
+
+def standardize(dataset: Dataset) -> Dataset:
+    """The dataset with each feature shifted to mean 0 and scaled to spread 1 (its standard deviation).
+
+    Features on very different scales (a quiz out of 100 beside attendance out of 1) make one
+    learning rate too big for one weight and too small for the other; standardised, one rate
+    suits all. A feature with no spread (the same in every row) is only shifted.
+    """
+    columns = list(zip(*(features for features, _ in dataset.rows)))
+    mean = tuple(math.fsum(column) / len(column) for column in columns)
+    spread = []
+    for column, m in zip(columns, mean):
+        sd = math.sqrt(math.fsum((x - m) ** 2 for x in column) / len(column))
+        spread.append(sd if sd > 0 and math.isfinite(sd) else 1.0)
+    scaling = Scaling(mean, tuple(spread))
+    rows = tuple((scaling.apply(features), label) for features, label in dataset.rows)
+    return Dataset(dataset.name, dataset.feature_names, rows, dataset.label_name, scaling)
 
 
 # Page 1 onward: study hours → passed.
@@ -87,13 +126,22 @@ def load_csv(path: str | os.PathLike[str], name: str | None = None) -> Dataset:
             raise DatasetError(
                 f"{where}, line {line}: has {len(cells)} cells, expected {len(columns)} ({', '.join(columns)})"
             )
-        numbers = [_number(cell, column, where, line) for cell, column in zip(cells, columns)]
-        label = numbers[-1]
-        if label not in (0.0, 1.0):
-            raise DatasetError(f"{where}, line {line}: label {label_name!r} is {cells[-1].strip()!r}, expected 0 or 1")
-        data.append((tuple(numbers[:-1]), label))
+        label_text = cells[-1].strip()
+        label = float(label_text) if _is_number(label_text) else None
+        if label not in (0.0, 1.0):  # `yes`, `2`, an empty cell: all get the same answer
+            raise DatasetError(
+                f"{where}, line {line}: label {_quote(label_name)} is {_quote(label_text)}, expected 0 or 1"
+            )
+        numbers = [_number(cell, column, where, line) for cell, column in zip(cells[:-1], columns)]
+        data.append((tuple(numbers), float(label)))  # type: ignore[arg-type]
     if not data:
         raise DatasetError(f"{where}, line {header_line}: has a header but no data rows below it")
+    labels = {label for _, label in data}
+    if len(labels) == 1:
+        only = int(labels.pop())
+        raise DatasetError(
+            f"{where}: every row's label is {only}; expected both 0 and 1, or there is nothing to tell apart"
+        )
     return Dataset(
         name=Path(where).stem if name is None else name,
         feature_names=feature_names,
@@ -102,15 +150,46 @@ def load_csv(path: str | os.PathLike[str], name: str | None = None) -> Dataset:
     )
 
 
+def _quote(text: str, limit: int = 60) -> str:
+    """``text`` for a message: repr'd (control characters escaped) and cut to a short prefix."""
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + f"… ({len(text):,} characters)"
+
+
+def read_regular_file(path: str | os.PathLike[str], limit: int) -> bytes:
+    """A regular file's bytes, at most ``limit``; OSError or ValueError (a sentence) for anything else.
+
+    A device (``/dev/zero``), a FIFO (which would wait for a writer forever) or a socket is
+    refused before it is opened, and a file larger than ``limit`` before it is read.
+    """
+    import stat
+
+    info = os.stat(path)
+    if stat.S_ISDIR(info.st_mode):
+        raise IsADirectoryError(21, "Is a directory", os.fspath(path))
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError("is not a regular file (a device, FIFO or socket)")
+    if info.st_size > limit:
+        raise ValueError(f"is {info.st_size:,} bytes, more than the {limit:,} this reads")
+    with open(path, "rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:  # grew while we read it
+        raise ValueError(f"is more than the {limit:,} bytes this reads")
+    return data
+
+
 def _read_text(path: Path, where: str) -> str:
     try:
-        raw = path.read_bytes()
+        raw = read_regular_file(path, MAX_CSV_BYTES)
+    except ValueError as problem:
+        raise DatasetError(f"{where} {problem}; expected a CSV file") from None
     except FileNotFoundError:
         raise DatasetError(f"{where}: no such file") from None
     except IsADirectoryError:
         raise DatasetError(f"{where} is a directory, expected a CSV file") from None
     except OSError as error:
         raise DatasetError(f"{where} cannot be read: {error.strerror or error}") from None
+    except RecursionError:  # pragma: no cover - paths are not nested
+        raise DatasetError(f"{where} cannot be read") from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -172,7 +251,11 @@ def _number(cell: str, column: str, where: str, line: int) -> float:
     try:
         x = float(text)
     except ValueError:
-        raise DatasetError(f"{where}, line {line}: column {column!r} has {text!r}, expected a number") from None
+        raise DatasetError(
+            f"{where}, line {line}: column {_quote(column)} has {_quote(text)}, expected a number"
+        ) from None
     if not math.isfinite(x):
-        raise DatasetError(f"{where}, line {line}: column {column!r} has {text!r}, expected a finite number")
+        raise DatasetError(
+            f"{where}, line {line}: column {_quote(column)} has {_quote(text)}, expected a finite number"
+        )
     return x

@@ -14,6 +14,19 @@ What one epoch records (``EpochRecord``):
 
 ``History.start`` holds the parameters before any update: the tutorial's w = 0.1, b = 0.0.
 
+**What is kept.** ``History.losses`` holds every epoch's loss (8 bytes each). Full records are
+kept for every epoch up to a cap (``RECORD_CAP``, fewer for models with many parameters); past
+it, every other one is dropped and the stride doubles, so a run of any length keeps at most the
+cap: epochs 0, k, 2k, … and always the latest. ``record.epoch`` is always the true epoch number;
+``History.record(epoch)`` finds one.
+
+**When training stops by itself.** A loss, parameter or gradient that is no longer a finite
+number, or a loss a million times its first value, stops training after the last good epoch
+(the model is put back there) and ``History.stopped`` says at which epoch and what to try.
+``History.notes`` carries what is worth knowing but does not stop training: a binary
+cross-entropy on a saturated probability (|raw score| beyond about 28), where its clamp makes the
+gradient wrong.
+
 **The epoch's graph** is the training objective summed over all rows, evaluated with the
 parameters as they stand at the end of the epoch, after backward. ``History.graph(epoch)``
 rebuilds it (a fresh graph each call), which is what viz draws for that epoch; its gradients are
@@ -23,12 +36,14 @@ exactly ``record.gradients``.
 from __future__ import annotations
 
 import copy
+import math
+from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from autodiff.datasets import Dataset
-from autodiff.losses import squared_error
+from autodiff.losses import EPS, binary_cross_entropy, squared_error
 from autodiff.nn import Module
 from autodiff.optim import SGD, Optimizer
 from autodiff.value import Value, total
@@ -38,6 +53,14 @@ MODES = ("per_row", "full_batch")
 # At most this many per-row parameter snapshots are kept in a run (4,000 for the tutorial's
 # 1000 epochs × 4 rows, so every epoch); a larger run keeps every k-th epoch's rows and the last's.
 ROW_SNAPSHOTS = 50_000
+# Full records (parameters and gradients) kept in one run at most, and the parameter values they
+# may hold together: 10,000 for the tutorial's two parameters, fewer for a 200-column CSV.
+RECORD_CAP = 10_000
+RECORD_VALUES = 1_000_000
+# A loss this many times the first epoch's is taken for divergence.
+EXPLODED = 1e6
+# A parameter this large has left every useful scale (a sigmoid saturates long before |w·x| = 40).
+HUGE_PARAMETER = 1e100
 
 
 def row_snapshot_stride(epochs: int, n_rows: int, budget: int | None = None) -> int:
@@ -81,10 +104,34 @@ class History:
     interrupted: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
     start: dict[str, float] = field(default_factory=dict)
+    stopped: str | None = None  # why training stopped before its last epoch (divergence), else None
+    notes: list[str] = field(default_factory=list)  # warnings that did not stop training
+    epoch_losses: Sequence[float] | None = None  # every epoch's loss, when records were thinned
 
     @property
     def losses(self) -> list[float]:
+        """Every epoch's loss, in order (also the epochs whose full record was not kept)."""
+        if self.epoch_losses is not None:
+            return list(self.epoch_losses)
         return [record.loss for record in self.records]
+
+    @property
+    def epochs_run(self) -> int:
+        """How many epochs finished (``len(history)`` counts the records kept, which may be fewer)."""
+        return len(self.epoch_losses) if self.epoch_losses is not None else len(self.records)
+
+    def record(self, epoch: int) -> EpochRecord:
+        """The record of epoch ``epoch``; KeyError if that epoch's record was not kept."""
+        for candidate in self._by_epoch(epoch):
+            return candidate
+        kept = ", ".join(str(r.epoch) for r in self.records[:3])
+        raise KeyError(f"epoch {epoch!r}'s record was not kept (kept: {kept}, … {self.records[-1].epoch})")
+
+    def _by_epoch(self, epoch: int) -> list[EpochRecord]:
+        import bisect
+
+        i = bisect.bisect_left([r.epoch for r in self.records], epoch)
+        return [self.records[i]] if i < len(self.records) and self.records[i].epoch == epoch else []
 
     @property
     def parameter_names(self) -> list[str]:
@@ -100,10 +147,12 @@ class History:
         """The epoch's graph, rebuilt with that epoch's parameters, backward already run."""
         if self.model is None or self.dataset is None or self.loss is None:
             raise ValueError("this history has no model, dataset and loss to rebuild graphs from")
-        if not isinstance(epoch, int) or not 0 <= epoch < len(self.records):
-            raise IndexError(f"epoch must be a whole number from 0 to {len(self.records) - 1}, got {epoch!r}")
+        found = self._by_epoch(epoch) if isinstance(epoch, int) and not isinstance(epoch, bool) else []
+        if not found:
+            last = self.records[-1].epoch if self.records else -1
+            raise IndexError(f"epoch must be the number of a kept epoch from 0 to {last}, got {epoch!r}")
         model = copy.deepcopy(self.model)
-        model.load_state_dict(self.records[epoch].parameters)
+        model.load_state_dict(found[0].parameters)
         model.zero_grad()
         objective = epoch_objective(model, self.dataset, self.loss)
         objective.backward()
@@ -114,7 +163,9 @@ class History:
         return {
             "settings": dict(self.settings),
             "interrupted": self.interrupted,
+            "stopped": self.stopped,
             "start": dict(self.start),
+            "losses": self.losses,
             "epochs": [
                 {
                     "epoch": r.epoch,
@@ -125,6 +176,79 @@ class History:
                 for r in self.records
             ],
         }
+
+
+class Recorder:
+    """Adds each finished epoch to a History: its loss always, its full record for a bounded subset.
+
+    Also the judge of divergence: ``diverged`` names what went wrong with an epoch, or None.
+    Shared by ``train`` and any hand-written loop, so every run is bounded and stopped the same way.
+    """
+
+    def __init__(self, history: History, epochs: int, n_rows: int, n_parameters: int) -> None:
+        self.history = history
+        self.epochs = epochs
+        history.epoch_losses = array("d")
+        self.cap = max(16, min(RECORD_CAP, RECORD_VALUES // max(1, 2 * n_parameters)))
+        self.stride = 1  # records kept: epochs that are multiples of this, and the latest
+        self.row_stride = row_snapshot_stride(epochs, n_rows)
+
+    def keep_rows(self, epoch: int) -> bool:
+        """Whether this epoch's per-row snapshots are worth collecting (ROW_SNAPSHOTS bounds them)."""
+        return epoch % self.row_stride == 0 or epoch == self.epochs - 1
+
+    def diverged(self, epoch: int, loss: float, parameters: dict[str, float], gradients: dict[str, float]) -> bool:
+        """True (with ``history.stopped`` set) when this epoch's numbers show training has blown up."""
+        lr = self.history.settings.get("lr")
+        what = None
+        if not math.isfinite(loss):
+            what = f"the loss became {loss}"
+        elif any(not math.isfinite(v) for v in parameters.values()):
+            name, value = next((k, v) for k, v in parameters.items() if not math.isfinite(v))
+            what = f"the parameter {name} became {value}"
+        elif any(not math.isfinite(v) for v in gradients.values()):
+            name, value = next((k, v) for k, v in gradients.items() if not math.isfinite(v))
+            what = f"the gradient of {name} became {value}"
+        elif any(abs(v) > HUGE_PARAMETER for v in parameters.values()):
+            name, value = next((k, v) for k, v in parameters.items() if abs(v) > HUGE_PARAMETER)
+            what = f"the parameter {name} reached {value:.3g}, far beyond any useful size"
+        else:
+            first = self.history.epoch_losses[0] if self.history.epoch_losses else loss
+            if first > 0 and loss > EXPLODED * first:
+                what = f"the loss grew to {loss:.3g}, over a million times the first epoch's {first:.3g}"
+        if what is None:
+            return False
+        smaller = f", such as {min(lr / 10, 0.1):g}" if isinstance(lr, (int, float)) else ""
+        kept = f"epochs 0–{epoch - 1} are kept" if epoch else "no epoch finished"
+        self.history.stopped = (
+            f"training stopped at epoch {epoch}: {what}; {kept}. The steps are too large for these numbers: "
+            f"try a smaller learning rate{smaller}, or features on a smaller scale (standardised)."
+        )
+        return True
+
+    def add(self, record: EpochRecord) -> None:
+        """Keep ``record``'s loss; keep the record itself while it is the latest or on the stride."""
+        records = self.history.records
+        self.history.epoch_losses.append(record.loss)  # type: ignore[union-attr]
+        if records and records[-1].epoch % self.stride and records[-1].epoch != 0:
+            records.pop()  # kept only because it was the latest epoch
+        records.append(record)
+        if len(records) > self.cap:
+            self.stride *= 2
+            kept = [r for r in records if r.epoch % self.stride == 0]
+            if kept[-1] is not record:
+                kept.append(record)
+            records[:] = kept
+
+    def saturated(self, epoch: int, row: int, probability: float, target: float) -> None:
+        """Note (once per run) a confidently wrong probability where binary cross-entropy's clamp bites."""
+        if probability * (1.0 - probability) >= EPS or abs(probability - target) <= 0.5 or self.history.notes:
+            return
+        self.history.notes.append(
+            f"epoch {epoch}, row {row}: the probability is {probability:.6g} for a target of {target:g}, so the "
+            f"raw score is beyond about ±28, where binary_cross_entropy's clamp makes its gradient wrong (far too "
+            f"small); train from the raw score with binary_cross_entropy_with_logits, or take smaller steps."
+        )
 
 
 def _metric_value(metric: LossFunction, prediction: Value, target: float) -> float:
@@ -153,7 +277,8 @@ def train(
 
     Ctrl-C stops training where it is: the epochs finished so far are returned, with
     ``history.interrupted`` set, and the model is put back to the end of the last finished epoch
-    (its starting values if none finished), so model and history agree.
+    (its starting values if none finished), so model and history agree. Divergence (a non-finite
+    or exploding loss) stops it the same way, with ``history.stopped`` saying why.
     """
     if mode not in MODES:
         raise ValueError(f"train mode must be one of {MODES}, got {mode!r}")
@@ -175,32 +300,40 @@ def train(
     }
     start = {p.label: p.data for p in params}
     history = History(records=[], settings=settings, model=model, dataset=dataset, loss=loss, start=start)
-    stride = row_snapshot_stride(epochs, len(dataset.rows))
+    recorder = Recorder(history, epochs, len(dataset.rows), len(params))
+    watch_saturation = loss is binary_cross_entropy
     try:
         for epoch in range(epochs):
             epoch_loss = 0.0
             rows: list[tuple[float, ...]] = []
-            keep_rows = mode == "per_row" and (epoch % stride == 0 or epoch == epochs - 1)
+            keep_rows = mode == "per_row" and recorder.keep_rows(epoch)
             if mode == "per_row":
-                for features, target in dataset.rows:
+                for i, (features, target) in enumerate(dataset.rows, start=1):
                     if keep_rows:
                         rows.append(tuple([p.data for p in params]))
                     prediction = model(inputs_for(features, dataset.feature_names))
+                    if watch_saturation:
+                        recorder.saturated(epoch, i, prediction.data, target)
                     epoch_loss += _metric_value(metric, prediction, target)
                     optimizer.zero_grad()
                     loss(prediction, target).backward()
                     optimizer.step()
             else:
                 row_losses = []
-                for features, target in dataset.rows:
+                for i, (features, target) in enumerate(dataset.rows, start=1):
                     prediction = model(inputs_for(features, dataset.feature_names))
+                    if watch_saturation:
+                        recorder.saturated(epoch, i, prediction.data, target)
                     epoch_loss += _metric_value(metric, prediction, target)
                     row_losses.append(loss(prediction, target))
                 optimizer.zero_grad()
                 total(row_losses).backward()
                 optimizer.step()
             record = _record(epoch, epoch_loss, model, dataset, loss, tuple(rows))
-            history.records.append(record)
+            if recorder.diverged(epoch, record.loss, record.parameters, record.gradients):
+                model.load_state_dict(history.records[-1].parameters if history.records else start)
+                break
+            recorder.add(record)
             if on_epoch is not None:
                 on_epoch(record)
     except KeyboardInterrupt:

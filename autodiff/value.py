@@ -21,10 +21,16 @@ def _check_number(data: object, what: str = "Value") -> float:
     """The float in ``data``, or a TypeError naming what was given instead."""
     if type(data) is float:
         return data
-    if type(data) is int:  # before the ABC check below, which is slow: ``x ** 2`` comes here
-        return float(data)
-    if isinstance(data, numbers.Real):  # int, bool, Fraction, numpy floats...
-        return float(data)
+    try:
+        if type(data) is int:  # before the ABC check below, which is slow: ``x ** 2`` comes here
+            return float(data)
+        if isinstance(data, numbers.Real):  # int, bool, Fraction, numpy floats...
+            return float(data)
+    except OverflowError:
+        digits = len(str(abs(int(data)))) if abs(int(data)) < 10**4000 else "over 4,000"
+        raise ValueError(
+            f"{what} needs a number within double range (±1.8e308), got an integer of {digits} digits"
+        ) from None
     raise TypeError(f"{what} needs a real number (int or float), got {type(data).__name__} {data!r}")
 
 

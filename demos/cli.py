@@ -2,21 +2,35 @@
 
 A demo's ``main(argv)`` returns an exit code. ``run(main)`` is what ``python -m demos.x`` calls:
 a user's mistake (``DemoError``, ``viz.OutputError``, ``autodiff.datasets.DatasetError``) becomes
-one line on stderr and status 2, never a traceback; Ctrl-C becomes status 130.
+one line on stderr and status 2, never a traceback; Ctrl-C, SIGTERM and SIGHUP become status 130
+with a sentence saying what was kept. Standard output that goes away (``| head``, a full disk)
+never stops a run: its files are still written, and the last line on stderr says what was lost.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
+import re
+import signal
 import sys
-from collections.abc import Callable, Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TextIO
 
 EXIT_USAGE = 2
+EXIT_IO = 1
 EXIT_INTERRUPTED = 130
+# An error quotes at most this many characters of what it names (a 2M-entry list stays one line).
+MESSAGE_LIMIT = 500
+# Without a terminal (a pipe, a log file, CI), progress is a line on stderr this often.
+PROGRESS_SECONDS = 10.0
+# Numbers as argparse would otherwise mistake for options: -1e3, -.5, -2E-4.
+_NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 class DemoError(Exception):
@@ -28,10 +42,57 @@ class Interrupted(Exception):
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse whose errors are one line (no usage block), so every demo fails the same way."""
+    """argparse whose errors are one line (no usage block), so every demo fails the same way.
+
+    No abbreviations (``--epoch`` is not taken for ``--epochs``), and ``-1e3`` is a number, not an option.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, allow_abbrev=False, **kwargs)
+        self._negative_number_matcher = _NEGATIVE_NUMBER
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {shorten(printable(message))} (see --help)\n")
+
+    def parse_known_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> Any:
+        """As argparse, but an option given twice is refused (argparse would silently keep the last)."""
+        given = list(sys.argv[1:] if args is None else args)
+        given = given[: given.index("--")] if "--" in given else given
+        for action in self._actions:
+            if isinstance(action, Gather) or not action.option_strings:
+                continue  # list options gather every value: repeating them is fine
+            uses = [a for a in given if a in action.option_strings or a.split("=", 1)[0] in action.option_strings]
+            if len(uses) > 1:
+                self.error(f"{action.option_strings[0]} was given {len(uses)} times; give it once")
+        return super().parse_known_args(args, namespace)
+
+
+class Gather(argparse.Action):
+    """One or more values per use; used twice, the values add up (``--lr 0.1 --lr 0.5`` is both).
+
+    Given at all, the values replace the default instead of being added to it.
+    """
+
+    def __call__(self, parser: Any, namespace: Any, values: Any, option_string: str | None = None) -> None:
+        current = getattr(namespace, self.dest, None)
+        so_far = [] if current is self.default or current is None else list(current)
+        setattr(namespace, self.dest, [*so_far, *values])
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps the docstring's layout and shows every option's default."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        if "default" in text or default in (None, False, argparse.SUPPRESS) or not action.option_strings:
+            return text
+        shown = (
+            " ".join(f"{d:g}" if isinstance(d, float) else str(d) for d in default)
+            if isinstance(default, (list, tuple))
+            else (f"{default:g}" if isinstance(default, float) else str(default))
+        )
+        return f"{text} (default: {shown})".replace("%", "%%")
 
 
 def parser(prog: str, doc: str | None) -> Parser:
@@ -42,7 +103,7 @@ def parser(prog: str, doc: str | None) -> Parser:
         prog=f"python -m demos.{prog}",
         description=lines[0] if lines else None,
         epilog="\n".join(prose).strip() or None,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
 
 
@@ -98,13 +159,15 @@ def add_out(p: argparse.ArgumentParser, default: str) -> None:
     )
 
 
-def add_training_args(p: argparse.ArgumentParser, updates: dict[str, str] | None = None) -> None:
-    """The options the training demos share: --epochs, --lr, --every, and --update given ``updates``."""
+def add_training_args(p: argparse.ArgumentParser, updates: dict[str, str] | None = None, default: str = "bce") -> None:
+    """The options the training demos share: --epochs, --lr, --every, and --update (alias --loss) given ``updates``."""
     if updates:
         p.add_argument(
             "--update",
+            "--loss",
+            dest="update",
             choices=list(updates),
-            default="bce",
+            default=default,
             help="how the weights move: " + "; ".join(f"{k}: {v}" for k, v in updates.items()),
         )
     p.add_argument("--epochs", type=positive_int, default=1000, help="epochs to train (default: 1000)")
@@ -119,13 +182,33 @@ def prepare_out(path: Path) -> Path:
     return prepare_out_dir(path)
 
 
-def progress_bar(total: int, desc: str) -> Any:
-    """A tqdm bar on stderr when it is a terminal, else None (logs and pipes stay clean)."""
-    if not sys.stderr.isatty():
-        return None
-    from tqdm import tqdm
+def progress_bar(total: int, desc: str, unit: str = "epoch") -> Any:
+    """A tqdm bar on a terminal; elsewhere a line on stderr every ``PROGRESS_SECONDS`` (a pipe shows it moving)."""
+    if sys.stderr.isatty():
+        from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc=desc, unit="epoch", leave=False, file=sys.stderr)
+        return tqdm(total=total, desc=desc, unit=unit, leave=False, file=sys.stderr)
+    return LineProgress(total, desc, unit)
+
+
+class LineProgress:
+    """A progress report for logs and pipes: ``training: 1200/100000 epochs (1%)`` now and then."""
+
+    def __init__(self, total: int, desc: str, unit: str = "epoch") -> None:
+        self.total, self.desc, self.unit, self.n = total, desc, unit, 0
+        self._last = time.monotonic()
+
+    def update(self, n: int = 1) -> None:
+        self.n += n
+        now = time.monotonic()
+        if now - self._last >= PROGRESS_SECONDS:
+            self._last = now
+            percent = 100 * self.n // max(self.total, 1)
+            with contextlib.suppress(OSError, ValueError):
+                print(f"{self.desc}: {self.n}/{self.total} {self.unit}s ({percent}%)", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        """Nothing to clear: each report was a whole line."""
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
@@ -167,27 +250,169 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     return tuple(errors)
 
 
+class GuardedOutput:
+    """Standard output that never stops a run: escapes control characters, survives a closed pipe.
+
+    A reader that left (``| head``, ``| true``) or a full disk (``> /dev/full``) only loses the
+    log: ``lost`` says why, and the run goes on to write its files. Characters the terminal's
+    encoding lacks (``≥`` in ASCII) are written as escapes instead of failing.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.lost: str | None = None
+
+    def write(self, text: str) -> int:
+        if self.lost is None:
+            text = _CONTROL.sub(_escape, text)
+            try:
+                try:
+                    self.stream.write(text)
+                except UnicodeEncodeError:
+                    encoding = getattr(self.stream, "encoding", None) or "ascii"
+                    self.stream.write(text.encode(encoding, "backslashreplace").decode(encoding))
+            except (OSError, ValueError) as error:
+                self._lose(error)
+        return len(text)
+
+    def flush(self) -> None:
+        if self.lost is None:
+            try:
+                self.stream.flush()
+            except (OSError, ValueError) as error:
+                self._lose(error)
+
+    def _lose(self, error: BaseException) -> None:
+        self.lost = (
+            "the reader closed the pipe"
+            if isinstance(error, BrokenPipeError)
+            else str(getattr(error, "strerror", None) or error)
+        )
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            # Whatever the stream still buffers would fail again at exit: point its descriptor at devnull.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), self.stream.fileno())
+
+    def isatty(self) -> bool:
+        return self.lost is None and self.stream.isatty()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+def _escape(match: re.Match[str]) -> str:
+    """A control character as a visible escape (``\\x1b``), so file contents cannot drive the terminal."""
+    return match.group().encode("unicode_escape").decode("ascii")
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters escaped and lone surrogates replaced, safe to print."""
+    text = _CONTROL.sub(_escape, text)
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def shorten(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """``text`` cut to ``limit`` characters with an ellipsis saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text) - limit:,} more characters)"
+
+
+_caught_signal = "Ctrl-C"
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM and SIGHUP stop a demo the way Ctrl-C does: it keeps what is whole and says so."""
+    global _caught_signal
+    _caught_signal = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {}
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is None or signal.getsignal(number) is signal.SIG_IGN:
+            continue  # started under nohup or as a background job: respect that
+        previous[number] = signal.signal(number, _interrupt)
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _ignore_signals() -> None:
+    """While saying why we stop, a second Ctrl-C must not turn the sentence into a traceback."""
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+            if hasattr(signal, name):
+                signal.signal(getattr(signal, name), signal.SIG_IGN)
+
+
 def run(main: Callable[[Sequence[str] | None], int], argv: Sequence[str] | None = None) -> int:
-    """Call ``main(argv)`` and turn a user's mistake into one line + exit 2, Ctrl-C into exit 130."""
+    """Call ``main(argv)``: a user's mistake → one line + exit 2, Ctrl-C/SIGTERM/SIGHUP → exit 130."""
+    global _caught_signal
+    _caught_signal = "Ctrl-C"
+    real_stdout = sys.stdout
+    guarded = GuardedOutput(real_stdout)
+    sys.stdout = guarded  # type: ignore[assignment]
+    try:
+        with _signals_interrupt():
+            try:
+                status = _run(main, argv)
+            except KeyboardInterrupt:  # a second signal while the first was being reported
+                status = EXIT_INTERRUPTED
+            with contextlib.suppress(KeyboardInterrupt):
+                guarded.flush()
+    finally:
+        sys.stdout = real_stdout
+    if guarded.lost is not None:
+        _say(f"note: the log on standard output was cut short ({guarded.lost}); the run itself went on to the end.")
+        if status == 0 and "pipe" not in guarded.lost:
+            status = EXIT_IO
+    return status
+
+
+def _run(main: Callable[[Sequence[str] | None], int], argv: Sequence[str] | None) -> int:
     try:
         return main(argv)
     except _user_errors() as error:
-        print(f"error: {_one_line(error)}", file=sys.stderr)
+        _say(f"error: {_one_line(error)}")
         return EXIT_USAGE
     except Interrupted as stop:
-        print(f"\ninterrupted: {_one_line(stop)}", file=sys.stderr)
+        _ignore_signals()
+        _say(f"\ninterrupted ({_caught_signal}): {_one_line(stop)}")
         return EXIT_INTERRUPTED
     except KeyboardInterrupt:
-        # Reached only where a demo had nothing partial to save (e.g. before its first epoch).
-        print("\ninterrupted (Ctrl-C) before there was anything to save; no file is half-written.", file=sys.stderr)
+        _ignore_signals()
+        # Reached only where a demo had nothing to save (before its first epoch, or a demo that writes nothing).
+        _say(f"\ninterrupted ({_caught_signal}) before there was anything to save; no file was written or changed.")
         return EXIT_INTERRUPTED
-    except BrokenPipeError:  # `python -m demos.x | head`: the reader left; stop quietly
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+    except RecursionError:
+        _say("error: the input is nested too deeply to read.")
+        return EXIT_USAGE
+    except OSError as error:  # the environment, not the learner: a full disk, a name the filesystem refuses
+        where = f" ({printable(shorten(os.fsdecode(error.filename), 120))})" if error.filename else ""
+        _say(f"error: {error.strerror or _one_line(error)}{where}.")
+        return EXIT_IO
+
+
+def _say(line: str) -> None:
+    """One line on stderr, whatever state stderr is in."""
+    with contextlib.suppress(OSError, ValueError):
+        print(line, file=sys.stderr, flush=True)
 
 
 def _one_line(error: BaseException) -> str:
-    return " ".join(str(error).split()) or type(error).__name__
+    return printable(shorten(" ".join(str(error).split()))) or type(error).__name__
 
 
 def entry(main: Callable[[Sequence[str] | None], int]) -> NoReturn:

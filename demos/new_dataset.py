@@ -4,6 +4,10 @@
 
 Any CSV with a header, numeric feature columns and a 0/1 label in the last column works: the
 same neuron (one weight per column, all starting at 0.1) trains on it with the tutorial's loop.
+Features are standardised first (each column's mean subtracted, divided by its spread), so a
+quiz out of 100 and attendance out of 1 both suit one learning rate; the mean and spread are
+printed and stored in model.json, and demos.predict applies them. --no-standardize trains on
+the raw numbers.
 One or two features also get a fit plot; every run gets the studio, graphs and model.json.
 A bad file gets one sentence naming the file, the line and the problem (exit 2).
 """
@@ -13,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from autodiff.datasets import load_csv
+from autodiff.datasets import Dataset, load_csv, standardize
 from demos import cli, runs
 from demos.report import print_written, train_and_write
 
@@ -22,19 +26,39 @@ DEFAULT_OUT = "out/new_dataset"
 LOG_EVERY = 100
 
 
+def describe_scaling(dataset: Dataset) -> str:
+    """One line per feature: the mean and spread its values are standardised with."""
+    assert dataset.scaling is not None
+    lines = ["Standardising each feature as (value − mean) / spread (--no-standardize to train on raw values):"]
+    for name, mean, spread in zip(dataset.feature_names, dataset.scaling.mean, dataset.scaling.spread):
+        lines.append(f"  {name}: mean {mean:.6g}, spread {spread:.6g}")
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Load the CSV, train on it, print the log and predictions, write the studio, graphs and plots."""
     parser = cli.parser("new_dataset", __doc__)
     parser.add_argument(
         "--csv", type=Path, default=DEFAULT_CSV, help="the data (default: the quiz + attendance example)"
     )
-    cli.add_training_args(parser)
+    parser.add_argument(
+        "--no-standardize",
+        dest="standardize",
+        action="store_false",
+        help="train on the raw numbers (default: standardise each feature to mean 0, spread 1)",
+    )
+    cli.add_training_args(parser, runs.UPDATE_HELP, default="bce")
     cli.add_out(parser, DEFAULT_OUT)
     args = parser.parse_args(argv)
 
     dataset = load_csv(args.csv)
+    if args.standardize:
+        dataset = standardize(dataset)
+        print(describe_scaling(dataset))
     start = runs.Start(weights=(0.1,) * dataset.n_features, bias=0.0, learning_rate=args.lr, epochs=args.epochs)
-    history, model, written = train_and_write(dataset, start, "bce", args.out, every=args.every, log_every=LOG_EVERY)
+    history, model, written = train_and_write(
+        dataset, start, args.update, args.out, every=args.every, log_every=LOG_EVERY
+    )
     print_written(written, history)
     return 0
 

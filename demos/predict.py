@@ -22,7 +22,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     given = parser.add_mutually_exclusive_group(required=True)
     given.add_argument("--hours", type=cli.finite_float, help="hours studied, for a one-input model")
     given.add_argument(
-        "--inputs", type=cli.finite_float, nargs="+", metavar="X", help="one value per feature, in order"
+        "--inputs",
+        type=cli.finite_float,
+        nargs="+",
+        action=cli.Gather,
+        metavar="X",
+        help="one value per feature, in order",
     )
     parser.add_argument(
         "--threshold", type=cli.probability, help="Pass from this probability (default: the model's, 0.5)"

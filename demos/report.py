@@ -6,6 +6,9 @@ Kept here so study_hours, two_inputs and new_dataset print and write the same wa
 from __future__ import annotations
 
 import math
+import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,21 +33,27 @@ def describe_start(dataset: Dataset, start: runs.Start, update: str, out: Path) 
 def train_with_progress(
     update: str, dataset: Dataset, start: runs.Start, header: str = ""
 ) -> tuple[History, nn.Neuron]:
-    """``runs.run`` with a tqdm bar on a terminal (none in a pipe or a test).
+    """``runs.run`` with progress: a tqdm bar on a terminal, a line now and then in a pipe or log.
 
     ``header`` is printed once the first epoch has finished, so a Ctrl-C any time after it
-    appears always leaves at least one epoch to write.
+    appears always leaves at least one epoch to write. A run that will take long says so early,
+    with what a smaller one would take.
     """
     bar: Any = None
+    began = time.monotonic()
+    warned = False
 
     def on_epoch(record: EpochRecord) -> None:
-        nonlocal bar
+        nonlocal bar, warned
         if record.epoch == 0:
             if header:
                 print(header, flush=True)
             bar = cli.progress_bar(start.epochs, "training")  # after the header, so they don't collide
         if bar is not None:
             bar.update()
+        if not warned and record.epoch in _ESTIMATE_AT:
+            warned = True
+            _warn_if_long(time.monotonic() - began, record.epoch + 1, start.epochs)
 
     try:
         return runs.run(update, dataset, start, on_epoch=on_epoch)
@@ -53,13 +62,52 @@ def train_with_progress(
             bar.close()
 
 
+# Epochs after which the time a run will take is estimated (once): early, and late enough to be fair.
+_ESTIMATE_AT = frozenset({99, 999})
+LONG_RUN_SECONDS = 60.0
+
+
+def _warn_if_long(elapsed: float, done: int, epochs: int) -> None:
+    """One line on stderr when training will take over a minute, with a run that would not."""
+    total = elapsed / done * epochs
+    if total < LONG_RUN_SECONDS:
+        return
+    quick = max(1, int(epochs * LONG_RUN_SECONDS / total / 2))
+    print(
+        f"note: {epochs:,} epochs will take about {_duration(total)} to train; --epochs {quick:,} would take about "
+        f"{_duration(total * quick / epochs)}. Ctrl-C stops early and still writes the epochs done.",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def report_training(history: History) -> None:
+    """What training itself said: divergence (why it stopped early) and saturation, on stderr."""
+    for note in history.notes:
+        if "binary_cross_entropy_with_logits" in note:
+            note += " In these demos: --loss bce-logits."
+        print(f"note: {note}", file=sys.stderr, flush=True)
+    if history.stopped and history.records:  # with no epoch at all, the error that follows says it
+        print(f"note: {history.stopped}", file=sys.stderr, flush=True)
+
+
 def print_log(history: History, every: int) -> None:
     """The tutorial's printout: ``Epoch 0, Loss: 1.0155`` every ``every`` epochs, then the final parameters."""
-    for record in history.records:
-        if record.epoch % every == 0:
-            print(f"Epoch {record.epoch}, Loss: {record.loss:.4f}")
+    losses = history.losses
+    for epoch in range(0, len(losses), every):
+        print(f"Epoch {epoch}, Loss: {losses[epoch]:.4f}")
     if not history.records:
         return
+    if (len(losses) - 1) % every:  # the tutorial's log skips it; the learner still wants to see where it ended
+        print(f"Last epoch ({len(losses) - 1}), Loss: {losses[-1]:.4f}")
     parameters = history.records[-1].parameters
     names = list(parameters)
     if len(names) == 2:  # one input: the tutorial's "weight" and "bias"
@@ -83,7 +131,10 @@ def print_predictions(model: nn.Neuron, dataset: Dataset, threshold: float = 0.5
     """Each student's probability and Pass/Fail next to what actually happened."""
     print(f"\nPredictions (Pass when probability ≥ {threshold:g}):")
     rows = []
+    scaling = dataset.scaling
     for (features, actual), (raw, probability, verdict) in zip(dataset.rows, predictions(model, dataset, threshold)):
+        if scaling is not None:  # show the learner's own numbers, not the standardised ones
+            features = tuple(x * s + m for x, m, s in zip(features, scaling.mean, scaling.spread))
         rows.append(
             [*(f"{x:g}" for x in features), f"{raw:.4f}", f"{probability:.4f}", verdict, "Pass" if actual else "Fail"]
         )
@@ -92,11 +143,12 @@ def print_predictions(model: nn.Neuron, dataset: Dataset, threshold: float = 0.5
 
 @dataclass(frozen=True)
 class Written:
-    """Where a run's files went."""
+    """Where a run's files went (their final places, once the output is swapped in)."""
 
     player: Path
     files: list[Path]
     every: int = 1
+    partial: str = ""  # drawing was cut short: which epochs are drawn
 
 
 def write_run(
@@ -108,11 +160,12 @@ def write_run(
     every: int = 1,
     title: str = "",
 ) -> Written:
-    """model.json, the loss plot, the fit plot, the index.html studio, then a graph per epoch, into ``out``.
+    """model.json, the loss plot, the fit plot, the index.html studio, then a graph per chosen epoch, into ``out``.
 
-    ``plot`` is "sigmoid_fit" (one input) or "decision_boundary" (two inputs). The cheap files
-    and the studio (one file holding every epoch) come first; Ctrl-C while the per-epoch SVGs are
-    written keeps those already drawn and raises Interrupted saying where they are.
+    ``plot`` is "sigmoid_fit" (one input) or "decision_boundary" (two inputs). ``out`` is a
+    staging directory (see train_and_write): whatever fails here leaves the previous output alone.
+    The studio (one file holding every epoch) comes before the per-epoch SVGs; Ctrl-C while those
+    are written keeps the ones drawn (``Written.partial`` says how many).
     """
     import viz
     from viz import plots
@@ -136,34 +189,66 @@ def write_run(
         every = max(every, math.ceil(len(history.records) / FRAMES_AFTER_INTERRUPT))
     page = viz.studio(history, title=title or f"{dataset.name}: every epoch, row and step", every=every)
     player = page.save(out / "index.html")
-    _render_graphs(page, out, every)
-    return Written(player, [*files, player], every)
+    partial = _render_graphs(page, out, every)
+    return Written(player, [*files, player], every, partial)
 
 
 def train_and_write(
-    dataset: Dataset, start: runs.Start, update: str, out_arg: Path, *, every: int, log_every: int
+    dataset: Dataset,
+    start: runs.Start,
+    update: str,
+    out_arg: Path,
+    *,
+    every: int,
+    log_every: int,
+    after_log: Callable[[History, nn.Neuron], None] | None = None,
 ) -> tuple[History, nn.Neuron, Written]:
-    """A training demo's run: train with progress, write its files, print the log and predictions.
+    """A training demo's run: train with progress, print the log and predictions, then write its files.
 
+    The output is built in a staging directory beside ``--out`` and swapped in only when whole
+    (viz.outputs.staged_output): Ctrl-C, SIGTERM or a failure while writing leaves the previous
+    output as it was, and the message says which of the two ``--out`` now holds. Ctrl-C during
+    training writes the epochs done; during drawing, the page for the graphs drawn.
     The plot follows the inputs: a fitted sigmoid for one, a decision boundary for two.
     """
-    out = cli.prepare_out(out_arg)
-    history, model = train_with_progress(update, dataset, start, describe_start(dataset, start, update, out))
-    if not history.records:
-        raise cli.Interrupted(f"no epoch finished, so nothing was written into {out}/.")
-    plot = {1: "sigmoid_fit", 2: "decision_boundary"}.get(dataset.n_features, "")
-    written = write_run(history, model, out, plot=plot, every=every)
-    print()
-    print_log(history, log_every)
-    print_predictions(model, dataset)
-    return history, model, written
+    import viz
+    from viz.outputs import staged_output
+
+    stage = staged_output(out_arg)
+    try:
+        with stage:
+            out = stage.out
+            history, model = train_with_progress(update, dataset, start, describe_start(dataset, start, update, out))
+            report_training(history)
+            if not history.records:
+                why = history.stopped or "no epoch finished"
+                raise cli.Interrupted(f"{why}; {stage.kept()}.") if history.interrupted else cli.DemoError(why)
+            print()
+            print_log(history, log_every)
+            print_predictions(model, dataset)
+            if after_log is not None:
+                after_log(history, model)
+            sys.stdout.flush()
+            plot = {1: "sigmoid_fit", 2: "decision_boundary"}.get(dataset.n_features, "")
+            written = write_run(history, model, stage.dir, plot=plot, every=every)
+    except KeyboardInterrupt:
+        raise cli.Interrupted(f"stopped while writing the new output; {stage.kept()}.") from None
+    except (OSError, viz.OutputError, viz.RenderError, cli.DemoError) as error:
+        if stage.dir == stage.out:  # refused before anything was staged: the refusal says it all
+            raise
+        message = " ".join(str(error).split()).rstrip(".")
+        raise cli.DemoError(f"{message}; {stage.kept()}.") from None
+    final = Written(
+        stage.final(written.player), [stage.final(f) for f in written.files], written.every, written.partial
+    )
+    return history, model, final
 
 
-def _render_graphs(page: Any, out: Path, every: int) -> list[Path]:
-    """The studio's per-epoch SVGs into out/graphs with a progress bar; on Ctrl-C, say what was drawn."""
+def _render_graphs(page: Any, out: Path, every: int) -> str:
+    """The studio's per-epoch SVGs into out/graphs with a progress bar; on Ctrl-C, how many were drawn."""
     epochs = len(page.data["epochs"])
-    bar = cli.progress_bar(len(range(0, epochs, every)) + (1 if (epochs - 1) % every else 0), "drawing graphs")
-    drawn: list[Path] = []
+    chosen = len(range(0, epochs, every)) + (1 if (epochs - 1) % every else 0)
+    bar = cli.progress_bar(chosen, "drawing graphs", unit="graph")
 
     def progress(count: int, total: int) -> None:
         if bar is not None:
@@ -171,32 +256,28 @@ def _render_graphs(page: Any, out: Path, every: int) -> list[Path]:
 
     graphs = out / "graphs"
     try:
-        drawn = page.write_epoch_svgs(graphs, every=every, progress=progress)
+        page.write_epoch_svgs(graphs, every=every, progress=progress)
+        return ""
     except KeyboardInterrupt:
-        done = sorted(graphs.glob("epoch_*.svg"))
-        raise cli.Interrupted(
-            f"stopped while drawing graphs ({len(done)} epoch SVG(s) in {graphs}/); the studio for every epoch is "
-            f"{out / 'index.html'} (model.json and the plots are in {out}/)."
-        ) from None
+        return f"{len(list(graphs.glob('epoch_*.svg')))} of {chosen} per-epoch graph SVGs"
     finally:
         if bar is not None:
             bar.close()
-    # The directory is ours (cli.prepare_out checked): drop epoch files an earlier, longer run left.
-    keep = {path.name for path in drawn}
-    for stale in graphs.glob("epoch_*.svg"):
-        if stale.name not in keep:
-            stale.unlink()
-    return drawn
 
 
 def print_written(written: Written, history: History) -> None:
-    """The files a run wrote and the studio to open; Interrupted (exit 130) if Ctrl-C cut training short."""
+    """The files a run wrote and the studio to open; Interrupted (exit 130) if Ctrl-C cut the run short."""
     print("\nWrote:")
     for path in written.files:
         print(f"  {path}")
     print(f"Open the studio in a browser: {written.player}")
+    if written.partial:
+        raise cli.Interrupted(
+            f"stopped while drawing graphs: {written.partial} are drawn; the studio holds every epoch: "
+            f"open {written.player} (model.json and the plots are in {written.player.parent}/)."
+        )
     if history.interrupted:
         raise cli.Interrupted(
-            f"training stopped after {len(history.records)} epoch(s); model.json, the plots and the graphs "
+            f"training stopped after {history.epochs_run} epoch(s); model.json, the plots and the graphs "
             f"(every {written.every} epoch(s)) are in {written.player.parent}/ — open the studio {written.player}."
         )

@@ -12,18 +12,32 @@ from dataclasses import dataclass
 
 from autodiff import EpochRecord, History, Value, compile, losses, nn, ops, sigmoid, train
 from autodiff.datasets import Dataset
-from autodiff.training import epoch_objective, row_snapshot_stride
+from autodiff.training import Recorder, epoch_objective
 
-UPDATES = ("hand", "bce", "squared")
+UPDATES = ("hand", "bce", "bce-logits", "squared")
 UPDATE_HELP = {
     "hand": "the tutorial's hand-written rule: weight -= lr × error × input (plain floats)",
     "bce": "autograd on binary cross-entropy (reproduces the tutorial's numbers)",
+    "bce-logits": "autograd on binary cross-entropy from the raw score (right even when the sigmoid saturates)",
     "squared": "autograd on squared error, the loss the tutorial names (a different path)",
 }
+
+
+def bce_from_raw(probability: Value, target: float) -> Value:
+    """Binary cross-entropy of the neuron's output computed from its raw score (the sigmoid's input).
+
+    Same value as binary_cross_entropy(probability, target), but its gradient stays exact when
+    |raw| is beyond about 28, where the probability rounds to 0 or 1.
+    """
+    return losses.binary_cross_entropy_with_logits(probability.parents[0], target)  # type: ignore[return-value]
+
+
+bce_from_raw.__name__ = "binary_cross_entropy_with_logits"
 # What each update backpropagates; the hand rule's graph is drawn as the cross-entropy it follows.
 OBJECTIVES = {
     "hand": losses.binary_cross_entropy,
     "bce": losses.binary_cross_entropy,
+    "bce-logits": bce_from_raw,
     "squared": losses.squared_error,
 }
 
@@ -53,14 +67,30 @@ def hand_rule(dataset: Dataset, start: Start, on_epoch: Callable[[EpochRecord], 
     template = neuron(dataset, weights, bias)
     labels = [p.label for p in template.weights]
     bias_label = template.bias.label
-    records: list[EpochRecord] = []
-    interrupted = False
-    stride = row_snapshot_stride(start.epochs, len(dataset.rows))
+    settings = {
+        "epochs": start.epochs,
+        "lr": lr,
+        "mode": "per_row",
+        "loss": "hand rule (the binary_cross_entropy gradient)",
+        "metric": "squared_error",
+        "optimizer": "hand-written update",
+        "dataset": dataset.name,
+    }
+    history = History(
+        records=[],
+        settings=settings,
+        model=template,
+        dataset=dataset,
+        loss=losses.binary_cross_entropy,
+        start={**dict(zip(labels, start.weights)), bias_label: start.bias},
+    )
+    records = history.records
+    recorder = Recorder(history, start.epochs, len(dataset.rows), len(weights) + 1)
     try:
         for epoch in range(start.epochs):
             total_loss = 0.0
             rows: list[tuple[float, ...]] = []
-            keep_rows = epoch % stride == 0 or epoch == start.epochs - 1
+            keep_rows = recorder.keep_rows(epoch)
             for features, actual in dataset.rows:
                 if keep_rows:
                     rows.append((*weights, bias))
@@ -84,31 +114,16 @@ def hand_rule(dataset: Dataset, start: Start, on_epoch: Callable[[EpochRecord], 
                 gradients={**dict(zip(labels, grads)), bias_label: grad_bias},
                 rows=tuple(rows),
             )
-            records.append(record)
+            if recorder.diverged(epoch, record.loss, record.parameters, record.gradients):
+                break
+            recorder.add(record)
             if on_epoch is not None:
                 on_epoch(record)
     except KeyboardInterrupt:
-        interrupted = True
-    settings = {
-        "epochs": start.epochs,
-        "lr": lr,
-        "mode": "per_row",
-        "loss": "hand rule (the binary_cross_entropy gradient)",
-        "metric": "squared_error",
-        "optimizer": "hand-written update",
-        "dataset": dataset.name,
-    }
-    if records:  # the model holds the last finished epoch (Ctrl-C may land mid-epoch)
-        template.load_state_dict(records[-1].parameters)
-    return History(
-        records=records,
-        settings=settings,
-        model=template,
-        dataset=dataset,
-        loss=losses.binary_cross_entropy,
-        interrupted=interrupted,
-        start={**dict(zip(labels, start.weights)), bias_label: start.bias},
-    )
+        history.interrupted = True
+    # The model holds the last finished epoch (Ctrl-C may land mid-epoch, divergence after one).
+    template.load_state_dict(records[-1].parameters if records else history.start)
+    return history
 
 
 def run(

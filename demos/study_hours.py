@@ -84,9 +84,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.compiled:
         return train_compiled(start, args.update)
     history, model, written = train_and_write(
-        STUDY_HOURS, start, args.update, args.out, every=args.every, log_every=LOG_EVERY
+        STUDY_HOURS,
+        start,
+        args.update,
+        args.out,
+        every=args.every,
+        log_every=LOG_EVERY,
+        after_log=lambda history, model: print_gradient_comparison(start),
     )
-    print_gradient_comparison(start)
     print_written(written, history)
     return 0
 

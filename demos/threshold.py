@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from autodiff import Value
 from autodiff.datasets import STUDY_HOURS
 from demos import cli, runs
+from demos.report import report_training
 
 
 def verdict(probability: float, threshold: float) -> str:
@@ -24,7 +25,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Train, then print each student's verdict under both thresholds and who flips."""
     parser = cli.parser("threshold", __doc__)
     parser.add_argument(
-        "--hours", type=cli.finite_float, nargs="+", default=[1.0, 2.0, 2.5, 3.0, 4.0], help="students' study hours"
+        "--hours",
+        type=cli.finite_float,
+        nargs="+",
+        action=cli.Gather,
+        default=[1.0, 2.0, 2.5, 3.0, 4.0],
+        help="students' study hours",
     )
     parser.add_argument(
         "--thresholds",
@@ -40,7 +46,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     low, high = sorted(args.thresholds)
 
     start = runs.Start(weights=(0.1,), learning_rate=args.lr, epochs=args.epochs)
-    _, model = runs.run("bce", STUDY_HOURS, start)
+    history, model = runs.run("bce", STUDY_HOURS, start)
+    if history.interrupted:  # this demo writes nothing: stopping early leaves nothing to keep
+        raise KeyboardInterrupt
+    report_training(history)
     weight, bias = model.weights[0].data, model.bias.data
     print(f"Trained {args.epochs} epochs at lr {args.lr:g}: weight {weight:.4f}, bias {bias:.4f}")
     rows, flipped = [], []

@@ -12,6 +12,7 @@ Why: a promise in the README that nobody runs drifts from the code within a week
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -168,13 +169,60 @@ def _ctrl_c(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Observed:
     from test_interrupt import test_ctrl_c_during_training_exits_130_and_leaves_usable_output
 
     test_ctrl_c_during_training_exits_130_and_leaves_usable_output(tmp_path)  # asserts exit 130 and more
-    return Observed("exit 130", "interrupted: training stopped after (checked by tests/test_interrupt.py)")
+    return Observed("exit 130", "interrupted (Ctrl-C): training stopped after (checked by tests/test_interrupt.py)")
 
 
 def _v() -> type:
     from autodiff import Value
 
     return Value
+
+
+def _fifo(tmp_path: Path) -> Path:
+    path = tmp_path / "pipe"
+    os.mkfifo(path)
+    return path
+
+
+def _out_locked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Observed:
+    import fcntl
+
+    out = tmp_path / "run"
+    out.mkdir()
+    fd = os.open(out, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # another run holds it (flock locks are per open file)
+        return command("study_hours", ["--epochs", "1", "--out", str(out)], capsys)
+    finally:
+        os.close(fd)
+
+
+def _rerun_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Observed:
+    import viz
+
+    out = tmp_path / "run"
+    from demos.cli import run
+    from demos.study_hours import main
+
+    assert run(main, ["--epochs", "2", "--out", str(out)]) == 0
+    before = sorted((p.name, p.read_bytes()) for p in out.rglob("*") if p.is_file())
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise viz.RenderError("Graphviz (wasm) failed on this graph: out of memory.")
+
+    real, viz.render_epochs = viz.render_epochs, broken
+    try:
+        observed = command("study_hours", ["--epochs", "3", "--lr", "0.5", "--out", str(out)], capsys)
+    finally:
+        viz.render_epochs = real
+    assert sorted((p.name, p.read_bytes()) for p in out.rglob("*") if p.is_file()) == before
+    return observed
+
+
+def _graph_too_large(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Observed:
+    from viz import render_svg
+
+    return raised(lambda: render_svg("digraph {\n" + "v [label=x]\n" * 50_001 + "}"))
 
 
 CHECKS: dict[str, Check] = {
@@ -210,6 +258,40 @@ CHECKS: dict[str, Check] = {
         tmp, cap, {"feature_names": ["study", "sleep"], "weights": [1.0, 1.0], "bias": 0.0}, "--inputs", "3"
     ),
     "ctrl-c": _ctrl_c,
+    "value-huge-int": lambda tmp, cap: raised(lambda: _v()(10**400)),
+    "csv-label-word": lambda tmp, cap: load(csv_file(tmp, "hours,passed\n1,0\n2,yes\n")),
+    "csv-one-class": lambda tmp, cap: load(csv_file(tmp, "hours,passed\n1,1\n2,1\n")),
+    "csv-device": lambda tmp, cap: command("new_dataset", ["--csv", "/dev/zero", "--out", str(tmp / "o")], cap),
+    "csv-fifo": lambda tmp, cap: load(_fifo(tmp)),
+    "model-device": lambda tmp, cap: command("predict", ["--model", "/dev/zero", "--hours", "2"], cap),
+    "model-huge-int": lambda tmp, cap: _predict(
+        tmp, cap, '{"feature_names": ["hours"], "weights": [1], "bias": 1' + "0" * 400 + "}", "--hours", "2"
+    ),
+    "model-long-int": lambda tmp, cap: _predict(
+        tmp, cap, '{"feature_names": ["hours"], "weights": [1], "bias": 1' + "0" * 5000 + "}", "--hours", "2"
+    ),
+    "model-nested": lambda tmp, cap: _predict(
+        tmp, cap, '{"bias": ' + "[" * 100_000 + "]" * 100_000 + "}", "--hours", "2"
+    ),
+    "model-surrogate": lambda tmp, cap: _predict(
+        tmp, cap, '{"feature_names": ["\\ud800"], "weights": [1], "bias": 0}', "--hours", "2"
+    ),
+    "model-huge-list": lambda tmp, cap: _predict(
+        tmp, cap, {**GOOD_MODEL, "weights": [1.5] * 2_000_000}, "--hours", "2"
+    ),
+    "lr-diverges": lambda tmp, cap: command(
+        "study_hours", ["--update", "hand", "--lr", "1e308", "--out", str(tmp / "o")], cap
+    ),
+    "option-abbreviated": lambda tmp, cap: command("study_hours", ["--epoch", "10", "--out", str(tmp / "o")], cap),
+    "option-twice": lambda tmp, cap: command(
+        "study_hours", ["--epochs", "5", "--epochs", "6", "--out", str(tmp / "o")], cap
+    ),
+    "out-name-too-long": lambda tmp, cap: command(
+        "study_hours", ["--epochs", "1", "--out", str(tmp / ("x" * 300))], cap
+    ),
+    "out-locked": _out_locked,
+    "rerun-fails": _rerun_fails,
+    "graph-too-large": _graph_too_large,
 }
 
 

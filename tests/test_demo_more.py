@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import statistics
 from pathlib import Path
 
 import pytest
@@ -65,10 +66,26 @@ def test_new_dataset_from_the_shipped_csv(tmp_path: Path, capsys: pytest.Capture
     out = tmp_path / "quiz"
     assert new_dataset.main(["--epochs", "101", "--every", "100", "--out", str(out)]) == 0
     text = capsys.readouterr().out
-    losses, weights, b = hand_loop(rows, 101)
+    # Standardised by default: each column minus its mean, over its population standard deviation.
+    columns = list(zip(*(xs for xs, _ in rows)))
+    means = [statistics.fmean(c) for c in columns]
+    spreads = [statistics.pstdev(c) for c in columns]
+    scaled = [(tuple((x - m) / s for x, m, s in zip(xs, means, spreads)), y) for xs, y in rows]
+    losses, weights, b = hand_loop(scaled, 101)
     assert log_lines(text) == [f"Epoch {e}, Loss: {losses[e]:.4f}" for e in (0, 100)]
     assert f"Final w1: {weights[0]:.4f}, w2: {weights[1]:.4f}, bias: {b:.4f}" in text
+    assert f"quiz: mean {means[0]:.6g}, spread {spreads[0]:.6g}" in text
     assert (out / "decision_boundary.svg").is_file() and (out / "index.html").is_file()
+    saved = json.loads((out / "model.json").read_text(encoding="utf-8"))
+    assert saved["standardize"]["mean"] == pytest.approx(means, rel=1e-12)
+    assert saved["standardize"]["spread"] == pytest.approx(spreads, rel=1e-12)
+
+    raw_out = tmp_path / "raw"
+    assert new_dataset.main(["--no-standardize", "--epochs", "101", "--every", "100", "--out", str(raw_out)]) == 0
+    losses, weights, b = hand_loop(rows, 101)
+    raw_text = capsys.readouterr().out
+    assert log_lines(raw_text) == [f"Epoch {e}, Loss: {losses[e]:.4f}" for e in (0, 100)]
+    assert "standardize" not in json.loads((raw_out / "model.json").read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize(
@@ -93,7 +110,8 @@ def test_new_dataset_bad_csv_is_one_line_exit_2(
 def test_new_dataset_one_feature_gets_a_sigmoid_fit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "hours.csv"
     path.write_text("hours,passed\n1,0\n2,0\n3,1\n4,1\n", encoding="utf-8")
-    assert new_dataset.main(["--csv", str(path), "--epochs", "1", "--out", str(tmp_path / "o")]) == 0
+    argv = ["--csv", str(path), "--no-standardize", "--epochs", "1", "--out", str(tmp_path / "o")]
+    assert new_dataset.main(argv) == 0
     assert "Epoch 0, Loss: 1.0155" in capsys.readouterr().out
     assert (tmp_path / "o" / "sigmoid_fit.svg").is_file()
 

@@ -144,7 +144,7 @@ def test_rerun_into_own_dir_and_refusals(tmp_path: Path, capsys: pytest.CaptureF
         (["--epochs", "0"], "argument --epochs: expected a whole number ≥ 1, got '0'"),
         (["--lr", "-1"], "argument --lr"),
         (["--lr", "nan"], "expected a positive finite number, got 'nan'"),
-        (["--update", "magic"], "argument --update: invalid choice: 'magic'"),
+        (["--update", "magic"], "argument --update/--loss: invalid choice: 'magic'"),
     ],
 )
 def test_bad_arguments_exit_2_in_one_line(argv: list[str], expected: str) -> None:
@@ -187,7 +187,7 @@ def test_ctrl_c_keeps_usable_partial_output_and_exits_130(tmp_path: Path) -> Non
             process.kill()
     assert process.returncode == 130, err
     assert "Traceback" not in err
-    assert "interrupted:" in err and str(out / "index.html") in err
+    assert "interrupted (Ctrl-C):" in err and str(out / "index.html") in err
     assert "Epoch 0, Loss: 1.0155" in rest
     model = json.loads((out / "model.json").read_text(encoding="utf-8"))
     assert model["interrupted"] is True and model["epochs_trained"] >= 1

