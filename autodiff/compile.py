@@ -31,7 +31,7 @@ import operator
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from autodiff import ops
@@ -349,10 +349,6 @@ class Names:
 # --- the compiler ----------------------------------------------------------------------------------
 
 
-def _describe(value: Value) -> str:
-    return repr(value)
-
-
 def _check_inputs(nodes: list[Value], inputs: Sequence[Value]) -> tuple[Value, ...]:
     if isinstance(inputs, Value) or not isinstance(inputs, Sequence):
         raise TypeError(f"compile needs a list of input Values, got {type(inputs).__name__} {inputs!r}")
@@ -365,15 +361,15 @@ def _check_inputs(nodes: list[Value], inputs: Sequence[Value]) -> tuple[Value, .
             )
         if value not in in_graph:
             raise CompileError(
-                f"input {position}, {_describe(value)}, is not a leaf of the graph: the root does not depend on it"
+                f"input {position}, {value!r}, is not a leaf of the graph: the root does not depend on it"
             )
         if value._op is not None:
             raise CompileError(
-                f"input {position}, {_describe(value)}, is computed by {value.op!r}, not a leaf of the graph: "
+                f"input {position}, {value!r}, is computed by {value.op!r}, not a leaf of the graph: "
                 "only leaves (parameters, data) can be inputs"
             )
         if value in seen:
-            raise CompileError(f"input {position}, {_describe(value)}, is given twice: each input can appear once")
+            raise CompileError(f"input {position}, {value!r}, is given twice: each input can appear once")
         seen.add(value)
     return tuple(inputs)
 
@@ -393,7 +389,7 @@ class Piece:
     simple: bool
 
 
-@cache
+@lru_cache(maxsize=4096)  # patterns repeat within a graph (every hidden neuron alike); constants differ across
 def piece(op: type, n: int, pattern: tuple[str | None, ...], which: int) -> Piece | None:
     """Template ``which`` of ``op`` (-1: forward, j: ∂/∂ operand j), with the constants of ``pattern`` (reprs) in."""
     found = templates(op, n)
@@ -622,7 +618,8 @@ def _javascript_source(program: _Program, name: str) -> str:
     grads = [program.grad[v] if v is not program.root else "1" for v in program.inputs]
     params = ", ".join(program.var[v] for v in program.inputs)
     text = "\n".join([*_js_helpers("\n".join(body)), *head, *body])
-    return f"function {name}({params}) {{\n{text}\n  return [{value}, [{', '.join(grads)}]];\n}}\n"
+    body_text = f"{text}\n" if text else ""
+    return f"function {name}({params}) {{\n{body_text}  return [{value}, [{', '.join(grads)}]];\n}}\n"
 
 
 def _javascript_trace(program: _Program, name: str) -> str:
