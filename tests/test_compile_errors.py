@@ -9,6 +9,8 @@ import subprocess
 from fractions import Fraction
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from autodiff import CompileError, Value, compile, linear, ops
 from autodiff.losses import squared_error
@@ -192,3 +194,24 @@ def test_domain_errors_raise_the_engines_error_types() -> None:
     with pytest.raises(ValueError):
         compile(x**0.5, [x])(-4.0)  # a real number only: never a complex one
     assert math.isnan(compile(x.log(), [x])(math.nan)[0])
+
+
+@given(st.floats(-4.0, 4.0), st.floats(0.05, 0.95), st.floats(-4.0, 4.0))
+def test_a_check_raises_exactly_when_the_comparison_flips(weight: float, threshold: float, new_weight: float) -> None:
+    def build(w: Value) -> tuple[Value, bool]:
+        p = (w * 3.0).sigmoid()
+        p.label = "p"
+        passed = p >= threshold
+        return ((1.0 - p) ** 2 if passed else p * p), passed
+
+    w = Value(weight, label="w")
+    root, recorded = build(w)
+    c = compile(root, [w])
+    fresh = Value(new_weight)
+    expected, taken = build(fresh)
+    if taken != recorded:
+        with pytest.raises(CompileError, match=f"p >= {threshold!r} was {recorded}"):
+            c(new_weight)
+        return
+    expected.backward()
+    assert c(new_weight) == (expected.data, (fresh.grad,))
