@@ -38,7 +38,8 @@ from typing import Any
 from autodiff import ops
 from autodiff.backward import topological_order
 from autodiff.losses import CLAMPED_LOG_CODE, _clamped_log
-from autodiff.value import COMPARISONS, Value, _same
+from autodiff import value as value_module
+from autodiff.value import Value, _same
 
 __all__ = ["CompileError", "compile"]
 
@@ -489,7 +490,7 @@ class _Program:
         checks: dict[Value | None, list[tuple[str, str | None, str]]] = {}
         seen: set[tuple[Any, ...]] = set()
         for node in self.nodes:
-            for note in COMPARISONS.get(id(node), ()):
+            for note in value_module.COMPARISONS.get(id(node), ()):
                 left_id, left_data, op, right_id, right_data, result = note
                 sides = [(by_id.get(left_id), left_data), (by_id.get(right_id) if right_id else None, right_data)]
                 if any(v is not None and not _same(v.data, data) for v, data in sides):

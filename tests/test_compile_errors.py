@@ -216,3 +216,15 @@ def test_a_check_raises_exactly_when_the_comparison_flips(weight: float, thresho
         return
     expected.backward()
     assert c(new_weight) == (expected.data, (fresh.grad,))
+
+
+def test_notes_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    import autodiff.value as value_module
+
+    monkeypatch.setattr(value_module, "NOTED_VALUES", 64)
+    monkeypatch.setattr(value_module, "COMPARISONS", {})
+    values = [Value(float(i)) for i in range(1000)]
+    for v in values:
+        assert (v >= 500.0) == (v.data >= 500.0)
+    assert len(value_module.COMPARISONS) <= 64
+    assert id(values[-1]) in value_module.COMPARISONS  # the newest are kept
