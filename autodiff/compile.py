@@ -36,9 +36,9 @@ from functools import cache, lru_cache
 from typing import Any
 
 from autodiff import ops
+from autodiff import value as value_module
 from autodiff.backward import topological_order
 from autodiff.losses import CLAMPED_LOG_CODE, _clamped_log
-from autodiff import value as value_module
 from autodiff.value import Value, _same
 
 __all__ = ["CompileError", "compile"]
