@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 import builtins
 import copy
+import functools
 import inspect
 import json
 import keyword
@@ -35,9 +36,10 @@ from functools import cache, lru_cache
 from typing import Any
 
 from autodiff import ops
+from autodiff import value as value_module
 from autodiff.backward import topological_order
 from autodiff.losses import CLAMPED_LOG_CODE, _clamped_log
-from autodiff.value import COMPARISONS, Value, _same
+from autodiff.value import Value, _same
 
 __all__ = ["CompileError", "compile"]
 
@@ -488,7 +490,7 @@ class _Program:
         checks: dict[Value | None, list[tuple[str, str | None, str]]] = {}
         seen: set[tuple[Any, ...]] = set()
         for node in self.nodes:
-            for note in COMPARISONS.get(id(node), ()):
+            for note in value_module.COMPARISONS.get(id(node), ()):
                 left_id, left_data, op, right_id, right_data, result = note
                 sides = [(by_id.get(left_id), left_data), (by_id.get(right_id) if right_id else None, right_data)]
                 if any(v is not None and not _same(v.data, data) for v, data in sides):
@@ -593,8 +595,12 @@ def _python_source(program: _Program) -> str:
     lines.append(
         f"        return {value}, ({', '.join(grads)}{',' if len(grads) == 1 else ''})  # + 0.0: a zero is +0.0"
     )
+    arguments = f"({', '.join(params)}{',' if len(params) == 1 else ''})"
     lines.append("    except TypeError:  # an argument that is not a number: say which")
-    lines.append(f"        _check_numbers({name!r}, ({', '.join(params)}{',' if len(params) == 1 else ''}))")
+    lines.append(f"        _check_numbers({name!r}, {arguments})")
+    lines.append("        raise")
+    lines.append("    except (ArithmeticError, ValueError):  # no value at these numbers: the engine's own words")
+    lines.append(f"        _engine_error({arguments})")
     lines.append("        raise")
     return "\n".join(lines) + "\n"
 
@@ -674,6 +680,24 @@ def _path_changed(function: str, comparison: str, recorded: bool) -> CompileErro
     )
 
 
+def _engine_error(nodes: list[Value], inputs: tuple[Value, ...], arguments: tuple[float, ...]) -> None:
+    """Raise the error the engine gives for this graph at ``arguments`` (its ops' forward, node by node), if any.
+
+    A compiled function calls it when its arithmetic failed, so a log of a negative number reads as
+    the engine says it, naming the value, rather than as Python's "math domain error".
+    """
+    given = dict(zip(inputs, arguments))
+    data: dict[Value, float] = {}
+    for node in nodes:
+        if node._op is None:
+            data[node] = given.get(node, node.data)
+            continue
+        try:
+            data[node] = node._op.forward(*[data[parent] for parent in node.parents])
+        except (ArithmeticError, ValueError) as error:
+            raise error from None
+
+
 def _check_numbers(name: str, arguments: tuple[object, ...]) -> None:
     """A TypeError naming the first argument that is not a real number (int, float, …), if there is one."""
     for position, argument in enumerate(arguments):
@@ -694,7 +718,12 @@ def compile(
     """
     program = _Program(root, inputs, name)
     source = _python_source(program)
-    namespace: dict[str, Any] = {**PYTHON_NAMES, "_check_numbers": _check_numbers, "_path_changed": _path_changed}
+    namespace: dict[str, Any] = {
+        **PYTHON_NAMES,
+        "_check_numbers": _check_numbers,
+        "_path_changed": _path_changed,
+        "_engine_error": functools.partial(_engine_error, program.nodes, program.inputs),
+    }
     namespace.update({alias: op for op, alias in program.table_ops.items()})
     # The one place generated code runs: text this module wrote from the op table's templates, numbers
     # and names made into identifiers; nothing a user or a file supplies reaches it as code.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 
@@ -62,3 +63,12 @@ def test_compiled_training_is_the_engines_number_for_number(update: str) -> None
     engine, _ = runs.run(update, STUDY_HOURS, start)
     for a, b in zip(compiled.records, engine.records, strict=True):
         assert (a.loss, a.parameters, a.gradients) == (b.loss, b.parameters, b.gradients)
+
+
+def test_the_readmes_generated_code_is_what_compile_writes(capsys: pytest.CaptureFixture[str]) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Generated backward code", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    shown = section.split("```python\n", 1)[1].split("```\n```\n", 1)[1].split("```", 1)[0]
+    exec(code, {})  # noqa: S102 - the README's own example
+    assert capsys.readouterr().out.rstrip("\n") == shown.rstrip("\n")

@@ -9,6 +9,8 @@ import subprocess
 from fractions import Fraction
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from autodiff import CompileError, Value, compile, linear, ops
 from autodiff.losses import squared_error
@@ -183,12 +185,46 @@ def test_an_op_without_templates_compiles_to_python_but_not_javascript() -> None
         c.javascript_trace()
 
 
-def test_domain_errors_raise_the_engines_error_types() -> None:
+def test_domain_errors_are_the_engines_own() -> None:
     x = Value(2.0, label="x")
-    with pytest.raises(ValueError):
-        compile(x.log(), [x])(-1.0)
-    with pytest.raises(ZeroDivisionError):
+    with pytest.raises(ValueError, match=r"^log needs a positive value, got -1.0$") as raised:
+        compile((x * 2.0).log(), [x])(-0.5)
+    assert raised.value.__suppress_context__  # one error, not Python's "math domain error" above it
+    with pytest.raises(ZeroDivisionError, match=r"^division by zero: 1.0 / 0$"):
         compile(1.0 / x, [x])(0.0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"needs a whole exponent, got -4.0 \*\* 0.5"):
         compile(x**0.5, [x])(-4.0)  # a real number only: never a complex one
     assert math.isnan(compile(x.log(), [x])(math.nan)[0])
+
+
+@given(st.floats(-4.0, 4.0), st.floats(0.05, 0.95), st.floats(-4.0, 4.0))
+def test_a_check_raises_exactly_when_the_comparison_flips(weight: float, threshold: float, new_weight: float) -> None:
+    def build(w: Value) -> tuple[Value, bool]:
+        p = (w * 3.0).sigmoid()
+        p.label = "p"
+        passed = p >= threshold
+        return ((1.0 - p) ** 2 if passed else p * p), passed
+
+    w = Value(weight, label="w")
+    root, recorded = build(w)
+    c = compile(root, [w])
+    fresh = Value(new_weight)
+    expected, taken = build(fresh)
+    if taken != recorded:
+        with pytest.raises(CompileError, match=f"p >= {threshold!r} was {recorded}"):
+            c(new_weight)
+        return
+    expected.backward()
+    assert c(new_weight) == (expected.data, (fresh.grad,))
+
+
+def test_notes_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    import autodiff.value as value_module
+
+    monkeypatch.setattr(value_module, "NOTED_VALUES", 64)
+    monkeypatch.setattr(value_module, "COMPARISONS", {})
+    values = [Value(float(i)) for i in range(1000)]
+    for v in values:
+        assert (v >= 500.0) == (v.data >= 500.0)
+    assert len(value_module.COMPARISONS) <= 64
+    assert id(values[-1]) in value_module.COMPARISONS  # the newest are kept

@@ -179,7 +179,7 @@ def js_number(x: float) -> str:
 @settings(max_examples=10)
 @given(st.lists(st.one_of(st.sampled_from(EDGES), st.floats(-40.0, 40.0), st.floats(1e-3, 1e3)), min_size=40))
 def test_javascript_templates_match_the_ops(points: list[float]) -> None:
-    """1e-12 relative; 1e-15 absolute where the result cancels to near 0 (an ulp of JS's exp is all of it)."""
+    """1e-12 relative, nan and ±inf exactly (JS may round exp, log, tanh, pow an ulp apart from C)."""
     from autodiff.compile import JS_FSUM, JS_POWER, _clamped_log_template
 
     clamped = javascript(instantiate(_clamped_log_template(), {}, lambda n: n, {"x": "x"}))
@@ -206,4 +206,4 @@ def test_javascript_templates_match_the_ops(points: list[float]) -> None:
             if isinstance(a, str) or not math.isfinite(b):
                 assert a == {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}.get(repr(b), b), (got, expected)
             else:
-                assert math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-15), (got, expected)
+                assert math.isclose(a, b, rel_tol=1e-12), (got, expected)
