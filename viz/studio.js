@@ -156,7 +156,7 @@
         const id = "e" + i + "_" + j;
         const on = processed && shows(ps[j]);
         const c = back.contrib[i][j];
-        setText(id + "-d", on ? port(i, j) + "∂ " + fmt(f.local[i][j]) : port(i, j).trim(), on ? f.local[i][j] : null);
+        setText(id + "-d", on ? port(i, j) + "∂ " + fmt(f.local[i][j]) : "", on ? f.local[i][j] : null);  // idle: no orphan "a:"
         setText(id + "-c", on ? "→ " + fmt(c) : "", on ? c : null);
         $(id + "-path").setAttribute("stroke", on ? edgeColour(c) : "#666666");
         $(id + "-head").setAttribute("stroke", on ? edgeColour(c) : "#666666");
