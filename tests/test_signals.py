@@ -23,7 +23,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from urllib.parse import unquote
 
