@@ -81,6 +81,21 @@ def _warn_if_long(elapsed: float, done: int, epochs: int) -> None:
     )
 
 
+def _warn_if_slow_drawing(first: float, total: int, every: int) -> None:
+    """One line on stderr when drawing will take over a minute, with the --every that would not."""
+    if first * total < LONG_RUN_SECONDS or total < 2:
+        return
+    fewer = max(2, int(LONG_RUN_SECONDS / 2 / max(first, 1e-9)))
+    suggested = every * max(2, math.ceil(total / fewer))
+    print(
+        f"note: drawing {total:,} graphs will take about {_duration(first * total)} ({first:.1f} s each); "
+        f"--every {suggested:,} draws about {math.ceil(total * every / suggested):,}. "
+        f"Ctrl-C now keeps model.json, the plots and the graphs drawn so far.",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
 def _duration(seconds: float) -> str:
     if seconds < 120:
         return f"{seconds:.0f} s"
@@ -147,7 +162,7 @@ class Written:
 
     player: Path
     files: list[Path]
-    every: int = 1
+    drawn: int = 0  # how many epochs' graphs were chosen to draw
     partial: str = ""  # drawing was cut short: which epochs are drawn
 
 
@@ -188,7 +203,8 @@ def write_run(
     if history.interrupted:  # Ctrl-C asked to stop: draw a sample of the epochs, not thousands
         every = max(every, math.ceil(len(history.records) / FRAMES_AFTER_INTERRUPT))
     player, partial = _render_graphs(history, out, every)
-    return Written(player, [*files, player], every, partial)
+    drawn = len(history.records[::every]) + (1 if (len(history.records) - 1) % every else 0)
+    return Written(player, [*files, player], drawn, partial)
 
 
 def train_and_write(
@@ -237,7 +253,7 @@ def train_and_write(
         message = " ".join(str(error).split()).rstrip(".")
         raise cli.DemoError(f"{message}; {stage.kept()}.") from None
     final = Written(
-        stage.final(written.player), [stage.final(f) for f in written.files], written.every, written.partial
+        stage.final(written.player), [stage.final(f) for f in written.files], written.drawn, written.partial
     )
     return history, model, final
 
@@ -248,10 +264,13 @@ def _render_graphs(history: History, out: Path, every: int) -> tuple[Path, str]:
     from viz.epochs import EpochsInterrupted
 
     bar = cli.progress_bar(len(history.records[::every]), "drawing graphs", unit="graph")
+    began = time.monotonic()
 
     def progress(count: int, total: int) -> None:
         if bar is not None:
             bar.update()
+        if count == 1:  # the first graph tells how long all of them will take
+            _warn_if_slow_drawing(time.monotonic() - began, total, every)
 
     try:
         return viz.render_epochs(history, out, every=every, progress=progress), ""
@@ -276,5 +295,5 @@ def print_written(written: Written, history: History) -> None:
     if history.interrupted:
         raise cli.Interrupted(
             f"training stopped after {history.epochs_run} epoch(s); model.json, the plots and the graphs "
-            f"(every {written.every} epoch(s)) are in {written.player.parent}/ — open {written.player}."
+            f"of {written.drawn} of them are in {written.player.parent}/ — open {written.player}."
         )

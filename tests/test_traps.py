@@ -80,14 +80,20 @@ def test_unscaled_csv_is_standardised_and_predict_applies_the_scaling(
 
 
 def test_saturation_is_noted_during_training_and_the_logits_loss_is_right() -> None:
-    # The reported gradient: at |z| beyond 28 BCE's clamp gives backward 2.81 where the truth is 30.
+    # At z = 30 BCE's clamp gives backward 0.28 where the true slope is 3·sigmoid(30) ≈ 3.
     def bce_through_sigmoid(w: object) -> object:
         return losses.binary_cross_entropy((w * 3.0).sigmoid(), 0.0)  # type: ignore[operator]
 
-    with pytest.raises(Exception, match="w"):
-        from autodiff import Value
+    from autodiff import GradcheckError, Value
 
+    w = Value(10.0, label="w")
+    bce_through_sigmoid(w).backward()  # type: ignore[attr-defined]
+    assert w.grad == pytest.approx(0.2807, abs=1e-4) and 3 / (1 + math.exp(-30)) == pytest.approx(3.0)
+    with pytest.raises(GradcheckError):
         gradcheck(bce_through_sigmoid, [Value(10.0, label="w")])
+    logits = Value(10.0, label="w")
+    losses.binary_cross_entropy_with_logits(logits * 3.0, 0.0).backward()  # type: ignore[union-attr]
+    assert logits.grad == pytest.approx(3 / (1 + math.exp(-30)), rel=1e-12)
     model = nn.Neuron(1, "sigmoid", weights=[20.0], bias=0.0)
     history = train(model, STUDY_HOURS, loss=losses.binary_cross_entropy, lr=0.1, epochs=3)
     assert history.notes and "±28" in history.notes[0] and "binary_cross_entropy_with_logits" in history.notes[0]
@@ -196,6 +202,7 @@ def test_progress_in_a_pipe_and_a_warning_for_a_long_run(
     err = capsys.readouterr().err
     assert "training: 200/200 epochs (100%)" in err
     assert "note: 200 epochs will take about" in err and "--epochs" in err
+    assert "note: drawing 3 graphs will take about" in err and "--every" in err
 
 
 # --- 5. command lines ----------------------------------------------------------------------------
