@@ -357,3 +357,30 @@ def test_an_error_quotes_only_a_prefix(tmp_path: Path, capsys: pytest.CaptureFix
     assert run(predict.main, ["--model", str(model), "--hours", "2"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and len(err) < 400 and "characters)" in err
+
+
+@pytest.mark.parametrize("name", ["check_model", "threshold"])
+def test_ctrl_c_in_a_demo_that_writes_nothing_stops_it(
+    name: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ctrl-C during training: exit 130 and one sentence, no IndexError, no table computed from half a run."""
+    import importlib
+
+    from demos import runs
+
+    real = runs.run
+
+    def interrupted(update: str, dataset: Dataset, start: runs.Start, on_epoch: object = None) -> object:
+        def stop(record: object) -> None:
+            if on_epoch is not None:
+                on_epoch(record)  # type: ignore[operator]
+            if record.epoch == 2:  # type: ignore[attr-defined]
+                raise KeyboardInterrupt
+
+        return real(update, dataset, start, on_epoch=stop)
+
+    monkeypatch.setattr(runs, "run", interrupted)
+    assert run(importlib.import_module(f"demos.{name}").main, []) == 130
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err and captured.err.strip().startswith("interrupted (Ctrl-C)")
+    assert "Pass" not in captured.out and "flips" not in captured.out.lower()
