@@ -83,7 +83,7 @@ def _warn_if_long(elapsed: float, done: int, epochs: int) -> None:
 
 def _warn_if_slow_drawing(first: float, total: int, every: int) -> None:
     """One line on stderr when drawing will take over a minute, with the --every that would not."""
-    if first * total < LONG_RUN_SECONDS or total < 2:
+    if first * total < LONG_RUN_SECONDS:
         return
     fewer = max(2, int(LONG_RUN_SECONDS / 2 / max(first, 1e-9)))
     suggested = every * max(2, math.ceil(total / fewer))
@@ -264,13 +264,16 @@ def _render_graphs(history: History, out: Path, every: int) -> tuple[Path, str]:
     from viz.epochs import EpochsInterrupted
 
     bar = cli.progress_bar(len(history.records[::every]), "drawing graphs", unit="graph")
-    began = time.monotonic()
+    first_done = 0.0
 
     def progress(count: int, total: int) -> None:
+        nonlocal first_done
         if bar is not None:
             bar.update()
-        if count == 1:  # the first graph tells how long all of them will take
-            _warn_if_slow_drawing(time.monotonic() - began, total, every)
+        if count == 1:  # the first graph also loads Graphviz: time the second one
+            first_done = time.monotonic()
+        elif count == 2:
+            _warn_if_slow_drawing(time.monotonic() - first_done, total, every)
 
     try:
         return viz.render_epochs(history, out, every=every, progress=progress), ""
