@@ -384,3 +384,22 @@ def test_ctrl_c_in_a_demo_that_writes_nothing_stops_it(
     captured = capsys.readouterr()
     assert "Traceback" not in captured.err and captured.err.strip().startswith("interrupted (Ctrl-C)")
     assert "Pass" not in captured.out and "flips" not in captured.out.lower()
+
+
+def test_a_long_runs_model_json_stays_small_enough_to_load(tmp_path: Path) -> None:
+    """100,000,000 epochs would make a 2 GB loss list: model.json keeps every k-th loss and the last."""
+    from autodiff import EpochRecord, History
+    from demos import model_file
+
+    record = EpochRecord(0, 1.0, {"w": 0.1, "b": 0.0}, {"w": 0.0, "b": 0.0})
+    history = History(records=[record], settings={}, dataset=STUDY_HOURS)
+    history.epoch_losses = [float(i) for i in range(1_000_001)]
+    text = model_file.to_json(nn.Neuron(1, "sigmoid", weights=[0.1]), ("hours",), history)
+    document = json.loads(text)
+    every = document["loss_history_every"]
+    assert document["loss_history"][:3] == [0.0, float(every), float(2 * every)]
+    assert document["loss_history"][-1] == 1_000_000.0 and document["epochs_trained"] == 1_000_001
+    assert len(text) < model_file.MAX_BYTES
+    path = tmp_path / "model.json"
+    path.write_text(text, encoding="utf-8")
+    assert model_file.load(path).weights == (0.1,)
