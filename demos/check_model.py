@@ -25,7 +25,7 @@ def tuning_rows(learning_rates: Sequence[float], epoch_counts: Sequence[int]) ->
         start = runs.Start(weights=(0.1,), learning_rate=learning_rate, epochs=max(epoch_counts))
         seen: dict[int, EpochRecord] = {}  # caught as they pass: a long run keeps only some records
 
-        def catch(record: EpochRecord) -> None:
+        def catch(record: EpochRecord, seen: dict[int, EpochRecord] = seen) -> None:
             if record.epoch + 1 in wanted:
                 seen[record.epoch + 1] = record
 

@@ -22,6 +22,8 @@ VERSION = 1
 
 # model.json is a few hundred bytes per epoch of loss history; anything larger is not ours.
 MAX_BYTES = 20_000_000
+# At most about this many losses go into model.json (every epoch's for the tutorial's 1000).
+LOSS_HISTORY = 100_000
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,8 @@ def to_json(model: nn.Neuron, feature_names: tuple[str, ...], history: History, 
     Strict JSON: a nan or inf anywhere is a ValueError here, never a file other programs reject.
     """
     scaling = history.dataset.scaling if history.dataset is not None else None
+    losses = history.losses
+    every = max(1, -(-len(losses) // LOSS_HISTORY))
     document: dict[str, Any] = {
         "format": FORMAT,
         "version": VERSION,
@@ -68,8 +72,10 @@ def to_json(model: nn.Neuron, feature_names: tuple[str, ...], history: History, 
         "epochs_trained": history.epochs_run,
         "interrupted": history.interrupted,
         "stopped": history.stopped,
-        "loss_history": history.losses,
+        "loss_history": losses[::every] + ([losses[-1]] if (len(losses) - 1) % every else []),
     }
+    if every > 1:  # a long run: every k-th epoch's loss (and the last), so the file stays small
+        document["loss_history_every"] = every
     if scaling is not None:
         document["standardize"] = {"mean": list(scaling.mean), "spread": list(scaling.spread)}
     return json.dumps(document, indent=2, allow_nan=False) + "\n"

@@ -81,6 +81,21 @@ def _warn_if_long(elapsed: float, done: int, epochs: int) -> None:
     )
 
 
+def _warn_if_slow_drawing(first: float, total: int, every: int) -> None:
+    """One line on stderr when drawing will take over a minute, with the --every that would not."""
+    if first * total < LONG_RUN_SECONDS:
+        return
+    fewer = max(2, int(LONG_RUN_SECONDS / 2 / max(first, 1e-9)))
+    suggested = every * max(2, math.ceil(total / fewer))
+    print(
+        f"note: drawing {total:,} graphs will take about {_duration(first * total)} ({first:.1f} s each); "
+        f"--every {suggested:,} draws about {math.ceil(total * every / suggested):,}. "
+        f"Ctrl-C now keeps model.json, the plots and the graphs drawn so far.",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
 def _duration(seconds: float) -> str:
     if seconds < 120:
         return f"{seconds:.0f} s"
@@ -147,7 +162,7 @@ class Written:
 
     player: Path
     files: list[Path]
-    every: int = 1
+    drawn: int = 0  # how many epochs' graphs were chosen to draw
     partial: str = ""  # drawing was cut short: which epochs are drawn
 
 
@@ -189,8 +204,8 @@ def write_run(
         every = max(every, math.ceil(len(history.records) / FRAMES_AFTER_INTERRUPT))
     page = viz.studio(history, title=title or f"{dataset.name}: every epoch, row and step", every=every)
     player = page.save(out / "index.html")
-    partial = _render_graphs(page, out, every)
-    return Written(player, [*files, player], every, partial)
+    drawn, partial = _render_graphs(page, out, every)
+    return Written(player, [*files, player], drawn, partial)
 
 
 def train_and_write(
@@ -239,27 +254,33 @@ def train_and_write(
         message = " ".join(str(error).split()).rstrip(".")
         raise cli.DemoError(f"{message}; {stage.kept()}.") from None
     final = Written(
-        stage.final(written.player), [stage.final(f) for f in written.files], written.every, written.partial
+        stage.final(written.player), [stage.final(f) for f in written.files], written.drawn, written.partial
     )
     return history, model, final
 
 
-def _render_graphs(page: Any, out: Path, every: int) -> str:
-    """The studio's per-epoch SVGs into out/graphs with a progress bar; on Ctrl-C, how many were drawn."""
-    epochs = len(page.data["epochs"])
-    chosen = len(range(0, epochs, every)) + (1 if (epochs - 1) % every else 0)
+def _render_graphs(page: Any, out: Path, every: int) -> tuple[int, str]:
+    """The studio's per-epoch SVGs into out/graphs with a progress bar: how many were chosen, and on
+    Ctrl-C how many of them were drawn ("" when all were)."""
+    chosen = page.epoch_svg_count(every)
     bar = cli.progress_bar(chosen, "drawing graphs", unit="graph")
+    first_done = 0.0
 
     def progress(count: int, total: int) -> None:
+        nonlocal first_done
         if bar is not None:
             bar.update()
+        if count == 1:  # the first graph also loads Graphviz: time the second one
+            first_done = time.monotonic()
+        elif count == 2:
+            _warn_if_slow_drawing(time.monotonic() - first_done, total, every)
 
     graphs = out / "graphs"
     try:
         page.write_epoch_svgs(graphs, every=every, progress=progress)
-        return ""
+        return chosen, ""
     except KeyboardInterrupt:
-        return f"{len(list(graphs.glob('epoch_*.svg')))} of {chosen} per-epoch graph SVGs"
+        return chosen, f"{len(list(graphs.glob('epoch_*.svg')))} of {chosen} per-epoch graph SVGs"
     finally:
         if bar is not None:
             bar.close()
@@ -279,5 +300,5 @@ def print_written(written: Written, history: History) -> None:
     if history.interrupted:
         raise cli.Interrupted(
             f"training stopped after {history.epochs_run} epoch(s); model.json, the plots and the graphs "
-            f"(every {written.every} epoch(s)) are in {written.player.parent}/ — open the studio {written.player}."
+            f"of {written.drawn} of them are in {written.player.parent}/ — open the studio {written.player}."
         )

@@ -1,6 +1,6 @@
 """The main job (tutorial pages 1–4): train the one-input neuron and write everything it saw.
 
-    python -m demos.study_hours [--update hand|bce|squared] [--epochs N] [--lr LR] [--out DIR]
+    python -m demos.study_hours [--update hand|bce|bce-logits|squared] [--epochs N] [--lr LR] [--out DIR]
     python -m demos.study_hours --compiled     # the same training through autodiff.compile
 
 Trains w = 0.1, b = 0.0 with lr 0.1 for 1000 epochs, one update per row, as the tutorial does;

@@ -1,6 +1,6 @@
 """Page 6: two inputs — study hours and sleep hours — one neuron, its own studio, graphs and decision boundary.
 
-    python -m demos.two_inputs [--update hand|bce|squared] [--epochs 1000] [--lr 0.1] [--out out/two_inputs]
+    python -m demos.two_inputs [--update hand|bce|bce-logits|squared] [--epochs 1000] [--lr 0.1] [--out out/two_inputs]
 
 raw = study × w1 + sleep × w2 + bias, then the same sigmoid and loss. Starts at w1 = w2 = 0.1,
 bias 0.0, lr 0.1, 1000 epochs, per-row updates; prints the loss every 200 epochs (epoch 0:

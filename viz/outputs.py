@@ -252,6 +252,13 @@ class staged_output:  # noqa: N801 - used as a function: ``with staged_output(ou
 
     def __enter__(self) -> staged_output:
         out = self.out
+        here = Path.cwd().resolve()
+        with contextlib.suppress(OSError):
+            if here == out.resolve() or out.resolve() in here.parents:
+                raise OutputError(
+                    f"{_short(out)} is the folder you are working in; a run replaces its output folder "
+                    f"whole, so name a folder inside it instead (e.g. --out {_short(out / 'run')})."
+                )
         prepare_out_dir(out)
         self.had_output = any(p.name != MARKER for p in out.iterdir())
         self._fd = _lock(out)

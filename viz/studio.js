@@ -40,6 +40,10 @@
   }
 
   function rowCount(e) { return HISTORY ? D.epochs[e].rows.length : 1; }
+  // The epoch a frame shows. Frames index the recorded epochs; a very long run keeps a thinned
+  // subset, so the number shown (and linked) is the record's own, not its position.
+  function num(e) { return HISTORY ? D.epochs[e].epoch : e; }
+  function indexOf(epoch) { let i = 0; while (i + 1 < D.epochs.length && D.epochs[i + 1].epoch <= epoch) i++; return i; }
   function isEnd(e, r) { return HISTORY && r === rowCount(e); }
   function lastStep(e, r) { return isEnd(e, r) ? 0 : S + (HISTORY ? 1 : 0); }
   function dataRow(e, r) { return isEnd(e, r) ? 0 : r; }
@@ -183,7 +187,7 @@
     const parts = [];
     let where = "";
     if (HISTORY) {
-      where = "epoch " + e + " (of 0–" + (D.epochs.length - 1) + ")";
+      where = "epoch " + num(e) + " (of 0–" + num(D.epochs.length - 1) + ")";
       if (D.fullBatch) where += " · all " + D.rows.length + " rows summed";
       else if (isEnd(e, r)) where += " · end: the parameters after this epoch's updates";
       else {
@@ -213,7 +217,7 @@
     $("now").innerHTML = (where ? '<div class="where">' + esc(where) + "</div>" : "") + "<div>" + esc(what) + "</div>" + parts.join("");
     if (HISTORY) {
       const metric = D.epochs[e].loss;
-      $("now").insertAdjacentHTML("beforeend", '<div title="what the tutorial prints each epoch: the squared error of each row, before its update, summed">epoch ' + e +
+      $("now").insertAdjacentHTML("beforeend", '<div title="what the tutorial prints each epoch: the squared error of each row, before its update, summed">epoch ' + num(e) +
         "'s printed error (Σ " + esc(D.metric.replace(/_/g, " ")) + " over its rows) = " + esc(fmt(metric)) + "</div>");
     }
   }
@@ -231,7 +235,7 @@
     const el = $("update");
     if (!HISTORY) { el.textContent = ""; return; }
     const { epoch: e, row: r, step: s } = state;
-    if (isEnd(e, r)) { el.innerHTML = '<span class="pending">after epoch ' + e + ": " + D.params.map((p, k) => esc(p) + " = " + fmt(D.epochs[e].end[k])).join(", ") + "</span>"; return; }
+    if (isEnd(e, r)) { el.innerHTML = '<span class="pending">after epoch ' + num(e) + ": " + D.params.map((p, k) => esc(p) + " = " + fmt(D.epochs[e].end[k])).join(", ") + "</span>"; return; }
     if (s <= S) { el.innerHTML = '<span class="pending">update: after the backward pass (step ' + (S + 1) + ")</span>"; return; }
     const leaves = leafValues(e, r); // with the learner's edits
     const after = r + 1 < rowCount(e) ? D.epochs[e].rows[r + 1] : D.epochs[e].end;
@@ -292,7 +296,7 @@
 
   function renderControls() {
     const { epoch: e, row: r, step: s } = state;
-    if (HISTORY) { epochInput.value = String(e); $("epoch-out").textContent = e + " / " + (D.epochs.length - 1); }
+    if (HISTORY) { epochInput.value = String(e); $("epoch-out").textContent = num(e) + " / " + num(D.epochs.length - 1); }
     stepInput.max = String(lastStep(e, r));
     stepInput.value = String(s);
     const last = lastStep(e, r);
@@ -319,7 +323,9 @@
       const target = k === buttons.length - 1 ? rowCount(e) : k;
       b.disabled = k !== buttons.length - 1 && k >= rowCount(e);
       b.classList.toggle("on", target === r && !(k !== buttons.length - 1 && k >= rowCount(e)));
-      b.title = k === buttons.length - 1 ? "the parameters after the epoch" : D.epochs[e].partial ? "rows of this epoch were not recorded; row 0 uses the previous epoch's parameters" : "";
+      b.title = k === buttons.length - 1 ? "the parameters after the epoch"
+        : rowCount(e) === 0 ? "this epoch's rows were not recorded (a long run keeps a subset of epochs): only its end is known"
+        : D.epochs[e].partial ? "rows of this epoch were not recorded; row 0 uses the previous epoch's parameters" : "";
     });
   }
 
@@ -425,7 +431,8 @@
   function readHash() {
     const h = new URLSearchParams(location.hash.replace(/^#/, ""));
     if (![...h.keys()].length) return false;
-    const e = Number(h.get("epoch") || 0);
+    const asked = Number(h.get("epoch") || 0);
+    const e = HISTORY && Number.isFinite(asked) ? indexOf(asked) : asked;
     let r = h.get("row");
     r = r === "end" ? (HISTORY ? rowCount(Math.max(0, Math.min(e, (D.epochs || [0]).length - 1))) : 0) : Number(r || 0);
     const s = h.has("step") ? Number(h.get("step")) : null;
@@ -438,7 +445,7 @@
   let hashTimer = 0;
   function writeHash() {
     const { epoch: e, row: r, step: s } = state;
-    const hash = HISTORY ? "#epoch=" + e + "&row=" + (isEnd(e, r) ? "end" : r) + "&step=" + s : "#step=" + s;
+    const hash = HISTORY ? "#epoch=" + num(e) + "&row=" + (isEnd(e, r) ? "end" : r) + "&step=" + s : "#step=" + s;
     if (location.hash === hash) return;
     clearTimeout(hashTimer);
     const write = () => { try { history.replaceState(null, "", hash); } catch (err) { /* a sandboxed iframe */ } };
@@ -547,7 +554,7 @@
     const a = document.createElement("a");
     const { epoch: e, row: r, step: s } = state;
     a.href = url;
-    a.download = HISTORY ? "epoch" + e + "_row" + (isEnd(e, r) ? "end" : r) + "_step" + s + ".svg" : "step" + s + ".svg";
+    a.download = HISTORY ? "epoch" + num(e) + "_row" + (isEnd(e, r) ? "end" : r) + "_step" + s + ".svg" : "step" + s + ".svg";
     document.body.appendChild(a);
     a.click();
     a.remove();
@@ -578,8 +585,8 @@
     const L = { l: 44, r: 10, t: 8, b: 30 }, W = 320, H = 150;
     const ys = D.epochs.map((x) => x.loss).filter(Number.isFinite);
     const lo = Math.min(0, ...ys), hi = Math.max(...ys, lo + 1e-9);
-    const n = D.epochs.length;
-    const X = (e) => L.l + (n > 1 ? (e / (n - 1)) * (W - L.l - L.r) : 0);
+    const n = num(D.epochs.length - 1) + 1;  // the x axis counts epochs, recorded or not
+    const X = (epoch) => L.l + (n > 1 ? (epoch / (n - 1)) * (W - L.l - L.r) : 0);
     const Y = (v) => H - L.b - ((v - lo) / (hi - lo)) * (H - L.t - L.b);
     chartX = X;
     c.appendChild(el("line", { x1: L.l, y1: H - L.b, x2: W - L.r, y2: H - L.b, stroke: "#888" }));
@@ -592,9 +599,9 @@
       c.appendChild(el("text", { x: X(t), y: H - L.b + 14, "text-anchor": "middle", class: "chart-text" }, String(t)));
     }
     c.appendChild(el("text", { x: (L.l + W - L.r) / 2, y: H - 3, "text-anchor": "middle", class: "chart-text" }, "epoch"));
-    const step = Math.max(1, Math.floor(n / 600));
+    const step = Math.max(1, Math.floor(D.epochs.length / 600));
     const pts = [];
-    for (let e = 0; e < n; e += step) if (Number.isFinite(D.epochs[e].loss)) pts.push(X(e).toFixed(1) + "," + Y(D.epochs[e].loss).toFixed(1));
+    for (let e = 0; e < D.epochs.length; e += step) if (Number.isFinite(D.epochs[e].loss)) pts.push(X(num(e)).toFixed(1) + "," + Y(D.epochs[e].loss).toFixed(1));
     c.appendChild(el("polyline", { points: pts.join(" "), fill: "none", stroke: "#1f4e9c", "stroke-width": 1.8 }));
     chartMarker = el("g", {});
     chartMarker.appendChild(el("line", { x1: 0, y1: L.t, x2: 0, y2: H - L.b, stroke: "#e8590c", "stroke-width": 1.5 }));
@@ -606,7 +613,7 @@
   function renderChart() {
     if (!chartMarker) return;
     const e = state.epoch;
-    chartMarker.setAttribute("transform", "translate(" + chartX(e).toFixed(1) + ",0)");
+    chartMarker.setAttribute("transform", "translate(" + chartX(num(e)).toFixed(1) + ",0)");
     chartMarker.lastChild.setAttribute("cy", chartMarker.Y(D.epochs[e].loss).toFixed(1));
   }
 

@@ -396,6 +396,21 @@ class Studio:
             self._template = _Template(self.svg)
         return self._template.fill(texts, fills, strokes)
 
+    def _chosen_epochs(self, every: int | None) -> list[int]:
+        """Positions in the page's epochs of every ``every``-th one, and the last."""
+        every = self.every if every is None else every
+        if self.data["kind"] != "history":
+            raise ValueError("per-epoch SVG files need a studio of a training run (a History)")
+        count = len(self.data["epochs"])
+        chosen = list(range(0, count, max(1, every)))
+        if chosen and chosen[-1] != count - 1:
+            chosen.append(count - 1)
+        return chosen
+
+    def epoch_svg_count(self, every: int | None = None) -> int:
+        """How many files ``write_epoch_svgs(every=every)`` writes."""
+        return len(self._chosen_epochs(every))
+
     def write_epoch_svgs(
         self,
         out_dir: str | os.PathLike[str],
@@ -406,18 +421,13 @@ class Studio:
 
         ``every`` defaults to the one given to ``studio()``.
         """
-        every = self.every if every is None else every
-        if self.data["kind"] != "history":
-            raise ValueError("per-epoch SVG files need a studio of a training run (a History)")
-        count = len(self.data["epochs"])
-        chosen = list(range(0, count, max(1, every)))
-        if chosen and chosen[-1] != count - 1:
-            chosen.append(count - 1)
-        width = max(4, len(str(count - 1)))
+        chosen = self._chosen_epochs(every)
+        epochs = self.data["epochs"]
+        width = max(4, len(str(epochs[-1]["epoch"])))
         written = []
-        for done, epoch in enumerate(chosen, 1):
-            path = Path(out_dir) / f"epoch_{epoch:0{width}d}.svg"
-            written.append(write_text(path, _standalone(self.frame_svg(epoch))))
+        for done, index in enumerate(chosen, 1):
+            path = Path(out_dir) / f"epoch_{epochs[index]['epoch']:0{width}d}.svg"  # the epoch's own number
+            written.append(write_text(path, _standalone(self.frame_svg(index))))
             if progress is not None:
                 progress(done, len(chosen))
         return written
@@ -507,16 +517,19 @@ def _history_data(history: History, picture: _Picture, embed: bool) -> dict[str,
     notes = [] if history.start else ["this run did not record its starting parameters, so epoch 0 starts from its end"]
     full_batch = history.settings.get("mode") == "full_batch"
     epochs = []
-    before = start
+    before, previous = start, -1
     for record in history.records:
         after = [record.parameters[n] for n in names]
         recorded = bool(record.rows) and not full_batch
-        rows = [list(r) for r in record.rows] if recorded else [before]
-        epoch: dict[str, Any] = {"loss": record.loss, "end": after, "rows": rows}
+        # Without recorded rows, row 0 starts from the previous epoch's end; after a gap (a long
+        # run keeps a thinned subset of records) that start is unknown, so only the end is shown.
+        known_start = record.epoch == previous + 1
+        rows = [list(r) for r in record.rows] if recorded else ([before] if known_start or full_batch else [])
+        epoch: dict[str, Any] = {"epoch": record.epoch, "loss": record.loss, "end": after, "rows": rows}
         if not recorded and not full_batch:
             epoch["partial"] = True
         epochs.append(epoch)
-        before = after
+        before, previous = after, record.epoch
     data: dict[str, Any] = {
         "kind": "history",
         "fullBatch": full_batch,
