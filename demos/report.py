@@ -280,7 +280,10 @@ def _render_graphs(page: Any, out: Path, every: int) -> tuple[int, str]:
         page.write_epoch_svgs(graphs, every=every, progress=progress)
         return chosen, ""
     except KeyboardInterrupt:
-        return chosen, f"{len(list(graphs.glob('epoch_*.svg')))} of {chosen} per-epoch graph SVGs"
+        drawn = sorted(int(p.stem.split("_")[1]) for p in graphs.glob("epoch_*.svg"))
+        if not drawn:
+            return chosen, f"no epoch's graph file (of {chosen})"
+        return chosen, f"epochs 0–{drawn[-1]} are drawn ({len(drawn)} of {chosen} graph files)"
     finally:
         if bar is not None:
             bar.close()
@@ -294,7 +297,7 @@ def print_written(written: Written, history: History) -> None:
     print(f"Open the studio in a browser: {written.player}")
     if written.partial:
         raise cli.Interrupted(
-            f"stopped while drawing graphs: {written.partial} are drawn; the studio holds every epoch: "
+            f"stopped while drawing graphs: {written.partial}; the studio holds every epoch: "
             f"open {written.player} (model.json and the plots are in {written.player.parent}/)."
         )
     if history.interrupted:

@@ -210,11 +210,11 @@ def _rerun_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Observed
     def broken(*args: object, **kwargs: object) -> object:
         raise viz.RenderError("Graphviz (wasm) failed on this graph: out of memory.")
 
-    real, viz.render_epochs = viz.render_epochs, broken
+    real, viz.studio = viz.studio, broken
     try:
         observed = command("study_hours", ["--epochs", "3", "--lr", "0.5", "--out", str(out)], capsys)
     finally:
-        viz.render_epochs = real
+        viz.studio = real
     assert sorted((p.name, p.read_bytes()) for p in out.rglob("*") if p.is_file()) == before
     return observed
 

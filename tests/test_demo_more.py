@@ -156,7 +156,8 @@ def test_ctrl_c_while_drawing_keeps_the_studio_and_the_drawn_epochs(
     out = tmp_path / "o"
     assert run(study_hours.main, ["--epochs", "50", "--every", "10", "--out", str(out)]) == 130
     err = capsys.readouterr().err
-    assert "stopped while drawing graphs (3 epoch SVG(s)" in err and str(out / "index.html") in err
+    assert "stopped while drawing graphs: epochs 0–20 are drawn (3 of 6 graph files)" in err
+    assert str(out / "index.html") in err
     assert calls == [50]
     html = (out / "index.html").read_text(encoding="utf-8")
     drawn = sorted(p.name for p in (out / "graphs").glob("epoch_*.svg"))

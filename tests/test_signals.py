@@ -17,6 +17,7 @@ Why: a learner stops runs all the time; what they find afterwards must be what t
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
@@ -24,7 +25,6 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import unquote
 
 import pytest
 
@@ -32,7 +32,7 @@ from demos import study_hours
 from demos.cli import run
 
 ROOT = Path(__file__).resolve().parent.parent
-SVG_REFERENCE = re.compile(r"""["']([^"'<>\s]+?\.svg)["']""")
+STUDIO_DATA = re.compile(r'<script type="application/json" id="studio-data">(.*?)</script>', re.S)
 PREVIOUS = ["--epochs", "3", "--lr", "0.1"]
 NEW = ["--epochs", "6", "--lr", "0.5"]
 KEPT = "still holds the previous run's complete output"
@@ -55,17 +55,15 @@ def assert_consistent(out: Path, epochs: int, lr: float, drawn_to: int | None = 
     assert len(model["loss_history"]) == model["epochs_trained"]
     pages = [p for p in out.glob("*.html")]
     assert pages, f"no page in {sorted(snapshot(out))}"
-    referenced = set()
-    for page in pages:
-        referenced |= {unquote(m.group(1)) for m in SVG_REFERENCE.finditer(page.read_text(encoding="utf-8"))}
-    missing = [ref for ref in referenced if not (out / ref).is_file()]
-    assert not missing, f"the page refers to SVGs that do not exist: {missing[:5]}"
+    page = STUDIO_DATA.search((out / "index.html").read_text(encoding="utf-8"))
+    assert page, "index.html holds no studio data"
+    data = json.loads(page.group(1))
+    assert data["lr"] == lr and len(data["epochs"]) == model["epochs_trained"], "the studio is from another run"
+    shown = {f"graphs/epoch_{e['epoch']:04d}.svg" for e in data["epochs"]}
     graphs = (
         {p.relative_to(out).as_posix() for p in (out / "graphs").glob("*.svg")} if (out / "graphs").is_dir() else set()
     )
-    assert graphs <= referenced, (
-        f"graphs the page does not show (left from another run): {sorted(graphs - referenced)[:5]}"
-    )
+    assert graphs <= shown, f"graphs the studio does not show (left from another run): {sorted(graphs - shown)[:5]}"
     for name in graphs:
         assert (out / name).read_text(encoding="utf-8").rstrip().endswith("</svg>"), f"{name} is not whole"
     last = int(max(re.findall(r"epoch_(\d+)\.svg", " ".join(graphs)), key=int)) if graphs else None
@@ -173,15 +171,15 @@ def test_interrupt_at_every_graph_keeps_a_page_for_the_graphs_drawn(
     previous: tuple[Path, dict[str, bytes]], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Ctrl-C while drawing: the new output, complete for the graphs drawn so far (the message says which)."""
-    from autodiff import History
+    studio_class = importlib.import_module("viz.studio").Studio  # viz.studio itself is the function
 
     out, before = previous
     for k in (1, 2, 4, 6):
         with monkeypatch.context() as patch:
-            calls = interrupt_at(patch, History, "graph", k)
+            calls = interrupt_at(patch, studio_class, "frame_svg", k)
             status = run(study_hours.main, [*NEW, "--out", str(out)])
         err = capsys.readouterr().err
-        assert calls, "the demo drew no epoch's graph through History.graph"
+        assert calls, "the demo drew no epoch's graph through Studio.frame_svg"
         if len(calls) < k:  # fewer graphs than k were drawn: nothing was interrupted
             assert status == 0, err
             break
@@ -204,7 +202,7 @@ def test_a_failed_rerun_leaves_the_previous_output(
     def broken(*args: object, **kwargs: object) -> object:
         raise RenderError("Graphviz (wasm) failed on this graph: out of memory.")
 
-    monkeypatch.setattr(viz, "render_epochs", broken)
+    monkeypatch.setattr(viz, "studio", broken)
     assert run(study_hours.main, [*NEW, "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "out of memory" in err and KEPT in err

@@ -256,14 +256,14 @@ def test_log_and_predictions_come_before_the_drawing(
 ) -> None:
     import viz
 
-    real = viz.render_epochs
+    real = viz.studio
     printed_before: list[str] = []
 
     def render(*args: object, **kwargs: object) -> object:
         printed_before.append(capsys.readouterr().out)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(viz, "render_epochs", render)
+    monkeypatch.setattr(viz, "studio", render)
     assert run(two_inputs.main, ["--epochs", "30", "--out", str(tmp_path / "o")]) == 0
     before = printed_before[0]
     assert "Epoch 0, Loss: 1.3209" in before and "Predictions" in before and "NumPy" in before

@@ -390,7 +390,7 @@ class Studio:
                     colour = _edge_colour(contribution)
                     strokes[f"{eid}-path"] = strokes[f"{eid}-head"] = fills[f"{eid}-head"] = colour
                 else:
-                    texts[f"{eid}-d"] = port.strip()
+                    texts[f"{eid}-d"] = ""  # as the page: no orphan operand letter on an idle edge
                     texts[f"{eid}-c"] = ""
         if self._template is None:
             self._template = _Template(self.svg)
