@@ -61,9 +61,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     chart = plots.compare_runs(
         {f"lr {lr:g}": runs_by_lr[lr][0].losses for lr in learning_rates},
-        out / "lr_lab.svg",
         title="Learning-rate lab: total loss per epoch",
-    )
+    ).save(out / "lr_lab.svg")
     print(f"\nWrote: {chart}")
     return 0
 
