@@ -23,6 +23,8 @@ exactly ``record.gradients``.
 from __future__ import annotations
 
 import copy
+import html
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +40,8 @@ MODES = ("per_row", "full_batch")
 # At most this many per-row parameter snapshots are kept in a run (4,000 for the tutorial's
 # 1000 epochs × 4 rows, so every epoch); a larger run keeps every k-th epoch's rows and the last's.
 ROW_SNAPSHOTS = 50_000
+_REPR_PARAMETERS = 8  # a History's repr shows at most this many parameters
+_CURVE_POINTS = 400  # points in the HTML repr's loss curve
 
 
 def row_snapshot_stride(epochs: int, n_rows: int, budget: int | None = None) -> int:
@@ -109,6 +113,45 @@ class History:
         objective.backward()
         return objective
 
+    def __repr__(self) -> str:
+        """One line: epochs, final loss and parameters (the records stay behind ``.records``)."""
+        flag = ", interrupted" if self.interrupted else ""
+        if not self.records:
+            return f"History(0 epochs{flag})"
+        last = self.records[-1]
+        names = list(last.parameters)
+        shown = ", ".join(f"{name}={last.parameters[name]:.4f}" for name in names[:_REPR_PARAMETERS])
+        more = f", … {len(names) - _REPR_PARAMETERS} more" if len(names) > _REPR_PARAMETERS else ""
+        return f"History({len(self.records)} epochs, final loss {last.loss:.4f}, {shown}{more}{flag})"
+
+    def _repr_html_(self) -> str:
+        """For Jupyter: a small table (settings, loss and each parameter from start to end) and the loss curve."""
+        esc = html.escape
+        cell = 'style="padding:1px 10px 1px 0;text-align:left"'
+        rows = []
+        epochs = f"{len(self.records)}" + (
+            f" of {self.settings.get('epochs')}, interrupted" if self.interrupted else ""
+        )
+        rows.append(("epochs", epochs))
+        how = [str(self.settings[k]) for k in ("mode", "loss", "optimizer") if k in self.settings]
+        if "lr" in self.settings:
+            how.append(f"lr {self.settings['lr']:g}")
+        rows.append(("trained with", ", ".join(how)))
+        if self.records:
+            first, last = self.records[0], self.records[-1]
+            rows.append(("loss", f"{first.loss:.4f} (epoch 0) → {last.loss:.4f} (epoch {last.epoch})"))
+            names = list(last.parameters)
+            for name in names[:_REPR_PARAMETERS]:
+                start = f"{self.start[name]:.4f} → " if name in self.start else ""
+                rows.append((name, f"{start}{last.parameters[name]:.4f}"))
+            if len(names) > _REPR_PARAMETERS:
+                rows.append(("…", f"{len(names) - _REPR_PARAMETERS} more parameters"))
+        table = "".join(f"<tr><th {cell}>{esc(k)}</th><td {cell}>{esc(v)}</td></tr>" for k, v in rows)
+        return (
+            '<div style="display:flex;gap:24px;align-items:center;font:13px Helvetica,Arial,sans-serif">'
+            f"<table>{table}</table>{_loss_svg(self.losses)}</div>"
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """Plain data (settings, per-epoch loss, parameters and gradients) for JSON."""
         return {
@@ -125,6 +168,41 @@ class History:
                 for r in self.records
             ],
         }
+
+
+def _loss_svg(losses: Sequence[float], width: int = 320, height: int = 130) -> str:
+    """The loss per epoch as a small inline SVG polyline (at most ~400 points, so any run stays small)."""
+    points = [(i, y) for i, y in enumerate(losses) if math.isfinite(y)]
+    if len(points) > _CURVE_POINTS:
+        step = len(points) / _CURVE_POINTS
+        points = [points[int(k * step)] for k in range(_CURVE_POINTS)] + [points[-1]]
+    if not points:
+        return ""
+    left, top, plot_w, plot_h = 44, 8, width - 52, height - 32
+    last_epoch = max(len(losses) - 1, 1)
+    low, high = min(y for _, y in points), max(y for _, y in points)
+    span = (high - low) or 1.0
+
+    def x(i: int) -> float:
+        return left + plot_w * i / last_epoch
+
+    def y(v: float) -> float:
+        return top + plot_h * (1 - (v / span - low / span))  # divided first: no overflow near 1e308
+
+    line = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in points)
+    text = 'font-size="10" fill="#555"'
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+        f'aria-label="loss per epoch">'
+        f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="none" stroke="#ccc"/>'
+        f'<polyline points="{line}" fill="none" stroke="#1f77b4" stroke-width="1.5"/>'
+        f'<text x="{left - 4}" y="{top + 8}" text-anchor="end" {text}>{high:.3g}</text>'
+        f'<text x="{left - 4}" y="{top + plot_h}" text-anchor="end" {text}>{low:.3g}</text>'
+        f'<text x="{left}" y="{height - 10}" {text}>0</text>'
+        f'<text x="{left + plot_w}" y="{height - 10}" text-anchor="end" {text}>{len(losses) - 1}</text>'
+        f'<text x="{left + plot_w / 2}" y="{height - 10}" text-anchor="middle" {text}>loss per epoch</text>'
+        "</svg>"
+    )
 
 
 def _metric_value(metric: LossFunction, prediction: Value, target: float) -> float:
