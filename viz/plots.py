@@ -47,10 +47,15 @@ class Plot(Figure):
             raise OutputError(f"{target} has suffix {suffix or '(none)'!r}; expected .svg (or .png).")
         return write_bytes(target, self.svg().encode("utf-8"))
 
-    def svg(self) -> str:
-        """The figure as an SVG document: the same numbers give the same text (no date, fixed ids)."""
+    def svg(self, text_as_paths: bool = False) -> str:
+        """The figure as an SVG document: the same numbers give the same text (no date, fixed ids).
+
+        Text stays ``<text>`` (searchable) unless ``text_as_paths``: then each glyph is drawn as
+        matplotlib measured it, so no viewer's font can push a label past the edge.
+        """
         text = io.StringIO()
-        with matplotlib.rc_context(_SVG_STYLE):
+        style = dict(_SVG_STYLE, **({"svg.fonttype": "path"} if text_as_paths else {}))
+        with matplotlib.rc_context(style):
             self.savefig(text, format="svg", metadata={"Date": None})
         return text.getvalue()
 
@@ -61,8 +66,8 @@ class Plot(Figure):
         return buffer.getvalue()
 
     def _repr_svg_(self) -> str:
-        # Shrinks to a narrow notebook column instead of being cut off.
-        return self.svg().replace("<svg ", '<svg style="max-width:100%;height:auto" ', 1)
+        # Glyphs as paths, and shrinking to a narrow notebook column instead of being cut off.
+        return self.svg(text_as_paths=True).replace("<svg ", '<svg style="max-width:100%;height:auto" ', 1)
 
 
 def _figure(width: float = 6.4, height: float = 4.2) -> Plot:
@@ -247,7 +252,8 @@ def sigmoid_fit(
     axes.scatter(shown, probabilities, facecolors="none", edgecolors="#1f77b4", zorder=3, s=size, rasterized=many)
     for x, p in zip(shown[:ANNOTATED_ROWS], probabilities[:ANNOTATED_ROWS]):
         verdict = "Pass" if p >= threshold else "Fail"
-        axes.annotate(f"{p:.4g} → {verdict}", (x, p), textcoords="offset points", xytext=(6, -12), fontsize=9)
+        below = (6, -12) if p >= 0.15 else (6, 6)  # near 0 the text goes above the point, clear of the axis
+        axes.annotate(f"{p:.4g} → {verdict}", (x, p), textcoords="offset points", xytext=below, fontsize=9)
     axes.scatter([], [], facecolors="none", edgecolors="#1f77b4", label="model's probability")
     axes.scatter([], [], color=_PASS, label="passed (label 1)")
     axes.scatter([], [], color=_FAIL, label="failed (label 0)")
