@@ -1,7 +1,8 @@
 """Loss functions: how wrong a prediction is, as a Value to backpropagate from.
 
 Each takes a Value (and gives a Value) or a plain number (and gives a float), so the same function
-is both the training objective and a metric to print.
+is both the training objective and a metric to print. A target is a plain number or a leaf Value
+(``Value(1.0, label="passed")``), so a drawn graph can name the column it came from.
 """
 
 from __future__ import annotations
@@ -18,20 +19,30 @@ LOG_FLOOR = -100.0
 EPS = 1e-12
 
 
-def _target(target: float) -> float:
+def _target(target: Operand) -> float | Value:
+    """The target as given: a leaf Value stays itself (a labelled column), anything else a float."""
+    if isinstance(target, Value):
+        if not target.is_leaf:
+            raise ValueError(f"a loss's target must be a number or a leaf Value, got the computed {target!r}")
+        return target
     return _check_number(target, "target")
 
 
-def squared_error(prediction: Operand, target: float) -> Value | float:
+def _target_number(target: float | Value) -> float:
+    return target.data if isinstance(target, Value) else target
+
+
+def squared_error(prediction: Operand, target: Operand) -> Value | float:
     """The tutorial's loss: (actual − prediction)²."""
     y = _target(target)
     if isinstance(prediction, Value):
         return (y - prediction) ** 2
+    y = _target_number(y)
     # The op's own forward, so a plain number gives exactly what a Value would (inf past double range).
     return PowConst.forward(y - _check_number(prediction, "prediction"), 2.0)
 
 
-def mse(predictions: Sequence[Operand], targets: Sequence[float]) -> Value | float:
+def mse(predictions: Sequence[Operand], targets: Sequence[Operand]) -> Value | float:
     """Mean squared error over several predictions."""
     if len(predictions) != len(targets) or not predictions:
         raise ValueError(
@@ -93,15 +104,15 @@ class BinaryCrossEntropyWithLogits(Op):
         return p - y, -z
 
 
-def _apply(op: type[Op], x: Operand, target: float, what: str) -> Value | float:
+def _apply(op: type[Op], x: Operand, target: Operand, what: str) -> Value | float:
     y = _target(target)
     if isinstance(x, Value):
         parents = (x, _as_value(y))
-        return _node(op, parents, op.forward(x.data, y))
-    return op.forward(_check_number(x, what), y)
+        return _node(op, parents, op.forward(x.data, parents[1].data))
+    return op.forward(_check_number(x, what), _target_number(y))
 
 
-def binary_cross_entropy(probability: Operand, target: float) -> Value | float:
+def binary_cross_entropy(probability: Operand, target: Operand) -> Value | float:
     """−[y·ln p + (1 − y)·ln(1 − p)]; finite even at p = 0 or 1 (each log floored at −100)."""
     p = probability.data if isinstance(probability, Value) else _check_number(probability, "probability")
     if not 0.0 <= p <= 1.0 and p == p:
@@ -109,7 +120,7 @@ def binary_cross_entropy(probability: Operand, target: float) -> Value | float:
     return _apply(BinaryCrossEntropy, probability, target, "probability")
 
 
-def binary_cross_entropy_with_logits(raw: Operand, target: float) -> Value | float:
+def binary_cross_entropy_with_logits(raw: Operand, target: Operand) -> Value | float:
     """Binary cross-entropy of sigmoid(raw), computed from the raw score for stability."""
     return _apply(BinaryCrossEntropyWithLogits, raw, target, "raw")
 

@@ -2,7 +2,10 @@
 
 A neuron computes ``raw = w1*x1 + … + wn*xn + b`` (one ``linear`` node, labelled ``z``) and then
 its activation (``p`` for a sigmoid's probability, ``a`` otherwise), exactly the tutorial's
-``output = input × weight + bias`` followed by a sigmoid.
+``output = input × weight + bias`` followed by a sigmoid. ``Neuron(..., expanded=True)`` builds
+the raw score from one multiply per weight and adds, left to right, as the tutorial writes it by
+hand, so a drawn graph reads ``w*hours + b``; the numbers are the same (the same float operations
+in the same order).
 """
 
 from __future__ import annotations
@@ -58,6 +61,8 @@ class Neuron(Module):
 
     ``weights`` and ``bias`` set the starting values (the tutorial's w = 0.1, b = 0.0); without
     ``weights``, they are drawn uniformly from [-1, 1) by a ``random.Random(seed)``.
+    ``expanded``: build ``z`` from ``*`` and ``+`` nodes (``w1*x1 + w2*x2 + b``) instead of one
+    ``linear`` node, so a drawing shows every multiply and add.
     """
 
     def __init__(
@@ -68,6 +73,7 @@ class Neuron(Module):
         bias: float = 0.0,
         seed: int | None = 0,
         name: str = "",
+        expanded: bool = False,
     ) -> None:
         if not isinstance(n_inputs, int) or isinstance(n_inputs, bool) or n_inputs < 1:
             raise ValueError(f"Neuron needs n_inputs to be a whole number ≥ 1, got {n_inputs!r}")
@@ -85,6 +91,7 @@ class Neuron(Module):
         elif len(weights) != n_inputs:
             raise ValueError(f"Neuron with {n_inputs} inputs needs {n_inputs} weights, got {len(weights)}")
         self._name = name
+        self.expanded = bool(expanded)
         self.activation = activation  # also sets what __call__ needs, see the property below
         self.weights = [
             Value(_check_number(w, f"weight {label!r}"), label=label)
@@ -121,7 +128,14 @@ class Neuron(Module):
     def __call__(self, inputs: Sequence[Operand]) -> Value:
         if len(inputs) != len(self.weights):
             raise ValueError(f"Neuron{self._where()} takes {len(self.weights)} inputs, got {len(inputs)}")
-        raw = linear(self.weights, inputs, self.bias)
+        if self.expanded:
+            # The tutorial's order, left to right: ((w1*x1 + w2*x2) + …) + b.
+            raw = self.weights[0] * inputs[0]
+            for weight, x in zip(self.weights[1:], inputs[1:]):
+                raw = raw + weight * x
+            raw = raw + self.bias
+        else:
+            raw = linear(self.weights, inputs, self.bias)
         raw.label = self._raw_label
         if self._activation_op is None:
             return raw

@@ -4,7 +4,7 @@
     python -m demos.backprop --loss bce --hours 2 --passed 0
 
 Prints every chain-rule step with its numbers, for squared error and for binary cross-entropy,
-and writes an animation of each pass (one SVG frame per step and an offline index.html player).
+and writes a studio page for each pass (step through it, edit a number, offline) and an index.html linking them.
 Cross-entropy's steps end in dL/dz = p − y: the tutorial's hand-written update rule.
 """
 
@@ -87,19 +87,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         print()
         print_pass(tutorial_row(args.hours, args.passed, args.weight, args.bias, loss), loss, args.passed)
         if out is not None:
-            from viz.backprop import render_backprop
+            import viz
 
-            # A fresh copy of the row to animate, so the printed graph's leaves don't accumulate twice.
+            # A fresh copy of the row to draw, so the printed graph's leaves don't accumulate twice.
             fresh = tutorial_row(args.hours, args.passed, args.weight, args.bias, loss)
-            pages.append((loss, render_backprop(fresh["L"], out / loss, title=f"backprop: {LOSSES[loss][0]}")))
+            page = viz.studio(fresh["L"], title=f"backprop: {LOSSES[loss][0]}")
+            pages.append((loss, page.save(out / f"{loss}.html")))
     if out is not None:
         _write_index(out, pages)
-        print(f"\nanimation: open {out / 'index.html'} in a browser (works offline)")
+        print(f"\nstep through it: open {out / 'index.html'} in a browser (works offline)")
     return 0
 
 
 def _write_index(out: Path, pages: list[tuple[str, Path]]) -> None:
-    """A small offline page linking each loss's player."""
+    """A small offline page linking each loss's studio."""
     from viz.outputs import write_text
 
     links = "\n".join(

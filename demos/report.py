@@ -108,11 +108,11 @@ def write_run(
     every: int = 1,
     title: str = "",
 ) -> Written:
-    """model.json, the loss plot, the fit plot, then a graph per epoch and the index.html player, into ``out``.
+    """model.json, the loss plot, the fit plot, the index.html studio, then a graph per epoch, into ``out``.
 
     ``plot`` is "sigmoid_fit" (one input) or "decision_boundary" (two inputs). The cheap files
-    come first; Ctrl-C while the graphs render keeps the epochs already drawn, writes the player
-    for them and raises Interrupted saying where they are.
+    and the studio (one file holding every epoch) come first; Ctrl-C while the per-epoch SVGs are
+    written keeps those already drawn and raises Interrupted saying where they are.
     """
     import viz
     from viz import plots
@@ -133,7 +133,9 @@ def write_run(
         files.append(boundary.save(out / "decision_boundary.svg"))
     if history.interrupted:  # Ctrl-C asked to stop: draw a sample of the epochs, not thousands
         every = max(every, math.ceil(len(history.records) / FRAMES_AFTER_INTERRUPT))
-    player = _render_graphs(history, out, every)
+    page = viz.studio(history, title=title or f"{dataset.name}: every epoch, row and step", every=every)
+    player = page.save(out / "index.html")
+    _render_graphs(page, out, every)
     return Written(player, [*files, player], every)
 
 
@@ -156,39 +158,44 @@ def train_and_write(
     return history, model, written
 
 
-def _render_graphs(history: History, out: Path, every: int) -> Path:
-    """viz.render_epochs with a progress bar; on Ctrl-C, the player for the epochs already drawn."""
-    import viz
-    from viz.epochs import EpochsInterrupted
-
-    bar = cli.progress_bar(len(history.records[::every]), "drawing graphs")
+def _render_graphs(page: Any, out: Path, every: int) -> list[Path]:
+    """The studio's per-epoch SVGs into out/graphs with a progress bar; on Ctrl-C, say what was drawn."""
+    epochs = len(page.data["epochs"])
+    bar = cli.progress_bar(len(range(0, epochs, every)) + (1 if (epochs - 1) % every else 0), "drawing graphs")
+    drawn: list[Path] = []
 
     def progress(count: int, total: int) -> None:
         if bar is not None:
             bar.update()
 
+    graphs = out / "graphs"
     try:
-        return viz.render_epochs(history, out, every=every, progress=progress)
-    except EpochsInterrupted as stop:
-        raise cli.Interrupted(
-            f"stopped while drawing graphs: epochs 0–{stop.last_epoch} are drawn; open {stop.player} "
-            f"(model.json and the plots are in {out}/)."
-        ) from None
+        drawn = page.write_epoch_svgs(graphs, every=every, progress=progress)
     except KeyboardInterrupt:
-        raise cli.Interrupted(f"no graph was drawn yet; model.json and the plots are in {out}/.") from None
+        done = sorted(graphs.glob("epoch_*.svg"))
+        raise cli.Interrupted(
+            f"stopped while drawing graphs ({len(done)} epoch SVG(s) in {graphs}/); the studio for every epoch is "
+            f"{out / 'index.html'} (model.json and the plots are in {out}/)."
+        ) from None
     finally:
         if bar is not None:
             bar.close()
+    # The directory is ours (cli.prepare_out checked): drop epoch files an earlier, longer run left.
+    keep = {path.name for path in drawn}
+    for stale in graphs.glob("epoch_*.svg"):
+        if stale.name not in keep:
+            stale.unlink()
+    return drawn
 
 
 def print_written(written: Written, history: History) -> None:
-    """The files a run wrote and the player to open; Interrupted (exit 130) if Ctrl-C cut training short."""
+    """The files a run wrote and the studio to open; Interrupted (exit 130) if Ctrl-C cut training short."""
     print("\nWrote:")
     for path in written.files:
         print(f"  {path}")
-    print(f"Open the player in a browser: {written.player}")
+    print(f"Open the studio in a browser: {written.player}")
     if history.interrupted:
         raise cli.Interrupted(
             f"training stopped after {len(history.records)} epoch(s); model.json, the plots and the graphs "
-            f"(every {written.every} epoch(s)) are in {written.player.parent}/ — open {written.player}."
+            f"(every {written.every} epoch(s)) are in {written.player.parent}/ — open the studio {written.player}."
         )

@@ -40,7 +40,7 @@ class Start:
 
 def neuron(dataset: Dataset, weights: Sequence[float], bias: float) -> nn.Neuron:
     """A sigmoid neuron with one weight per feature of ``dataset``."""
-    return nn.Neuron(dataset.n_features, "sigmoid", weights=list(weights), bias=bias)
+    return nn.Neuron(dataset.n_features, "sigmoid", weights=list(weights), bias=bias, expanded=True)
 
 
 def hand_rule(dataset: Dataset, start: Start, on_epoch: Callable[[EpochRecord], None] | None = None) -> History:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import subprocess
@@ -130,40 +131,19 @@ def test_help_describes_the_demo() -> None:
     assert result.returncode == 0 and "--loss {squared,bce,both}" in result.stdout and "--out DIR" in result.stdout
 
 
-def _highlighted_texts(svg: str) -> list[str]:
-    """The texts of the one box drawn in the highlight colour."""
-    import xml.etree.ElementTree as ET
-
-    from viz.graph import _HIGHLIGHT
-
-    ns = "{http://www.w3.org/2000/svg}"
-    found = [
-        ["".join(t.itertext()).strip() for t in group.iter(f"{ns}text")]
-        for group in ET.fromstring(svg.encode("utf-8")).iter(f"{ns}g")
-        if group.get("class") == "node" and any(el.get("stroke") == _HIGHLIGHT["color"] for el in group.iter())
-    ]
-    assert len(found) == 1
-    return found[0]
-
-
-def test_animation_has_a_frame_per_printed_step_highlighting_its_node(
+def test_each_loss_gets_a_studio_with_a_step_per_printed_step(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "backprop"
     assert main(["--out", str(out)]) == 0
     printed = capsys.readouterr().out
-    p = 1.0 / (1.0 + math.exp(-0.3))
-    for loss, title, first_boxes in [
-        ("squared", "squared error", [["L", f"data = {(1 - p) ** 2:.4g}"], [f"data = {1 - p:.4g}"]]),
-        ("bce", "binary cross-entropy", [["L", f"data = {-math.log(p):.4g}"]]),
-    ]:
-        frames = sorted((out / loss / "frames").glob("*.svg"))
+    for loss, title in [("squared", "squared error"), ("bce", "binary cross-entropy")]:
+        page = (out / f"{loss}.html").read_text(encoding="utf-8")
+        data = json.loads(re.search(r'id="studio-data">(.*?)</script>', page, re.S)[1])
         headers = [line for line in step_lines(printed, title) if not line.startswith(" ")]
-        assert len(frames) == len(headers)  # one frame per printed step
-        tops = [_highlighted_texts(f.read_text(encoding="utf-8")) for f in frames]
-        # the last two steps are always p = sigmoid(z) and z = w*x + b
-        expected = [*first_boxes, ["p", f"data = {p:.4g}"], ["z", "data = 0.3"]]
-        assert [t[: len(e)] for t, e in zip(tops, expected)] == expected
+        processed = [data["nodes"][i]["label"] for i in data["order"]]
+        assert len(processed) == len(headers)  # one studio step per printed step
+        assert processed[0] == "L" and processed[-2:] == ["p", "z"]  # the same order as the stepper
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert 'href="squared/index.html"' in index and 'href="bce/index.html"' in index
+    assert 'href="squared.html"' in index and 'href="bce.html"' in index
     assert f"open {out / 'index.html'}" in printed

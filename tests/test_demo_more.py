@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -112,31 +113,31 @@ def test_lr_lab_three_rates_on_one_chart(tmp_path: Path, capsys: pytest.CaptureF
     assert all(f"lr {lr:g}" in svg for lr in (0.01, 0.1, 0.5))
 
 
-def test_ctrl_c_while_drawing_keeps_a_player_for_the_drawn_epochs(
+def test_ctrl_c_while_drawing_keeps_the_studio_and_the_drawn_epochs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    real = viz.render_epochs
+    real = viz.Studio.write_epoch_svgs
     calls = []
 
-    def interrupted_render(history, out, *, every=1, progress=None):  # type: ignore[no-untyped-def]
-        calls.append(len(history.records))
+    def interrupted(self, out, every=1, progress=None):  # type: ignore[no-untyped-def]
+        calls.append(len(self.data["epochs"]))
 
         def stop_after_three(done: int, total: int) -> None:
             if progress is not None:
                 progress(done, total)
-            if done == 3 and len(calls) == 1:
+            if done == 3:
                 raise KeyboardInterrupt
 
-        return real(history, out, every=every, progress=stop_after_three)
+        return real(self, out, every=every, progress=stop_after_three)
 
-    monkeypatch.setattr(viz, "render_epochs", interrupted_render)
+    monkeypatch.setattr(viz.Studio, "write_epoch_svgs", interrupted)
     out = tmp_path / "o"
     assert run(study_hours.main, ["--epochs", "50", "--every", "10", "--out", str(out)]) == 130
     err = capsys.readouterr().err
-    assert "stopped while drawing graphs: epochs 0–20 are drawn" in err and str(out / "index.html") in err
-    assert calls == [50]  # one render: it writes the player for the epochs drawn itself, nothing redrawn
+    assert "stopped while drawing graphs (3 epoch SVG(s)" in err and str(out / "index.html") in err
+    assert calls == [50]
     html = (out / "index.html").read_text(encoding="utf-8")
     drawn = sorted(p.name for p in (out / "graphs").glob("epoch_*.svg"))
     assert drawn == ["epoch_0000.svg", "epoch_0010.svg", "epoch_0020.svg"]
-    assert all(f"graphs/{name}" in html for name in drawn)
+    assert len(json.loads(re.search(r'id="studio-data">(.*?)</script>', html, re.S)[1])["epochs"]) == 50
     assert json.loads((out / "model.json").read_text(encoding="utf-8"))["epochs_trained"] == 50

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -83,13 +84,13 @@ def test_shows_the_three_gradients_for_the_first_row(full_run: tuple[str, Path])
     assert rows and "cancels the sigmoid's slope" in text
 
 
-def test_writes_graphs_player_plots_and_model(full_run: tuple[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+def test_writes_graphs_studio_plots_and_model(full_run: tuple[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
     text, out = full_run
     graphs = sorted(p.name for p in (out / "graphs").glob("epoch_*.svg"))
     assert graphs == [f"epoch_{e:04d}.svg" for e in [*range(0, 1000, 100), 999]]
     for name in ("index.html", "loss.svg", "sigmoid_fit.svg", "model.json"):
         assert (out / name).stat().st_size > 0, name
-    assert f"Open the player in a browser: {out / 'index.html'}" in text
+    assert f"Open the studio in a browser: {out / 'index.html'}" in text
     model = json.loads((out / "model.json").read_text(encoding="utf-8"))
     losses, w, b = tutorial_loop(1000)
     assert model["weights"][0] == pytest.approx(w, abs=1e-12) and model["bias"] == pytest.approx(b, abs=1e-12)
@@ -193,5 +194,5 @@ def test_ctrl_c_keeps_usable_partial_output_and_exits_130(tmp_path: Path) -> Non
     svgs = list((out / "graphs").glob("epoch_*.svg"))
     assert svgs and all(p.read_text(encoding="utf-8").rstrip().endswith("</svg>") for p in svgs)
     html = (out / "index.html").read_text(encoding="utf-8")
-    for svg in svgs:
-        assert f"graphs/{svg.name}" in html
+    studio = json.loads(re.search(r'id="studio-data">(.*?)</script>', html, re.S)[1])
+    assert len(studio["epochs"]) == model["epochs_trained"]  # the studio holds every finished epoch

@@ -1,0 +1,421 @@
+"""The studio page in headless Chromium: a steady picture, the engine's numbers, a page made for a room.
+
+One browser for the module; the tutorial's 1000-epoch run is trained and its studio written once.
+Every number the page shows is checked against the engine run here, independently of the page's
+data: the tutorial's loop in plain floats gives each row's parameters, autodiff builds that row's
+graph and steps through backward. No pixel comparisons; screenshots of three frames are left in
+out/studio-screenshots/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import random
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from autodiff import Value, nn, topological_order
+from autodiff.datasets import STUDY_HOURS
+from autodiff.losses import binary_cross_entropy
+from autodiff.stepper import backward_steps
+from demos import runs
+from viz.studio import studio
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ROOT / "out" / "studio-screenshots"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="needs Chromium for the studio's browser tests: `apt-get install chromium` (Debian)"
+)
+playwright_api = pytest.importorskip("playwright.sync_api", reason="needs playwright (the dev extra)")
+
+EPOCHS = 1000
+ROWS = STUDY_HOURS.rows
+
+
+def sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def tutorial_parameters() -> list[list[tuple[float, float]]]:
+    """The tutorial's loop in plain floats: (w, b) before each row of each epoch, and after the last."""
+    w, b, lr = 0.1, 0.0, 0.1
+    epochs = []
+    for _ in range(EPOCHS):
+        before = []
+        for (x,), y in ROWS:
+            before.append((w, b))
+            error = sigmoid(w * x + b) - y
+            w, b = w - lr * error * x, b - lr * error
+        epochs.append(before)
+    epochs.append([(w, b)])  # after the last epoch
+    return epochs
+
+
+def engine_row(w: float, b: float, row: int, steps: int | None) -> tuple[Value, list[Value], list[Any]]:
+    """The row's graph built by autodiff, backward run for ``steps`` steps (all when None)."""
+    (x,), y = ROWS[row]
+    neuron = nn.Neuron(1, "sigmoid", weights=[w], bias=b, expanded=True)
+    loss = binary_cross_entropy(neuron([Value(x, label="hours")]), Value(y, label="passed"))
+    nodes = topological_order(loss)
+    done = []
+    for k, step in enumerate(backward_steps(loss)):
+        if steps is not None and k >= steps:
+            break
+        done.append(step)
+    return loss, nodes, done
+
+
+@pytest.fixture(scope="module")
+def tutorial(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    out = tmp_path_factory.mktemp("studio")
+    history, _ = runs.run("hand", STUDY_HOURS, runs.Start(weights=(0.1,), bias=0.0, learning_rate=0.1, epochs=EPOCHS))
+    page = studio(history)
+    index = page.save(out / "index.html")
+    svgs = page.write_epoch_svgs(out / "graphs", every=100)
+    return {"index": index, "url": index.as_uri(), "studio": page, "svgs": svgs, "params": tutorial_parameters()}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Watched:
+    """A page whose network requests (anything but file:) and console errors are recorded."""
+
+    def __init__(self, browser: Any, width: int = 1024, height: int = 768) -> None:
+        self.page = browser.new_page(viewport={"width": width, "height": height})
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+        def route(r: Any) -> None:
+            if not r.request.url.startswith("file:"):
+                self.requests.append(r.request.url)
+                r.abort()
+            else:
+                r.continue_()
+
+        self.page.route("**/*", route)
+
+    def open(self, url: str) -> Any:
+        self.page.goto(url)
+        wait_until(self.page, "window.studio !== undefined")
+        return self.page
+
+    def close(self) -> None:
+        assert self.requests == [], f"the page asked the network for {self.requests}"
+        assert self.errors == [], f"console errors: {self.errors}"
+        self.page.close()
+
+
+@pytest.fixture
+def watched(browser: Any) -> Iterator[Watched]:
+    w = Watched(browser)
+    yield w
+    w.close()
+
+
+def wait_until(page: Any, condition: str, limit: int = 400) -> None:
+    """Poll ``condition`` in the page (the page's CSP forbids Playwright's eval-based waiting)."""
+    for _ in range(limit):
+        if page.evaluate(f"() => {condition}"):
+            return
+        page.wait_for_timeout(25)
+    raise AssertionError(f"the page never got to: {condition}")
+
+
+def go(page: Any, epoch: int, row: int, step: int) -> dict[str, Any]:
+    page.evaluate(f"window.studio.go({epoch}, {row}, {step})")
+    return page.evaluate("window.studio.state()")
+
+
+def shown(page: Any) -> dict[str, Any]:
+    """The numbers on screen, read from the drawn text elements' data-v attributes and the update lines."""
+    return page.evaluate(
+        """() => {
+        const v = (id) => {
+          const el = document.getElementById(id);
+          return el && el.hasAttribute('data-v') ? Number(el.getAttribute('data-v')) : null;
+        };
+        const t = (id) => { const el = document.getElementById(id); return el ? el.textContent : null; };
+        const n = JSON.parse(document.getElementById('studio-data').textContent).nodes.length;
+        const nodes = [];
+        for (let i = 0; i < n; i++) nodes.push({data: v('n' + i + '-data'), grad: v('n' + i + '-grad'),
+                                                dataText: t('n' + i + '-data'), gradText: t('n' + i + '-grad')});
+        const edges = {};
+        document.querySelectorAll('g.edge').forEach(g => {
+          edges[g.id] = {local: v(g.id + '-d'), contribution: v(g.id + '-c')};
+        });
+        const updates = [...document.querySelectorAll('.update-line')].map(u => ({param: u.dataset.param,
+          before: Number(u.dataset.before), grad: Number(u.dataset.grad), after: Number(u.dataset.after),
+          text: u.textContent}));
+        return {nodes, edges, updates};
+    }"""
+    )
+
+
+def close(a: float, b: float, tol: float = 1e-12) -> bool:
+    return abs(a - b) <= tol * max(1.0, abs(b))
+
+
+def test_node_positions_never_move_across_epochs_rows_and_steps(tutorial: dict[str, Any], watched: Watched) -> None:
+    page = watched.open(tutorial["url"])
+    frames = [(e, r, s) for e in (0, 1, 7, 250, 500, 999) for r, s in ((0, 0), (1, 3), (3, 5))][:18]
+    frames += [(999, 4, 0), (0, 2, 1)]
+    assert len(frames) == 20
+    where = """() => [...document.querySelectorAll('#graph-svg g.node')].map(g => {
+        const r = g.getBoundingClientRect(); return [g.id, r.x, r.y, r.width, r.height]; })"""
+    first = None
+    for frame in frames:
+        go(page, *frame)
+        boxes = page.evaluate(where)
+        if first is None:
+            first = boxes
+        assert boxes == first, f"nodes moved at frame {frame}"
+
+
+@pytest.mark.parametrize(
+    "epoch, row, step", [(0, 0, 5), (0, 0, 2), (0, 3, 1), (500, 2, 3), (999, 3, 5), (999, 1, 0), (37, 1, 4)]
+)
+def test_frames_show_the_engines_numbers(
+    tutorial: dict[str, Any], watched: Watched, epoch: int, row: int, step: int
+) -> None:
+    page = watched.open(tutorial["url"])
+    assert go(page, epoch, row, step) == {"epoch": epoch, "row": row, "step": step}
+    w, b = tutorial["params"][epoch][row]
+    backward_steps_done = min(step, 4)
+    loss, nodes, steps = engine_row(w, b, row, backward_steps_done)
+    seen = shown(page)
+    index = {id(v): i for i, v in enumerate(nodes)}
+    reached = {id(loss)} if steps else set()
+    for s in steps:
+        reached.update(id(part.value) for part in s.inputs)
+    for i, v in enumerate(nodes):
+        got = seen["nodes"][i]
+        assert close(got["data"], v.data), (i, v)
+        assert got["dataText"] == f"data = {got['data']:.4g}"
+        if id(v) in reached:
+            assert close(got["grad"], v.grad), (i, v, got)
+            if v.label not in ("hours", "passed"):
+                assert got["gradText"] == f"grad = {v.grad:.4g}"
+        else:
+            assert got["grad"] is None and got["gradText"] in ("grad =", "grad not shown"), (i, got)
+    for s in steps:  # every processed node's edges: ∂node/∂input and upstream × local = contribution
+        node = index[id(s.node)]
+        for j, part in enumerate(s.inputs):
+            edge = seen["edges"][f"e{node}_{j}"]
+            if part.value.label in ("hours", "passed"):
+                assert edge["contribution"] is None  # data shows no gradient unless asked
+                continue
+            assert close(edge["local"], part.local_derivative) and close(edge["contribution"], part.contribution)
+    if step == 5:  # the update, written with its numbers
+        after = tutorial["params"][epoch][row + 1] if row + 1 < 4 else tutorial["params"][epoch + 1][0]
+        lines = {u["param"]: u for u in seen["updates"]}
+        grads = {"w": nodes[0].grad, "b": next(v for v in nodes if v.label == "b").grad}
+        for name, before, new in (("w", w, after[0]), ("b", b, after[1])):
+            line = lines[name]
+            assert close(line["before"], before) and close(line["after"], new) and close(line["grad"], grads[name])
+            assert line["text"] == f"{name} ← {line['before']:.4g} − 0.1 × {line['grad']:.4g} = {line['after']:.4g}"
+        if (epoch, row) == (0, 0):
+            assert lines["w"]["text"] == "w ← 0.1 − 0.1 × 0.525 = 0.0475"
+
+
+def test_the_end_frame_shows_the_trained_parameters(tutorial: dict[str, Any], watched: Watched) -> None:
+    page = watched.open(tutorial["url"] + "#epoch=999&row=end")
+    assert page.evaluate("window.studio.state()") == {"epoch": 999, "row": 4, "step": 0}
+    w, b = tutorial["params"][EPOCHS][0]
+    loss, nodes, _ = engine_row(w, b, 0, 0)
+    seen = shown(page)
+    assert all(close(n["data"], v.data) for n, v in zip(seen["nodes"], nodes))
+    assert all(n["grad"] is None for n in seen["nodes"])
+
+
+def test_room_at_1024_by_768(tutorial: dict[str, Any], watched: Watched) -> None:
+    page = watched.open(tutorial["url"] + "#epoch=0&row=0&step=2")
+    sizes = page.evaluate(
+        """() => {
+        const out = {scrollWidth: document.documentElement.scrollWidth, inner: innerWidth,
+                     graphTop: document.getElementById('graph-svg').getBoundingClientRect().top, small: []};
+        const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+        while (walker.nextNode()) {
+          const node = walker.currentNode;
+          if (!node.textContent.trim()) continue;
+          const el = node.parentElement;
+          if (el.closest('script,style,title,[hidden]')) continue;
+          const style = getComputedStyle(el);
+          if (style.display === 'none' || style.visibility === 'hidden') continue;
+          const r = el.getBoundingClientRect();
+          if (r.width === 0 || r.height === 0 || r.bottom < 0 || r.top > innerHeight) continue;
+          let px = parseFloat(style.fontSize);
+          const svg = el.ownerSVGElement;
+          if (svg) px *= el.getScreenCTM().a;  // SVG text: user units times the on-screen scale
+          if (px < 11.99) out.small.push([el.tagName, node.textContent.slice(0, 30), px]);
+        }
+        return out; }"""
+    )
+    assert sizes["scrollWidth"] <= sizes["inner"] == 1024
+    assert 0 <= sizes["graphTop"] < 768
+    assert sizes["small"] == [], sizes["small"][:10]
+
+
+def test_deep_links_land_and_the_address_follows(tutorial: dict[str, Any], watched: Watched) -> None:
+    page = watched.open(tutorial["url"] + "#epoch=500&row=2&step=3")
+    assert page.evaluate("window.studio.state()") == {"epoch": 500, "row": 2, "step": 3}
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("location.hash") == "#epoch=500&row=2&step=4"
+    page.keyboard.press("Shift+ArrowRight")
+    assert page.evaluate("window.studio.state()") == {"epoch": 500, "row": 3, "step": 5}
+    page.keyboard.press("Control+ArrowRight")
+    assert page.evaluate("window.studio.state()") == {"epoch": 501, "row": 0, "step": 5}
+    assert page.evaluate("location.hash") == "#epoch=501&row=0&step=5"
+    page.keyboard.press("ArrowLeft")
+    assert page.evaluate("window.studio.state()") == {"epoch": 501, "row": 0, "step": 4}
+    page.keyboard.press("Control+ArrowLeft")
+    assert page.evaluate("window.studio.state()")["epoch"] == 500
+    # Another link typed into the address bar of the open page
+    page.evaluate("location.hash = '#epoch=12&row=end'")
+    wait_until(page, "window.studio.state().epoch === 12")
+    assert page.evaluate("window.studio.state()") == {"epoch": 12, "row": 4, "step": 0}
+
+
+def test_space_plays_and_pauses(tutorial: dict[str, Any], watched: Watched) -> None:
+    page = watched.open(tutorial["url"])
+    assert page.evaluate("window.studio.state().epoch") == 0
+    page.keyboard.press("Space")
+    wait_until(page, "window.studio.state().epoch >= 5")
+    page.keyboard.press("Space")
+    stopped = page.evaluate("window.studio.state().epoch")
+    page.wait_for_timeout(150)
+    assert page.evaluate("window.studio.state().epoch") == stopped
+    assert "play" in page.text_content("#play")
+
+
+def test_an_epoch_file_equals_the_pages_frame(tutorial: dict[str, Any], watched: Watched) -> None:
+    page = watched.open(tutorial["url"])
+    svg = next(p for p in tutorial["svgs"] if p.name == "epoch_0100.svg").read_text(encoding="utf-8")
+    go(page, 100, 0, 5)
+    texts = page.evaluate(
+        "() => Object.fromEntries([...document.querySelectorAll('#graph-svg text[id]')]"
+        ".map(t => [t.id, t.textContent]))"
+    )
+    file_texts = {
+        m.group(1): html.unescape(m.group(2)) for m in re.finditer(r'<text id="([^"]+)"[^>]*>(.*?)</text>', svg)
+    }
+    assert file_texts == texts
+
+
+def test_screenshots_of_three_frames_for_a_person(tutorial: dict[str, Any], browser: Any) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for width, height in ((1024, 768), (1920, 1080)):
+        w = Watched(browser, width, height)
+        for name, fragment in (
+            ("epoch-start", "#epoch=0&row=0&step=0"),
+            ("backward-step", "#epoch=0&row=0&step=2"),
+            ("last-epoch", "#epoch=999&row=end"),
+        ):
+            page = w.open(tutorial["url"] + fragment)
+            path = SHOTS / f"{name}-{width}x{height}.png"
+            page.screenshot(path=str(path))
+            assert path.stat().st_size > 10_000
+        w.close()
+
+
+# --- edit and see: the page recomputes with the compiled JavaScript ------------------------------
+
+
+def compiled_or_skip() -> None:
+    pytest.importorskip("autodiff.compile", reason="editing in the page needs autodiff.compile's JavaScript")
+
+
+def test_editing_a_leaf_gives_the_engines_numbers(tutorial: dict[str, Any], watched: Watched) -> None:
+    compiled_or_skip()
+    page = watched.open(tutorial["url"] + "#epoch=3&row=1&step=5")
+    assert page.evaluate("window.studio.compiled")
+    page.click("#n0")  # w
+    page.fill("#editor-input", "0.5")
+    page.press("#editor-input", "Enter")
+    hours_node = 1
+    page.click(f"#n{hours_node}")
+    page.fill("#editor-input", "2.5")
+    page.press("#editor-input", "Enter")
+    _, b = tutorial["params"][3][1]
+    y = ROWS[1][1]
+    neuron = nn.Neuron(1, "sigmoid", weights=[0.5], bias=b, expanded=True)
+    loss = binary_cross_entropy(neuron([Value(2.5, label="hours")]), Value(y, label="passed"))
+    loss.backward()
+    seen = shown(page)
+    for i, v in enumerate(topological_order(loss)):
+        assert close(seen["nodes"][i]["data"], v.data) and close(seen["nodes"][i]["grad"], v.grad), (i, v)
+    assert page.is_visible("#edited")
+
+
+def random_graph(seed: int, edit: dict[int, float] | None = None) -> tuple[Value, list[Value]]:
+    """A random expression graph with a shared node, non-commutative ops and functions; ``edit`` sets leaves."""
+    rng = random.Random(seed)
+    leaves = [Value(rng.uniform(0.5, 2.0), label=name) for name in ("a", "b", "c")]
+    for k, value in (edit or {}).items():
+        leaves[k].data = value
+    pool = list(leaves)
+    for _ in range(7):
+        x, y = rng.choice(pool), rng.choice(pool)
+        op = rng.choice(["+", "-", "*", "/", "tanh", "sigmoid", "exp", "sq"])
+        if op == "+":
+            out = x + y
+        elif op == "-":
+            out = x - y
+        elif op == "*":
+            out = x * y
+        elif op == "/":
+            out = x / (y * y + 1.0)
+        elif op == "tanh":
+            out = x.tanh()
+        elif op == "sigmoid":
+            out = x.sigmoid()
+        elif op == "exp":
+            out = (x * 0.3).exp()
+        else:
+            out = x * x
+        pool.append(out)
+    root = pool[-1] + pool[-2] * pool[-3]
+    root.label = "L"
+    return root, leaves
+
+
+@pytest.mark.parametrize("seed", [7, 11])
+def test_editing_a_random_graph_gives_the_engines_numbers(browser: Any, tmp_path: Path, seed: int) -> None:
+    compiled_or_skip()
+    root, leaves = random_graph(seed)
+    index = studio(root, show_all_gradients=True).save(tmp_path / "random.html")
+    w = Watched(browser)
+    page = w.open(index.as_uri())
+    target = topological_order(root).index(leaves[1])
+    page.evaluate(f"window.studio.go(0, 0, {page.evaluate('window.studio.steps')})")
+    page.evaluate(f"window.studio.edit({target}, 1.375)")
+    edited, _ = random_graph(seed, {1: 1.375})  # the engine, from scratch, with the edited leaf
+    edited.backward()
+    seen = shown(page)
+    for i, v in enumerate(topological_order(edited)):
+        assert close(seen["nodes"][i]["data"], v.data), (i, v)
+        assert close(seen["nodes"][i]["grad"], v.grad), (i, v)
+    w.close()

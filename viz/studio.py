@@ -1,0 +1,628 @@
+"""The studio: one offline page to watch a network learn — every epoch, every row, every chain-rule step.
+
+``studio(history)`` (a training run) or ``studio(loss)`` (one backward pass from a Value) lays the
+graph out ONCE with Graphviz and inlines that SVG in a page. Each frame then changes only text,
+colours and highlights in place, so no node ever moves. A frame is (epoch, row, step):
+
+- epoch e starts from the parameters before it (epoch 0: the true start, e.g. w 0.1, b 0.0);
+- row r is the tutorial's loop: the forward pass of row r with the parameters before it, its
+  loss, its backward pass, then the update written with its numbers (``w ← 0.1 − 0.1 × 0.525``);
+  a last "end" row shows the parameters after the epoch;
+- step s is one chain-rule step of that backward pass, in backward()'s order (autodiff.stepper):
+  step 0 is the forward pass, steps 1…S process one node each, step S+1 is the update.
+
+The page recomputes a frame's numbers from its leaves (parameters, the row's inputs and target)
+with JavaScript generated from the graph by ``autodiff.compile`` — so a learner can click a leaf,
+type a number and see every value and gradient recomputed. When the graph cannot be compiled to
+JavaScript, the engine's numbers are embedded for every frame instead and editing is off.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import json
+import math
+import os
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import graphviz
+
+from autodiff import History, Value, nn, topological_order
+from autodiff.training import inputs_for
+from autodiff.value import total
+from viz.graph import COMPUTED, CONSTANT, DATA_INPUT, PARAMETER, fmt, node_kind, record_text
+from viz.outputs import OutputError, write_text
+from viz.render import render_svg
+
+__all__ = ["Studio", "studio"]
+
+TARGET = "target"
+# Placeholder numbers of the widest form fmt() gives in practice, so boxes never need to grow.
+_WIDE = "-8.888e-88"
+_NO_GRAD = "grad not shown"
+_COMMUTATIVE = frozenset({"+", "*", "sum"})
+_OBJECTIVE_NAMES = {
+    "binary_cross_entropy": "cross-entropy",
+    "binary_cross_entropy_with_logits": "cross-entropy",
+    "squared_error": "squared error",
+    "mse": "mean squared error",
+}
+# Border per kind: a box's fill is free to carry its gradient's sign and size.
+_KIND_STYLE = {
+    PARAMETER: {"color": "#1f4e9c", "penwidth": "2.5", "style": "filled,bold"},
+    DATA_INPUT: {"color": "#8a6d00", "penwidth": "1.5", "style": "filled"},
+    TARGET: {"color": "#8a6d00", "penwidth": "1.5", "style": "filled,dashed"},
+    CONSTANT: {"color": "#888888", "penwidth": "1", "style": "filled,dashed"},
+    COMPUTED: {"color": "#222222", "penwidth": "1", "style": "filled"},
+}
+BASE_FILL = {PARAMETER: "#eaf2ff", DATA_INPUT: "#fff8dc", TARGET: "#fff8dc", CONSTANT: "#f2f2f2", COMPUTED: "#ffffff"}
+
+
+def _asset(name: str) -> str:
+    return resources.files("viz").joinpath(name).read_text("utf-8")
+
+
+# --- the graph the page draws ------------------------------------------------------------------
+
+
+@dataclass
+class _Picture:
+    """The graph's nodes in topological order, what each leaf is, and where each leaf's number comes from."""
+
+    root: Value
+    nodes: list[Value]
+    kinds: list[str]
+    sources: list[list[Any]]  # per node: ["p", k] | ["x", row or None, j] | ["y", row or None] | ["c", v] | []
+
+
+def _objective_name(history: History) -> str:
+    name = getattr(history.loss, "__name__", "") if history.loss is not None else ""
+    return _OBJECTIVE_NAMES.get(name, name.replace("_", " ") or "loss")
+
+
+def _row_graph(history: History) -> _Picture:
+    """One row's graph (per-row runs) or the summed graph of every row (full-batch runs)."""
+    if history.model is None or history.dataset is None or history.loss is None:
+        raise ValueError("studio needs a History with its model, dataset and loss (as autodiff.train returns)")
+    model = copy.deepcopy(history.model)
+    params = model.parameters()
+    dataset = history.dataset
+    label = dataset.label_name or "target"
+    sources: dict[int, list[Any]] = {id(p): ["p", k] for k, p in enumerate(params)}
+    kinds: dict[int, str] = {id(p): PARAMETER for p in params}
+    full_batch = history.settings.get("mode") == "full_batch"
+    rows = list(enumerate(dataset.rows)) if full_batch else [(0, dataset.rows[0])]
+    losses = []
+    for r, (features, target) in rows:
+        inputs = inputs_for(features, dataset.feature_names)
+        y = Value(target, label=label)
+        for j, x in enumerate(inputs):
+            sources[id(x)] = ["x", r if full_batch else None, j]
+            kinds[id(x)] = DATA_INPUT
+        sources[id(y)] = ["y", r if full_batch else None]
+        kinds[id(y)] = TARGET
+        losses.append(history.loss(model(inputs), y))
+    root = losses[0] if len(losses) == 1 else total(losses)
+    root.label = _objective_name(history)
+    return _picture(root, kinds, sources)
+
+
+def _picture(root: Value, kinds: dict[int, str] | None = None, sources: dict[int, list[Any]] | None = None) -> _Picture:
+    nodes = topological_order(root)
+    kind_list, source_list = [], []
+    for v in nodes:
+        if kinds is not None and id(v) in kinds:
+            kind_list.append(kinds[id(v)])
+        else:
+            kind_list.append(node_kind(v))
+        if not v.is_leaf:
+            source_list.append([])
+        elif sources is not None and id(v) in sources:
+            source_list.append(sources[id(v)])
+        else:
+            source_list.append(["c", v.data])
+    return _Picture(root, nodes, kind_list, source_list)
+
+
+def _signature(picture: _Picture) -> list[tuple[str, tuple[int, ...]]]:
+    index = {id(v): i for i, v in enumerate(picture.nodes)}
+    return [(v.op, tuple(index[id(p)] for p in v.parents)) for v in picture.nodes]
+
+
+# --- numbers: forward and local derivatives with the op table, backward replayed in order --------
+
+
+def evaluate(picture: _Picture, leaves: Sequence[float]) -> tuple[list[float], list[list[float]]]:
+    """Every node's data and local derivatives for these leaf values (one per node; non-leaves ignored).
+
+    The same op-table calls, in the same order, as building the graph and calling backward().
+    """
+    index = {id(v): i for i, v in enumerate(picture.nodes)}
+    data: list[float] = []
+    local: list[list[float]] = []
+    for i, v in enumerate(picture.nodes):
+        op = v.op_class
+        if op is None:
+            data.append(float(leaves[i]))
+            local.append([])
+            continue
+        args = [data[index[id(p)]] for p in v.parents]
+        out = op.forward(*args)
+        data.append(out)
+        local.append(list(op.derivatives(*args, out)))
+    return data, local
+
+
+def backward_order(picture: _Picture) -> list[int]:
+    """Node indices in the order backward() processes them: reversed topological order, computed nodes only."""
+    return [i for i in reversed(range(len(picture.nodes))) if not picture.nodes[i].is_leaf]
+
+
+def replay(picture: _Picture, local: list[list[float]], steps: int) -> tuple[list[float], list[bool]]:
+    """Gradients after the first ``steps`` chain-rule steps, and which nodes a gradient has reached."""
+    index = {id(v): i for i, v in enumerate(picture.nodes)}
+    n = len(picture.nodes)
+    grad = [0.0] * n
+    reached = [False] * n
+    root = n - 1
+    if steps > 0:
+        grad[root] += 1.0
+        reached[root] = True
+    for node in backward_order(picture)[:steps]:
+        for j, parent in enumerate(picture.nodes[node].parents):
+            p = index[id(parent)]
+            grad[p] += grad[node] * local[node][j]
+            reached[p] = True
+    return grad, reached
+
+
+# --- the layout: DOT once, with stable ids and room for the widest numbers ---------------------
+
+
+def _title(v: Value, root: Value, kind: str) -> str:
+    """A box's first line: its label, and for a computed value how it was computed (``z = w*hours + b``)."""
+    from autodiff.stepper import _formula, name_of
+
+    if v.is_leaf:
+        return v.label or ("constant" if kind == CONSTANT else "")
+    formula = _formula(v, lambda parent: name_of(parent, root))
+    return f"{v.label} = {formula}" if v.label else formula
+
+
+def _dot(picture: _Picture) -> str:
+    """The studio's DOT: one record per value (title, data, grad), edges labelled with room for two numbers."""
+    dot = graphviz.Digraph(name="studio", format="svg")
+    dot.attr(rankdir="TB", fontname="Helvetica", nodesep="0.25", ranksep="0.2", bgcolor="transparent", pad="0.08")
+    dot.attr("node", fontname="Helvetica", fontsize="14", shape="record", margin="0.06,0.02")
+    dot.attr("edge", fontname="Helvetica", fontsize="13", color="#666666", arrowsize="0.7")
+    index = {id(v): i for i, v in enumerate(picture.nodes)}
+    for i, v in enumerate(picture.nodes):
+        kind = picture.kinds[i]
+        title = record_text(_title(v, picture.root, kind) or "\u00a0")
+        fields = [title, f"data = {_WIDE}", f"grad = {_WIDE}"]
+        style = dict(_KIND_STYLE[kind])
+        dot.node(f"n{i}", graphviz.nohtml("{" + "|".join(fields) + "}"), id=f"n{i}", fillcolor=BASE_FILL[kind], **style)
+        ordered = v.op not in _COMMUTATIVE and len(v.parents) > 1
+        for j, parent in enumerate(v.parents):
+            label = f"{_port(j) if ordered else ''}∂ {_WIDE}\\n→ {_WIDE}"
+            dot.edge(f"n{index[id(parent)]}", f"n{i}", id=f"e{i}_{j}", label=label)
+    return dot.source
+
+
+def _port(j: int) -> str:
+    """The operand's position on a non-commutative op: "a: ", "b: " …"""
+    return f"{'abcdefgh'[j] if j < 8 else j + 1}: "
+
+
+_GROUP = re.compile(r'<g id="([^"]+)" class="(node|edge)">(.*?)</g>', re.S)
+_TEXT = re.compile(r"<text\b([^>]*)>(.*?)</text>", re.S)
+
+
+def _tag_svg(svg: str) -> str:
+    """Give the texts and shapes the page changes their own ids; drop the fixed size so the page can fit it."""
+
+    def group(m: re.Match[str]) -> str:
+        gid, cls, body = m.group(1), m.group(2), m.group(3)
+        texts = list(_TEXT.finditer(body))
+        names: dict[int, str] = {}
+        if cls == "node" and gid.startswith("n") and len(texts) >= 3:
+            names = {len(texts) - 2: f"{gid}-data", len(texts) - 1: f"{gid}-grad"}
+        elif cls == "edge" and gid.startswith("e") and len(texts) >= 2:
+            names = {len(texts) - 2: f"{gid}-d", len(texts) - 1: f"{gid}-c"}
+        for k in sorted(names, reverse=True):
+            t = texts[k]
+            body = body[: t.start()] + f'<text id="{names[k]}"{t.group(1)}></text>' + body[t.end() :]
+        return f'<g id="{gid}" class="{cls}">{body}</g>'
+
+    svg = _GROUP.sub(group, svg)
+    svg = re.sub(r"<\?xml[^>]*>\s*", "", svg)
+    svg = re.sub(r"<!--.*?-->\s*", "", svg, flags=re.S)
+    svg = re.sub(r'(<svg\b[^>]*?)\swidth="[^"]*"\s+height="[^"]*"', r"\1", svg, count=1)
+    svg = re.sub(r"<svg\b\s*", '<svg id="graph-svg" ', svg, count=1)
+    # Shapes: the first polygon/ellipse of a node, the path and arrowhead of an edge get ids.
+    svg = _mark_shapes(svg)
+    return svg
+
+
+def _mark_shapes(svg: str) -> str:
+    def group(m: re.Match[str]) -> str:
+        gid, cls, body = m.group(1), m.group(2), m.group(3)
+        if cls == "node":
+            body = re.sub(r"<(polygon|ellipse)\b", rf'<\1 id="{gid}-shape"', body, count=1)
+        else:
+            body = re.sub(r"<path\b", rf'<path id="{gid}-path"', body, count=1)
+            body = re.sub(r"<polygon\b", rf'<polygon id="{gid}-head"', body, count=1)
+        return f'<g id="{gid}" class="{cls}">{body}</g>'
+
+    return _GROUP.sub(group, svg)
+
+
+# --- one frame drawn in Python: the per-epoch SVG files ----------------------------------------
+
+
+def grad_fill(grad: float, scale: float) -> str:
+    """Blue for a positive gradient, red for a negative one, stronger as |grad| nears the frame's largest."""
+    if grad == 0 or scale == 0 or not math.isfinite(grad) or not math.isfinite(scale):
+        return "#f4f4f4"
+    strength = math.sqrt(min(abs(grad) / scale, 1.0))
+    r, g, b = (0x21, 0x66, 0xAC) if grad > 0 else (0xB2, 0x18, 0x2B)
+    mix = [round(255 + (c - 255) * (0.12 + 0.6 * strength)) for c in (r, g, b)]
+    return "#{:02x}{:02x}{:02x}".format(*mix)
+
+
+def _edge_colour(contribution: float) -> str:
+    if contribution > 0:
+        return "#2166ac"
+    if contribution < 0:
+        return "#b2182b"
+    return "#666666"
+
+
+# --- the Studio object -------------------------------------------------------------------------
+
+
+class Studio:
+    """A studio page: ``.save(path)``, ``.html()``, inline in Jupyter, and the per-epoch SVG files."""
+
+    def __init__(self, data: dict[str, Any], svg: str, picture: _Picture, trace_js: str, title: str) -> None:
+        self.data = data
+        self.svg = svg
+        self.picture = picture
+        self.trace_js = trace_js
+        self.title = title
+        self._html: str | None = None
+
+    def html(self) -> str:
+        """The whole page: one self-contained, offline HTML document."""
+        if self._html is None:
+            page = _asset("templates/studio.html")
+            data = json.dumps(self.data, separators=(",", ":"), allow_nan=True)
+            data = data.replace("NaN", "null").replace("</", "<\\/")
+            replacements = {
+                "__TITLE__": html.escape(self.title),
+                "__CSS__": _asset("studio.css"),
+                "__SVG__": self.svg,
+                "__DATA__": data,
+                "__TRACE__": self.trace_js.replace("</", "<\\/"),
+                "__JS__": _asset("studio.js"),
+            }
+            for key, value in replacements.items():
+                page = page.replace(key, value, 1)
+            self._html = page
+        return self._html
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the page to ``path`` (a ``.html`` file), whole or not at all."""
+        target = Path(path)
+        if target.suffix.lower() not in (".html", ".htm"):
+            raise OutputError(f"{target} has suffix {target.suffix or '(none)'!r}; a studio page is saved as .html")
+        return write_text(target, self.html())
+
+    def _repr_html_(self) -> str:
+        srcdoc = html.escape(self.html(), quote=True)
+        return (
+            f'<iframe srcdoc="{srcdoc}" style="width:100%;height:760px;border:1px solid #ccc" '
+            'sandbox="allow-scripts allow-downloads"></iframe>'
+        )
+
+    def __repr__(self) -> str:
+        epochs = len(self.data.get("epochs", []))
+        return f"<viz.Studio {self.title!r}: {len(self.picture.nodes)} nodes, {epochs} epochs; .save(path), .html()>"
+
+    # The per-epoch SVG files: the page's frame for (epoch, row 0, update step), from the same layout.
+
+    def frame_svg(self, epoch: int) -> str:
+        """Epoch ``epoch``'s frame as a standalone SVG: row 0 with the parameters before the epoch, every gradient."""
+        leaves = self._leaves(epoch, 0)
+        data, local = evaluate(self.picture, leaves)
+        steps = len(backward_order(self.picture))
+        grad, reached = replay(self.picture, local, steps)
+        return self._fill(data, local, grad, reached)
+
+    def _leaves(self, epoch: int, row: int) -> list[float]:
+        d = self.data
+        params = d["epochs"][epoch]["rows"][row] if d["kind"] == "history" else []
+        values = []
+        for source in d["sources"]:
+            if not source:
+                values.append(0.0)
+            elif source[0] == "p":
+                values.append(params[source[1]])
+            elif source[0] == "x":
+                values.append(d["rows"][row if source[1] is None else source[1]][0][source[2]])
+            elif source[0] == "y":
+                values.append(d["rows"][row if source[1] is None else source[1]][1])
+            else:
+                values.append(source[1])
+        return values
+
+    def _fill(self, data: list[float], local: list[list[float]], grad: list[float], reached: list[bool]) -> str:
+        show = self.data["showGrad"]
+        scale = max((abs(g) for i, g in enumerate(grad) if reached[i] and show[i] and math.isfinite(g)), default=0.0)
+        texts: dict[str, str] = {}
+        fills: dict[str, str] = {}
+        strokes: dict[str, str] = {}
+        index = {id(v): i for i, v in enumerate(self.picture.nodes)}
+        for i, v in enumerate(self.picture.nodes):
+            texts[f"n{i}-data"] = f"data = {fmt(data[i])}"
+            shown = reached[i] and show[i]
+            texts[f"n{i}-grad"] = f"grad = {fmt(grad[i])}" if shown else ("grad =" if show[i] else _NO_GRAD)
+            fills[f"n{i}-shape"] = grad_fill(grad[i], scale) if shown else BASE_FILL[self.picture.kinds[i]]
+            ordered = v.op not in _COMMUTATIVE and len(v.parents) > 1
+            for j, parent in enumerate(v.parents):
+                eid = f"e{i}_{j}"
+                port = _port(j) if ordered else ""
+                if show[index[id(parent)]]:
+                    contribution = grad[i] * local[i][j]
+                    texts[f"{eid}-d"] = f"{port}∂ {fmt(local[i][j])}"
+                    texts[f"{eid}-c"] = f"→ {fmt(contribution)}"
+                    strokes[f"{eid}-path"] = _edge_colour(contribution)
+                else:
+                    texts[f"{eid}-d"] = port.strip()
+                    texts[f"{eid}-c"] = ""
+        return _fill_svg(self.svg, texts, fills, strokes)
+
+    def write_epoch_svgs(
+        self, out_dir: str | os.PathLike[str], every: int = 1, progress: Callable[[int, int], None] | None = None
+    ) -> list[Path]:
+        """``out_dir/epoch_0000.svg`` … one per ``every`` epochs (and the last): each the page's epoch frame."""
+        if self.data["kind"] != "history":
+            raise ValueError("per-epoch SVG files need a studio of a training run (a History)")
+        count = len(self.data["epochs"])
+        chosen = list(range(0, count, max(1, every)))
+        if chosen and chosen[-1] != count - 1:
+            chosen.append(count - 1)
+        width = max(4, len(str(count - 1)))
+        written = []
+        for done, epoch in enumerate(chosen, 1):
+            path = Path(out_dir) / f"epoch_{epoch:0{width}d}.svg"
+            written.append(write_text(path, _standalone(self.frame_svg(epoch))))
+            if progress is not None:
+                progress(done, len(chosen))
+        return written
+
+
+_ID_TEXT = re.compile(r'<text id="([^"]+)"([^>]*)></text>')
+_ID_SHAPE = re.compile(r'<(polygon|ellipse|path) id="([^"]+)"([^>]*?)(/?)>')
+
+
+def _fill_svg(svg: str, texts: dict[str, str], fills: dict[str, str], strokes: dict[str, str]) -> str:
+    def text(m: re.Match[str]) -> str:
+        return f'<text id="{m.group(1)}"{m.group(2)}>{html.escape(texts.get(m.group(1), ""), quote=False)}</text>'
+
+    def shape(m: re.Match[str]) -> str:
+        tag, sid, attrs, close = m.groups()
+        if sid in fills:
+            attrs = re.sub(r'fill="[^"]*"', f'fill="{fills[sid]}"', attrs, count=1)
+        if sid in strokes:
+            attrs = re.sub(r'stroke="[^"]*"', f'stroke="{strokes[sid]}"', attrs, count=1)
+        return f'<{tag} id="{sid}"{attrs}{close}>'
+
+    return _ID_SHAPE.sub(shape, _ID_TEXT.sub(text, svg))
+
+
+def _standalone(svg: str) -> str:
+    """A frame as a file: the XML header and the namespace a viewer needs, and its natural size."""
+    m = re.search(r'viewBox="0(?:\.0+)? 0(?:\.0+)? ([\d.]+) ([\d.]+)"', svg)
+    size = f' width="{m.group(1)}pt" height="{m.group(2)}pt"' if m else ""
+    return '<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n' + re.sub(r"<svg\b", f"<svg{size}", svg, count=1)
+
+
+# --- building the page's data ------------------------------------------------------------------
+
+
+def _compiled_trace(picture: _Picture) -> tuple[str, str]:
+    """(the JS of ``function studioTrace(leaves)``, "") or ("", a note saying why the page cannot compute)."""
+    try:
+        import autodiff.compile as compiler  # type: ignore[import-not-found]
+    except ImportError:
+        return "", "this autodiff has no compile module, so the page shows the engine's numbers and editing is off"
+    leaves = [v for v in picture.nodes if v.is_leaf]
+    try:
+        compiled = compiler.compile(picture.root, leaves)
+        if [id(v) for v in compiled.nodes] != [id(v) for v in picture.nodes]:
+            return "", "the compiled graph's node order differs from the drawing's, so editing is off"
+        return compiled.javascript_trace("studioTrace"), ""
+    except compiler.CompileError as error:
+        return "", f"{error} — the page shows the engine's numbers and editing is off"
+
+
+def _fit(history: History) -> dict[str, Any] | None:
+    model = history.model
+    if isinstance(model, nn.Neuron) and model.activation == "sigmoid" and len(model.weights) in (1, 2):
+        return {"inputs": len(model.weights)}
+    return None
+
+
+def _history_data(history: History, picture: _Picture, embed: bool) -> dict[str, Any]:
+    dataset = history.dataset
+    assert dataset is not None
+    names = history.parameter_names or list(history.start)
+    start = [history.start[n] for n in names] if history.start else [history.records[0].parameters[n] for n in names]
+    full_batch = history.settings.get("mode") == "full_batch"
+    epochs = []
+    before = start
+    for record in history.records:
+        after = [record.parameters[n] for n in names]
+        recorded = bool(record.rows) and not full_batch
+        rows = [list(r) for r in record.rows] if recorded else [before]
+        epoch: dict[str, Any] = {"loss": record.loss, "end": after, "rows": rows}
+        if not recorded and not full_batch:
+            epoch["partial"] = True
+        epochs.append(epoch)
+        before = after
+    data: dict[str, Any] = {
+        "kind": "history",
+        "fullBatch": full_batch,
+        "params": names,
+        "start": start,
+        "epochs": epochs,
+        "rows": [[list(features), target] for features, target in dataset.rows],
+        "features": list(dataset.feature_names),
+        "label": dataset.label_name or "target",
+        "lr": history.settings.get("lr"),
+        "optimizer": history.settings.get("optimizer", ""),
+        "objective": picture.root.label,
+        "metric": history.settings.get("metric", ""),
+        "fit": _fit(history),
+        "interrupted": history.interrupted,
+    }
+    if embed:
+        studio_stub = Studio({**data, "sources": picture_sources(picture)}, "", picture, "", "")
+        for e, epoch in enumerate(epochs):
+            numbers = []
+            for r in range(len(epoch["rows"])):
+                numbers.append(_frame_numbers(picture, studio_stub._leaves(e, r)))
+            numbers.append(_frame_numbers(picture, _end_leaves(studio_stub, e)))
+            epoch["num"] = numbers
+    return data
+
+
+def _end_leaves(studio_: Studio, epoch: int) -> list[float]:
+    leaves = studio_._leaves(epoch, 0)
+    after = studio_.data["epochs"][epoch]["end"]
+    return [after[s[1]] if s and s[0] == "p" else leaves[i] for i, s in enumerate(studio_.data["sources"])]
+
+
+def picture_sources(picture: _Picture) -> list[list[Any]]:
+    return picture.sources
+
+
+def _frame_numbers(picture: _Picture, leaves: list[float]) -> list[float]:
+    """A frame's engine numbers, compactly: every computed node's data, then every local derivative."""
+    data, local = evaluate(picture, leaves)
+    computed = [i for i, v in enumerate(picture.nodes) if not v.is_leaf]
+    return [data[i] for i in computed] + [d for i in computed for d in local[i]]
+
+
+def _node_data(picture: _Picture, show_all: bool) -> tuple[list[dict[str, Any]], list[bool]]:
+    index = {id(v): i for i, v in enumerate(picture.nodes)}
+    nodes, show = [], []
+    for i, v in enumerate(picture.nodes):
+        kind = picture.kinds[i]
+        shows = show_all or kind in (PARAMETER, COMPUTED)
+        show.append(shows)
+        nodes.append(
+            {
+                "label": v.label,
+                "kind": kind,
+                "op": v.op,
+                "parents": [index[id(p)] for p in v.parents],
+                "ordered": v.op not in _COMMUTATIVE and len(v.parents) > 1,
+                "name": _name(v, picture.root),
+            }
+        )
+    return nodes, show
+
+
+def _name(v: Value, root: Value) -> str:
+    from autodiff.stepper import name_of
+
+    return name_of(v, root)
+
+
+def studio(
+    source: History | Value,
+    *,
+    title: str = "",
+    every: int = 1,
+    renderer: str = "wasm",
+    show_all_gradients: bool = False,
+) -> Studio:
+    """The studio page for a training run (``autodiff.train``'s History) or one backward pass (a Value).
+
+    ``every``: the per-epoch SVG files keep every ``every``-th epoch (the page keeps them all).
+    ``show_all_gradients``: also show the gradients of data inputs, targets and constants.
+    """
+    if isinstance(source, History):
+        if not source.records:
+            raise ValueError("studio needs a History with at least one finished epoch")
+        picture = _row_graph(source)
+        notes = _structure_notes(source, picture)
+    elif isinstance(source, Value):
+        if source.is_leaf:
+            raise ValueError(f"studio needs a computed Value to backpropagate from, got the leaf {source!r}")
+        picture = _picture(source)
+        notes = []
+    else:
+        raise TypeError(f"studio needs an autodiff History or Value, got {type(source).__name__} {source!r}")
+    if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+        raise ValueError(f"every must be a whole number ≥ 1, got {every!r}")
+    trace_js, why = _compiled_trace(picture)
+    nodes, show = _node_data(picture, show_all_gradients)
+    if isinstance(source, History):
+        data = _history_data(source, picture, embed=not trace_js)
+        title = title or f"{source.settings.get('dataset', 'training')}: the studio"
+    else:
+        leaves = [v.data if v.is_leaf else 0.0 for v in picture.nodes]
+        data = {"kind": "value", "objective": picture.root.label or "L", "single": _frame_numbers(picture, leaves)}
+        if trace_js:
+            del data["single"]
+        title = title or f"backprop from {picture.root.label or 'L'}"
+    if why:
+        notes.append(why)
+    data.update(
+        {
+            "title": title,
+            "nodes": nodes,
+            "sources": picture.sources,
+            "showGrad": show,
+            "order": backward_order(picture),
+            "editable": bool(trace_js),
+            "notes": notes,
+        }
+    )
+    svg = _tag_svg(render_svg(_dot(picture), renderer))
+    return Studio(data, svg, picture, trace_js, title)
+
+
+def _structure_notes(history: History, picture: _Picture) -> list[str]:
+    """Say so if the graph at the last epoch is shaped differently from the one drawn (control flow on data)."""
+    try:
+        model = copy.deepcopy(history.model)
+        assert model is not None
+        model.load_state_dict(history.records[-1].parameters)
+        other = _row_graph(
+            History(
+                records=history.records,
+                settings=history.settings,
+                model=model,
+                dataset=history.dataset,
+                loss=history.loss,
+                start=dict(history.records[-1].parameters),
+            )
+        )
+    except Exception as error:  # noqa: BLE001 - a note, never a crash
+        return [f"could not rebuild the last epoch's graph to compare its shape ({error})"]
+    if _signature(other) != _signature(picture):
+        return [
+            "the graph's shape at the last epoch differs from the first epoch's; every frame is drawn on the first "
+            "epoch's shape"
+        ]
+    return []
