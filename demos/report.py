@@ -120,8 +120,8 @@ def write_run(
     assert history.dataset is not None
     dataset = history.dataset
     files = [viz.write_text(out / "model.json", model_file.to_json(model, dataset.feature_names, history))]
-    title = title or f"{dataset.name}: loss per epoch"
-    files.append(plots.loss_curve(history.losses, title=title).save(out / "loss.svg"))
+    loss_title = title or f"{dataset.name}: loss per epoch"
+    files.append(plots.loss_curve(history.losses, title=loss_title).save(out / "loss.svg"))
     rows = list(dataset.rows)
     if plot == "sigmoid_fit":
         fit = plots.sigmoid_fit(model.weights[0].data, model.bias.data, rows, xlabel=dataset.feature_names[0])

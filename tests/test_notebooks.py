@@ -57,15 +57,14 @@ EXPECTED: dict[str, dict[str, list[str]]] = {
         "shows": [],
     },
     "page6_two_inputs": {
-        "text": ["Epoch 0, Loss: 1.3209", "Epoch 800, Loss:", "Final w1:", "NumPy, all rows at once", "Pass ("],
+        "text": ["Epoch 0, Loss: 1.3209", "Final w1:", "NumPy, all rows at once", "study 2.5, sleep 7: Fail (0.2052)"],
         "shows": [HISTORY, PLOT, GRAPH],
     },
     "page7_backprop": {
         "text": [
-            "dL/dw += dL/dz × ∂z/∂w",
-            "the tutorial's rule (p - y)·x = -1.724",
-            "def ",
-            "dL/dw -1.7244",
+            "dL/dw += dL/dz × ∂z/∂w = -0.2081 × 3 = -0.6242",
+            "the tutorial's rule (p - y)·x = -1.277",
+            "loss 0.5544, dL/dw -1.2767, dL/db -0.4256",  # the compiled backward pass agrees
         ],
         "shows": [GRAPH, STUDIO],
     },

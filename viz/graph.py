@@ -47,7 +47,6 @@ _STYLE = {
 _OP_STYLE = {"shape": "circle", "style": "filled", "fillcolor": "#dddddd", "fontsize": "11", "margin": "0.02"}
 _HIGHLIGHT = {"color": "#e8590c", "penwidth": "4"}
 _RANKDIRS = ("LR", "RL", "TB", "BT")
-_LEAST_SCALE = 0.5  # a notebook shrinks a wide graph to fit, but its text to no less than this
 _WRAP = 40  # characters per line in a node, so a long label makes a tall box, not a 5000-pixel one
 
 
@@ -110,8 +109,9 @@ def record_text(text: str, width: int = _WRAP) -> str:
 class Graph:
     """A drawn computation graph: ``.source`` is DOT, ``.svg()`` the picture, shown inline in Jupyter.
 
-    In a notebook it is drawn without the legend box, shrunk to the column's width when wider,
-    with a one-line key under it naming only the kinds of node it holds.
+    In a notebook it is drawn without the legend box, shrunk to the column's width when wider
+    (a click shows it at full size), with a one-line key under it naming only the kinds of node
+    it holds.
     """
 
     def __init__(
@@ -155,12 +155,10 @@ class Graph:
         if self._inline_svg is None:
             svg = self.svg() if self._inline is self.digraph else render_svg(self._inline.source, self.renderer)
             element = svg[svg.index("<svg") :]  # no XML prolog or doctype inside HTML
-            # Shrink to the column's width, but not below a readable size: past that, the column scrolls.
-            match = re.search(r'width="([\d.]+)pt"', element[: element.index(">")])
-            natural = float(match.group(1)) * 4 / 3 if match else 0.0
-            least = f"min-width:{natural * _LEAST_SCALE:.0f}px;" if natural else ""
-            style = f"max-width:100%;{least}height:auto"
-            self._inline_svg = element.replace("<svg", f'<svg style="{style}"', 1)
+            # Shrink to the column's width; a click toggles the natural size (the column then scrolls).
+            style = "max-width:100%;height:auto;cursor:zoom-in"
+            toggle = "this.style.maxWidth = this.style.maxWidth === 'none' ? '100%' : 'none'"
+            self._inline_svg = element.replace("<svg", f'<svg style="{style}" onclick="{toggle}"', 1)
         return self._inline_svg
 
     def _repr_svg_(self) -> str:
