@@ -1,5 +1,5 @@
 # Two commands do all the set-up on a fresh machine with Python >= 3.10:
-#   make demo   train the tutorial's network and write its graphs, player and plots
+#   make demo   train the tutorial's network and write its studio page, graphs and plots
 #   make test   run the whole test suite
 #   make notebooks   add JupyterLab to .venv and open the tutorial's notebooks (demos/notebooks/)
 # Each creates or reuses .venv and installs what it needs (no root, no system packages).
@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NOTEBOOKS_STAMP := $(VENV)/.installed-notebooks
 
-.PHONY: demo test notebooks fuzz bench lint clean
+.PHONY: demo test notebooks fuzz bench lint screenshot clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "autodiff needs Python 3.10 or newer")'
@@ -39,6 +39,10 @@ fuzz: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m benchmarks.run
+
+# The README's picture of the studio, photographed from the real page (needs Chromium).
+screenshot: $(STAMP)
+	$(PY) docs/screenshot.py
 
 lint: $(STAMP)
 	$(PY) -m ruff check autodiff viz demos tests benchmarks

@@ -220,6 +220,7 @@ def main() -> None:
     r["chain_memory"] = {"ours": chain("ours", 1_000_000, "--memory")}
     for renderer in ("wasm", "system"):
         r[f"render_{renderer}"] = {"ours": time_best(functools.partial(w.render_epoch_graph, renderer), 30)}
+    r["studio"] = studio_page()
 
     rows = []
 
@@ -290,6 +291,7 @@ def main() -> None:
         )
     row("Render one epoch graph (tutorial, 4 rows): draw + SVG, in-process wasm", "render_wasm", "reported")
     row("  … spawning the system `dot` per graph", "render_system", "reported")
+    rows.extend(studio_rows(r["studio"]))
 
     text = table(rows)
     info = machine()
@@ -310,6 +312,19 @@ def main() -> None:
         }
     )
     print(f"saved {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}")
+
+
+def studio_page() -> dict[str, Any]:
+    """The studio page's size, write time and load time (benchmarks.studio)."""
+    from benchmarks import studio
+
+    return studio.measure()
+
+
+def studio_rows(result: dict[str, Any]) -> list[list[str]]:
+    from benchmarks import studio
+
+    return studio.rows(result)
 
 
 if __name__ == "__main__":

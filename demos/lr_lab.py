@@ -3,8 +3,9 @@
     python -m demos.lr_lab [--lr 0.01 0.1 0.5] [--epochs 1000] [--out out/lr_lab]
 
 Trains the tutorial's neuron once per learning rate (same start, per-row updates, autograd
-cross-entropy), prints the loss side by side every 100 epochs and the final weights, and draws
-all the loss curves on one chart (lr_lab.svg).
+cross-entropy), prints the loss side by side every 100 epochs and the final weights, draws
+all the loss curves on one chart (lr_lab.svg) and writes a studio page per rate (lr_0.1.html …)
+to watch how big each step is.
 """
 
 from __future__ import annotations
@@ -57,13 +58,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(cli.table(["lr", "final weight", "final bias"], finals))
     print("A larger learning rate takes bigger steps: on this data every rate here converges, 0.5 fastest.")
 
+    import viz
     from viz import plots
 
     chart = plots.compare_runs(
         {f"lr {lr:g}": runs_by_lr[lr][0].losses for lr in learning_rates},
         title="Learning-rate lab: total loss per epoch",
     ).save(out / "lr_lab.svg")
+    pages = [
+        viz.studio(runs_by_lr[lr][0], title=f"learning rate {lr:g}").save(out / f"lr_{lr:g}.html")
+        for lr in learning_rates
+    ]
     print(f"\nWrote: {chart}")
+    print("Step through each rate's updates: " + ", ".join(str(page) for page in pages))
     return 0
 
 

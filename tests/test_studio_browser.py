@@ -10,6 +10,8 @@ out/studio-screenshots/ for a person to look at.
 from __future__ import annotations
 
 import html
+import importlib
+import importlib.util
 import math
 import random
 import re
@@ -419,3 +421,32 @@ def test_editing_a_random_graph_gives_the_engines_numbers(browser: Any, tmp_path
         assert close(seen["nodes"][i]["data"], v.data), (i, v)
         assert close(seen["nodes"][i]["grad"], v.grad), (i, v)
     w.close()
+
+
+@pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "engine-numbers"])
+def test_a_value_used_twice_shows_each_path_and_their_sum(
+    browser: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, compiled: bool
+) -> None:
+    if not compiled:  # as for a graph with an op that has no JavaScript form
+        module = importlib.import_module("viz.studio")
+        monkeypatch.setattr(module, "_compiled_trace", lambda picture: ("", "no JavaScript form"))
+    x, w = Value(3.0, label="x"), Value(0.5, label="w")
+    square = x * x
+    loss = square * w
+    loss.label = "L"
+    index = studio(loss, show_all_gradients=True).save(tmp_path / "twice.html")
+    watched = Watched(browser)
+    page = watched.open(index.as_uri())
+    go(page, 0, 0, 2)  # step 1: L = square*w; step 2: square = x*x, both edges from x
+    seen = shown(page)
+    nodes = topological_order(loss)
+    i = nodes.index(square)
+    # The engine, by hand: dL/dsquare = w = 0.5; each path into x carries 0.5 × x = 1.5; x's grad is their sum.
+    assert seen["edges"][f"e{i}_0"] == {"local": 3.0, "contribution": 1.5}
+    assert seen["edges"][f"e{i}_1"] == {"local": 3.0, "contribution": 1.5}
+    assert seen["nodes"][nodes.index(x)]["grad"] == 3.0
+    assert "x is used 2 times: 1.5 + 1.5 = 3" in page.text_content("#now")
+    assert page.evaluate("window.studio.compiled") is (
+        compiled and importlib.util.find_spec("autodiff.compile") is not None
+    )
+    watched.close()

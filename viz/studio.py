@@ -297,6 +297,7 @@ class Studio:
         self.trace_js = trace_js
         self.title = title
         self._html: str | None = None
+        self._template: _Template | None = None
 
     def html(self) -> str:
         """The whole page: one self-contained, offline HTML document."""
@@ -382,11 +383,14 @@ class Studio:
                     contribution = grad[i] * local[i][j]
                     texts[f"{eid}-d"] = f"{port}∂ {fmt(local[i][j])}"
                     texts[f"{eid}-c"] = f"→ {fmt(contribution)}"
-                    strokes[f"{eid}-path"] = _edge_colour(contribution)
+                    colour = _edge_colour(contribution)
+                    strokes[f"{eid}-path"] = strokes[f"{eid}-head"] = fills[f"{eid}-head"] = colour
                 else:
                     texts[f"{eid}-d"] = port.strip()
                     texts[f"{eid}-c"] = ""
-        return _fill_svg(self.svg, texts, fills, strokes)
+        if self._template is None:
+            self._template = _Template(self.svg)
+        return self._template.fill(texts, fills, strokes)
 
     def write_epoch_svgs(
         self, out_dir: str | os.PathLike[str], every: int = 1, progress: Callable[[int, int], None] | None = None
@@ -408,23 +412,46 @@ class Studio:
         return written
 
 
-_ID_TEXT = re.compile(r'<text id="([^"]+)"([^>]*)></text>')
-_ID_SHAPE = re.compile(r'<(polygon|ellipse|path) id="([^"]+)"([^>]*?)(/?)>')
+_SLOT = re.compile(r'<text id="([^"]+)"([^>]*)></text>|<(?:polygon|ellipse|path) id="([^"]+)"[^>]*?/?>')
+_ATTR = re.compile(r'\b(fill|stroke)="([^"]*)"')
 
 
-def _fill_svg(svg: str, texts: dict[str, str], fills: dict[str, str], strokes: dict[str, str]) -> str:
-    def text(m: re.Match[str]) -> str:
-        return f'<text id="{m.group(1)}"{m.group(2)}>{html.escape(texts.get(m.group(1), ""), quote=False)}</text>'
+class _Template:
+    """The layout's SVG cut once into fixed text and slots (texts, fills, strokes), so a frame is one join."""
 
-    def shape(m: re.Match[str]) -> str:
-        tag, sid, attrs, close = m.groups()
-        if sid in fills:
-            attrs = re.sub(r'fill="[^"]*"', f'fill="{fills[sid]}"', attrs, count=1)
-        if sid in strokes:
-            attrs = re.sub(r'stroke="[^"]*"', f'stroke="{strokes[sid]}"', attrs, count=1)
-        return f'<{tag} id="{sid}"{attrs}{close}>'
+    def __init__(self, svg: str) -> None:
+        self.parts: list[str] = []
+        self.slots: list[tuple[int, str, str, str]] = []  # (index in parts, kind, id, default)
+        at = 0
+        for m in _SLOT.finditer(svg):
+            if m.group(1):  # a text the frame fills in
+                self.parts.append(svg[at : m.start()] + f'<text id="{m.group(1)}"{m.group(2)}>')
+                self._slot("text", m.group(1), "")
+                at = m.end() - len("</text>")
+                continue
+            tag, sid, tag_at = m.group(0), m.group(3), m.start()
+            self.parts.append(svg[at:tag_at])
+            inner = 0
+            for attr in _ATTR.finditer(tag):
+                self.parts.append(tag[inner : attr.start(2)])
+                self._slot(attr.group(1), sid, attr.group(2))
+                inner = attr.end(2)
+            self.parts.append(tag[inner:])
+            at = m.end()
+        self.parts.append(svg[at:])
 
-    return _ID_SHAPE.sub(shape, _ID_TEXT.sub(text, svg))
+    def _slot(self, kind: str, sid: str, default: str) -> None:
+        self.slots.append((len(self.parts), kind, sid, default))
+        self.parts.append(default)
+
+    def fill(self, texts: dict[str, str], fills: dict[str, str], strokes: dict[str, str]) -> str:
+        parts = list(self.parts)
+        sources = {"text": texts, "fill": fills, "stroke": strokes}
+        for index, kind, sid, _default in self.slots:
+            value = sources[kind].get(sid)
+            if value is not None:
+                parts[index] = html.escape(value, quote=False) if kind == "text" else value
+        return "".join(parts)
 
 
 def _standalone(svg: str) -> str:
