@@ -125,13 +125,18 @@ def executed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     try:
         for path in notebook_paths():
             book = nbformat.read(path, as_version=4)
-            reset = nbformat.v4.new_code_cell("%reset -f")  # a clean namespace for each notebook
-            book.cells.insert(0, reset)
+            # A clean namespace for each notebook, and this checkout's code (not an installed copy).
+            setup = (
+                "%reset -f\nimport autodiff, demos, viz\n"
+                f"assert all(m.__file__.startswith({str(ROOT)!r}) for m in (autodiff, demos, viz))"
+            )
+            book.cells.insert(0, nbformat.v4.new_code_cell(setup))
             client = nbclient.NotebookClient(
                 book, km=manager, timeout=120, allow_errors=True, resources={"metadata": {"path": str(NOTEBOOKS)}}
             )
             client.execute()
-            book.cells.pop(0)
+            first = book.cells.pop(0)
+            assert not [o for o in first.outputs if o["output_type"] == "error"], f"kernel set-up: {first.outputs}"
             results[path.stem] = book
     finally:
         manager.shutdown_kernel(now=True)
