@@ -116,40 +116,42 @@ class History:
     def __repr__(self) -> str:
         """One line: epochs, final loss and parameters (the records stay behind ``.records``)."""
         flag = ", interrupted" if self.interrupted else ""
-        if not self.records:
-            return f"History(0 epochs{flag})"
-        last = self.records[-1]
-        names = list(last.parameters)
-        shown = ", ".join(f"{name}={last.parameters[name]:.4f}" for name in names[:_REPR_PARAMETERS])
+        losses = self.losses  # every epoch's loss, also where the run keeps fewer full records
+        if not losses or not self.records:
+            return f"History({len(losses)} epochs{flag})"
+        return f"History({len(losses)} epochs, final loss {losses[-1]:.4f}, {self._parameters_text()}{flag})"
+
+    def _parameters_text(self) -> str:
+        parameters = self.records[-1].parameters
+        names = list(parameters)
+        shown = ", ".join(f"{name}={parameters[name]:.4f}" for name in names[:_REPR_PARAMETERS])
         more = f", … {len(names) - _REPR_PARAMETERS} more" if len(names) > _REPR_PARAMETERS else ""
-        return f"History({len(self.records)} epochs, final loss {last.loss:.4f}, {shown}{more}{flag})"
+        return shown + more
 
     def _repr_html_(self) -> str:
         """For Jupyter: a small table (settings, loss and each parameter from start to end) and the loss curve."""
         esc = html.escape
         cell = 'style="padding:1px 10px 1px 0;text-align:left"'
-        rows = []
-        epochs = f"{len(self.records)}" + (
-            f" of {self.settings.get('epochs')}, interrupted" if self.interrupted else ""
-        )
-        rows.append(("epochs", epochs))
+        losses = self.losses
+        interrupted = f" of {self.settings.get('epochs')}, interrupted" if self.interrupted else ""
+        rows = [("epochs", f"{len(losses)}{interrupted}")]
         how = [str(self.settings[k]) for k in ("mode", "loss", "optimizer") if k in self.settings]
         if "lr" in self.settings:
             how.append(f"lr {self.settings['lr']:g}")
         rows.append(("trained with", ", ".join(how)))
-        if self.records:
-            first, last = self.records[0], self.records[-1]
-            rows.append(("loss", f"{first.loss:.4f} (epoch 0) → {last.loss:.4f} (epoch {last.epoch})"))
-            names = list(last.parameters)
+        if losses and self.records:
+            rows.append(("loss", f"{losses[0]:.4f} (epoch 0) → {losses[-1]:.4f} (epoch {len(losses) - 1})"))
+            parameters = self.records[-1].parameters
+            names = list(parameters)
             for name in names[:_REPR_PARAMETERS]:
                 start = f"{self.start[name]:.4f} → " if name in self.start else ""
-                rows.append((name, f"{start}{last.parameters[name]:.4f}"))
+                rows.append((name, f"{start}{parameters[name]:.4f}"))
             if len(names) > _REPR_PARAMETERS:
                 rows.append(("…", f"{len(names) - _REPR_PARAMETERS} more parameters"))
         table = "".join(f"<tr><th {cell}>{esc(k)}</th><td {cell}>{esc(v)}</td></tr>" for k, v in rows)
         return (
             '<div style="display:flex;gap:24px;align-items:center;font:13px Helvetica,Arial,sans-serif">'
-            f"<table>{table}</table>{_loss_svg(self.losses)}</div>"
+            f"<table>{table}</table>{_loss_svg(losses)}</div>"
         )
 
     def to_dict(self) -> dict[str, Any]:
