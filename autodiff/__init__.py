@@ -2,6 +2,7 @@
 
 from autodiff import datasets, losses, nn, optim
 from autodiff.backward import backward, gc_paused, topological_order, zero_grad
+from autodiff.compile import CompileError, compile
 from autodiff.datasets import Dataset, DatasetError, load_csv
 from autodiff.gradcheck import GradcheckError, gradcheck, numerical_gradient
 from autodiff.stepper import InputStep, Step, backward_steps
@@ -9,6 +10,7 @@ from autodiff.training import EpochRecord, History, train
 from autodiff.value import Constant, Value, exp, linear, log, relu, sigmoid, tanh, total
 
 __all__ = [
+    "CompileError",
     "Constant",
     "Dataset",
     "DatasetError",
@@ -20,6 +22,7 @@ __all__ = [
     "Value",
     "backward",
     "backward_steps",
+    "compile",
     "datasets",
     "exp",
     "gc_paused",

@@ -54,6 +54,10 @@ def mse(predictions: Sequence[Operand], targets: Sequence[Operand]) -> Value | f
     return total(errors) / len(errors)
 
 
+# _clamped_log below as a template for autodiff.compile (held to it by tests/test_compile_templates.py).
+CLAMPED_LOG_CODE = f"x if x != x else (max(log(x), {LOG_FLOOR!r}) if x > 0 else {LOG_FLOOR!r})"
+
+
 def _clamped_log(x: float) -> float:
     if x != x:  # nan in, nan out: a diverged probability must not look like a finite loss
         return x
@@ -64,6 +68,8 @@ class BinaryCrossEntropy(Op):
     """−[y·ln p + (1 − y)·ln(1 − p)] for a probability p and a 0/1 target y."""
 
     name = "bce"
+    forward_code = "-(y * clamped_log(p) + (1.0 - y) * clamped_log(1.0 - p)) + 0.0"
+    derivatives_code = (f"(p - y) / max(p * (1.0 - p), {EPS!r})", "clamped_log(1.0 - p) - clamped_log(p)")
 
     @staticmethod
     def forward(p: float, y: float) -> float:
@@ -81,6 +87,10 @@ class BinaryCrossEntropyWithLogits(Op):
     """Binary cross-entropy of sigmoid(z) computed from the raw score z, stable for any z."""
 
     name = "bce_logits"
+    forward_code = (
+        "((z * (1.0 - y) if y != 1.0 else 0.0) if z >= 0 else (-z * y if y != 0.0 else 0.0)) + log1p(exp(-abs(z)))"
+    )
+    derivatives_code = ("(1.0 / (1.0 + exp(-z)) if z >= 0 else (e := exp(z)) / (1.0 + e)) - y", "-z")
 
     @staticmethod
     def forward(z: float, y: float) -> float:

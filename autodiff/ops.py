@@ -27,6 +27,13 @@ class Op:
     """Base of the op table. ``name`` is what graphs and reprs show."""
 
     name = "?"
+    # Code templates for autodiff.compile: forward and each local derivative once more, as Python
+    # expressions over the methods' own parameter names (``out`` is the output). They must give the
+    # very floats the methods give (tests/test_compile_templates.py holds them to it); autodiff.compile
+    # turns them into straight-line Python and JavaScript. An op without them still compiles to Python,
+    # by calls to its methods.
+    forward_code: str | None = None
+    derivatives_code: tuple[str, ...] | None = None
 
     @staticmethod
     def forward(*inputs: float) -> float:  # pragma: no cover - every op overrides it
@@ -42,6 +49,8 @@ class Op:
 
 class Add(Op):
     name = "+"
+    forward_code = "a + b"
+    derivatives_code = ("1.0", "1.0")
 
     @staticmethod
     def forward(a: float, b: float) -> float:
@@ -55,6 +64,8 @@ class Add(Op):
 
 class Sub(Op):
     name = "-"
+    forward_code = "a - b"
+    derivatives_code = ("1.0", "-1.0")
 
     @staticmethod
     def forward(a: float, b: float) -> float:
@@ -68,6 +79,8 @@ class Sub(Op):
 
 class Mul(Op):
     name = "*"
+    forward_code = "a * b"
+    derivatives_code = ("b", "a")
 
     @staticmethod
     def forward(a: float, b: float) -> float:
@@ -81,6 +94,8 @@ class Mul(Op):
 
 class Div(Op):
     name = "/"
+    forward_code = "a / b"
+    derivatives_code = ("1.0 / b", "-out / b")
 
     @staticmethod
     def forward(a: float, b: float) -> float:
@@ -96,6 +111,8 @@ class Div(Op):
 
 class Neg(Op):
     name = "neg"
+    forward_code = "-a"
+    derivatives_code = ("-1.0",)
 
     @staticmethod
     def forward(a: float) -> float:
@@ -126,6 +143,13 @@ class PowConst(Op):
     """``a ** k`` with k a plain number: k is a constant, so no gradient flows into it."""
 
     name = "**"
+    forward_code = "a * a if k == 2.0 else power(a, k)"
+    # k * power(a, 1.0) is k * a exactly, written so for squares
+    derivatives_code = (
+        "0.0 if k == 0 else ((0.0 if k > 1 else (1.0 if k == 1 else inf)) if a == 0"
+        " else (k * a if k == 2.0 else k * power(a, k - 1)))",
+        "0.0",
+    )
 
     @staticmethod
     def forward(a: float, k: float) -> float:
@@ -146,6 +170,12 @@ class Pow(Op):
     """``a ** b`` with both a and b Values: the gradient flows into the exponent too."""
 
     name = "**"
+    forward_code = "a * a if b == 2.0 else power(a, b)"
+    derivatives_code = (
+        "0.0 if b == 0 else ((0.0 if b > 1 else (1.0 if b == 1 else inf)) if a == 0"
+        " else (b * a if b == 2.0 else b * power(a, b - 1)))",
+        "out * log(a) if a > 0 else (0.0 if a == 0 and b > 0 else nan)",
+    )
 
     @staticmethod
     def forward(a: float, b: float) -> float:
@@ -169,6 +199,8 @@ class Pow(Op):
 
 class Exp(Op):
     name = "exp"
+    forward_code = "inf if a > 709.782712893384 else exp(a)"  # the largest a with a finite eᵃ
+    derivatives_code = ("out",)
 
     @staticmethod
     def forward(a: float) -> float:
@@ -185,6 +217,8 @@ class Exp(Op):
 
 class Log(Op):
     name = "log"
+    forward_code = "log(a)"
+    derivatives_code = ("1.0 / a",)
 
     @staticmethod
     def forward(a: float) -> float:
@@ -202,6 +236,11 @@ class Log(Op):
 
 class Tanh(Op):
     name = "tanh"
+    forward_code = "tanh(a)"
+    derivatives_code = (
+        f"4.0 * (e := exp(-2.0 * abs(a))) / ((d := 1.0 + e) * d)"
+        f" if a > {TANH_FROM_INPUT_BEYOND!r} or a < {-TANH_FROM_INPUT_BEYOND!r} else 1.0 - out * out",
+    )
 
     @staticmethod
     def forward(a: float) -> float:
@@ -221,6 +260,10 @@ class Tanh(Op):
 
 class Sigmoid(Op):
     name = "sigmoid"
+    forward_code = "1.0 / (1.0 + exp(-z)) if z >= 0 else (e := exp(z)) / (1.0 + e)"
+    derivatives_code = (
+        f"(e := exp(-z)) / ((d := 1.0 + e) * d) if z > {SIGMOID_FROM_INPUT_ABOVE!r} else out * (1.0 - out)",
+    )
 
     @staticmethod
     def forward(z: float) -> float:
@@ -244,6 +287,8 @@ class Sigmoid(Op):
 
 class Relu(Op):
     name = "relu"
+    forward_code = "a if a > 0 or a != a else 0.0"
+    derivatives_code = ("1.0 if a > 0 else (0.0 if a == a else nan)",)
 
     @staticmethod
     def forward(a: float) -> float:
@@ -277,6 +322,12 @@ class Sum(Op):
         # ∂(Σ tᵢ)/∂tⱼ = 1
         return (1.0,) * (len(terms_and_out) - 1)
 
+    @staticmethod
+    def code_for(n: int) -> tuple[tuple[str, ...], str, tuple[str, ...]]:
+        """(parameter names, forward_code, derivatives_code) for a sum of n terms (fsum is this forward)."""
+        terms = tuple(f"t{i}" for i in range(n))
+        return terms, f"fsum({', '.join(terms)})", ("1.0",) * n
+
 
 class Linear(Op):
     """A neuron's raw output ``w1*x1 + … + wn*xn + b``; operands are (w1…wn, x1…xn, b)."""
@@ -299,6 +350,14 @@ class Linear(Op):
         weights = weights_inputs_bias_out[:n]
         inputs = weights_inputs_bias_out[n : 2 * n]
         return (*inputs, *weights, 1.0)
+
+    @staticmethod
+    def code_for(n: int) -> tuple[tuple[str, ...], str, tuple[str, ...]]:
+        """(parameter names, forward_code, derivatives_code) for n operands: n // 2 weights and inputs, a bias."""
+        k = (n - 1) // 2
+        weights, inputs = [f"w{i}" for i in range(k)], [f"x{i}" for i in range(k)]
+        forward = " + ".join(["b", *[f"{w} * {x}" for w, x in zip(weights, inputs)]])
+        return (*weights, *inputs, "b"), forward, (*inputs, *weights, "1.0")
 
 
 UNARY = {"exp": Exp, "log": Log, "tanh": Tanh, "sigmoid": Sigmoid, "relu": Relu}
