@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import html
+import importlib
 import json
 import math
 import os
@@ -467,7 +468,8 @@ def _standalone(svg: str) -> str:
 def _compiled_trace(picture: _Picture) -> tuple[str, str]:
     """(the JS of ``function studioTrace(leaves)``, "") or ("", a note saying why the page cannot compute)."""
     try:
-        import autodiff.compile as compiler  # type: ignore[import-not-found]
+        # The module itself: the package's attribute ``autodiff.compile`` is the compile() function.
+        compiler = importlib.import_module("autodiff.compile")
     except ImportError:
         return "", "this autodiff has no compile module, so the page shows the engine's numbers and editing is off"
     leaves = [v for v in picture.nodes if v.is_leaf]
