@@ -75,6 +75,18 @@ EXPECTED: dict[str, dict[str, list[str]]] = {
 }
 
 
+# Run in the kernel before each notebook: Python code there may not open a connection off this machine.
+NO_NETWORK = """
+import socket
+def _local_only(self, address, _connect=socket.socket.connect):
+    host = address[0] if isinstance(address, tuple) else "localhost"
+    if host not in ("127.0.0.1", "::1", "localhost"):
+        raise OSError(f"a notebook tried to reach {address!r}; the notebooks must work offline")
+    return _connect(self, address)
+socket.socket.connect = _local_only
+"""
+
+
 def notebook_paths() -> list[Path]:
     return sorted(NOTEBOOKS.glob("*.ipynb"))
 
@@ -128,7 +140,7 @@ def executed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
             # A clean namespace for each notebook, and this checkout's code (not an installed copy).
             setup = (
                 "%reset -f\nimport autodiff, demos, viz\n"
-                f"assert all(m.__file__.startswith({str(ROOT)!r}) for m in (autodiff, demos, viz))"
+                f"assert all(m.__file__.startswith({str(ROOT)!r}) for m in (autodiff, demos, viz))\n" + NO_NETWORK
             )
             book.cells.insert(0, nbformat.v4.new_code_cell(setup))
             client = nbclient.NotebookClient(
@@ -163,3 +175,16 @@ def test_notebook_runs_and_shows_the_tutorials_numbers(executed: dict[str, dict]
     for expected in EXPECTED[name]["text"]:
         assert expected in printed, f"{name} no longer prints {expected!r}"
     assert shows == EXPECTED[name]["shows"]
+
+
+def test_the_kernel_refuses_connections_off_this_machine() -> None:
+    import socket
+
+    namespace: dict = {}
+    original = socket.socket.connect
+    try:
+        exec(NO_NETWORK, namespace)
+        with socket.socket() as sock, pytest.raises(OSError, match="must work offline"):
+            sock.connect(("192.0.2.1", 80))  # TEST-NET-1: never routed
+    finally:
+        socket.socket.connect = original
