@@ -311,6 +311,12 @@ def test_space_plays_and_pauses(tutorial: dict[str, Any], watched: Watched) -> N
     page.wait_for_timeout(150)
     assert page.evaluate("window.studio.state().epoch") == stopped
     assert "play" in page.text_content("#play")
+    page.click("#play")  # the button plays; space then pauses (the button does not keep the keyboard)
+    wait_until(page, f"window.studio.state().epoch > {stopped}")
+    page.keyboard.press("Space")
+    paused = page.evaluate("window.studio.state().epoch")
+    page.wait_for_timeout(150)
+    assert page.evaluate("window.studio.state().epoch") == paused
 
 
 def test_an_epoch_file_equals_the_pages_frame(tutorial: dict[str, Any], watched: Watched) -> None:
@@ -450,3 +456,16 @@ def test_a_value_used_twice_shows_each_path_and_their_sum(
         compiled and importlib.util.find_spec("autodiff.compile") is not None
     )
     watched.close()
+
+
+def test_save_svg_downloads_the_frame_on_screen(tutorial: dict[str, Any], watched: Watched, tmp_path: Path) -> None:
+    page = watched.open(tutorial["url"] + "#epoch=3&row=1&step=2")
+    with page.expect_download() as info:
+        page.click("#save")
+    download = info.value
+    assert download.suggested_filename == "epoch3_row1_step2.svg"
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
+    text = path.read_text(encoding="utf-8")
+    shown_text = page.text_content("#n4-data")
+    assert shown_text and f">{shown_text}</text>" in text and text.rstrip().endswith("</svg>")

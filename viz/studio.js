@@ -123,6 +123,10 @@
     if (value === undefined || value === null) el.removeAttribute("data-v");
     else el.setAttribute("data-v", String(value));
   }
+  function setTitle(g, text) {
+    const t = g.querySelector("title");
+    if (t && t.textContent !== text) t.textContent = text;
+  }
   function port(i, j) { return D.nodes[i].ordered ? (j < 8 ? "abcdefgh"[j] : String(j + 1)) + ": " : ""; }
   function shows(i) { return state.showAll || D.showGrad[i]; }
   function name(i) { return D.nodes[i].name; }
@@ -156,6 +160,8 @@
         $(id + "-head").setAttribute("stroke", on ? edgeColour(c) : "#666666");
         $(id + "-head").setAttribute("fill", on ? edgeColour(c) : "#666666");
         $(id).classList.toggle("cur", i === current);
+        setTitle($(id), on ? "∂" + name(i) + "/∂" + name(ps[j]) + " = " + fmt(f.local[i][j]) + "; contribution = dL/d" + name(i) +
+          " × ∂" + name(i) + "/∂" + name(ps[j]) + " = " + fmt(back.grad[i]) + " × " + fmt(f.local[i][j]) + " = " + fmt(c) : "");
       }
     }
     frame = { data: f.data, local: f.local, grad: back.grad, reached: back.reached, contrib: back.contrib, current };
@@ -245,7 +251,7 @@
 
   function renderParams(back) {
     const body = document.querySelector("#params tbody");
-    if (!HISTORY && !PARAM_NODES.length) { $("params").hidden = true; return; }
+    if (!HISTORY && !D.nodes.some((n) => n.kind === "parameter")) { $("params").hidden = true; return; }
     const rows = [];
     const values = [];
     const leaves = leafValues(state.epoch, state.row);
@@ -274,6 +280,7 @@
   if (HISTORY) epochInput.max = String(D.epochs.length - 1);
   else { $("epoch-box").hidden = true; $("chart-box").hidden = true; $("fit-box").hidden = true; $("update").hidden = true; }
   $("title").textContent = D.title;
+  if (!HISTORY) document.querySelector("#key .keys").textContent = "← → step · space play · Home/End · click a leaf to edit · wheel/drag zoom, pan";
   const notes = D.notes.slice();
   if (!trace) notes.unshift("editing is off");
   if (D.interrupted) notes.push("training was stopped early: these are the epochs it finished");
@@ -356,6 +363,8 @@
 
   epochInput.addEventListener("input", () => go(Number(epochInput.value), 0, landing(Number(epochInput.value), 0)));
   stepInput.addEventListener("input", () => go(state.epoch, state.row, Number(stepInput.value)));
+  $("all-grads").checked = D.showGrad.every(Boolean);
+  $("all-grads").addEventListener("change", () => { state.showAll = $("all-grads").checked; render(); });
   $("prev").addEventListener("click", () => nextStep(-1));
   $("next").addEventListener("click", () => nextStep(1));
 
@@ -385,8 +394,13 @@
   }
   $("play").addEventListener("click", () => setPlaying(!playing));
 
+  // A clicked button gives the keyboard back, so space plays instead of pressing that button again.
+  document.addEventListener("click", (ev) => {
+    const b = ev.target.closest && ev.target.closest("button");
+    if (b && b.id !== "editor-ok") b.blur();
+  });
   document.addEventListener("keydown", (ev) => {
-    if (ev.target && (ev.target.tagName === "INPUT" && ev.target.type === "text")) return;
+    if (ev.target && ev.target.tagName === "INPUT" && ev.target.type === "text") return;
     if (ev.target && ev.target.tagName === "SELECT") return;
     const dir = ev.key === "ArrowRight" ? 1 : ev.key === "ArrowLeft" ? -1 : 0;
     if (dir) {
@@ -478,6 +492,7 @@
     if (D.nodes[i].parents.length) continue;
     const g = $("n" + i);
     g.classList.add("leaf");
+    setTitle(g, (D.nodes[i].label || "constant") + ": " + D.nodes[i].kind + (trace ? " — click to set its value" : ""));
     g.addEventListener("click", () => { if (drag && drag.moved) return; openEditor(i); });
   }
   function openEditor(i) {
@@ -622,7 +637,7 @@
       fitLayer = el("g", {});
       c.appendChild(fitLayer);
       for (const [f, y] of D.rows) c.appendChild(el("circle", { cx: X(f[0]), cy: Y(f[1]), r: 5, fill: y ? "#2166ac" : "#b2182b", stroke: "white" }));
-      $("fit-caption").textContent = "decision boundary w1·" + D.features[0] + " + w2·" + D.features[1] + " + b = 0 (probability 0.5) for this frame's parameters; blue: " + D.label + " 1";
+      $("fit-caption").textContent = "decision boundary w1·" + D.features[0] + " + w2·" + D.features[1] + " + b = 0 (probability 0.5) for this frame's parameters; shaded: predicted " + D.label + "; blue dots: " + D.label + " 1";
     }
   }
   function renderFit() {
@@ -640,14 +655,30 @@
       }
       fitLayer.appendChild(el("polyline", { points: pts.join(" "), fill: "none", stroke: "#e8590c", "stroke-width": 2 }));
     } else {
+      // The line w1·x + w2·y + b = 0, and the side where the probability is above 0.5 shaded;
+      // a polygon clipped to the plot box (Sutherland–Hodgman on one half-plane).
       const { y0, y1 } = fitMap;
       const [w1, w2, b] = p;
-      const pts = [];
-      if (Math.abs(w2) > 1e-12) for (const x of [x0, x1]) pts.push([x, -(w1 * x + b) / w2]);
-      else if (Math.abs(w1) > 1e-12) for (const y of [y0, y1]) pts.push([-(w2 * y + b) / w1, y]);
-      if (pts.length === 2) {
-        const clip = (v, lo, hi) => Math.max(lo, Math.min(hi, v));
-        fitLayer.appendChild(el("line", { x1: X(clip(pts[0][0], x0, x1)), y1: Y(clip(pts[0][1], y0, y1)), x2: X(clip(pts[1][0], x0, x1)), y2: Y(clip(pts[1][1], y0, y1)), stroke: "#e8590c", "stroke-width": 2 }));
+      const box = [[x0, y0], [x1, y0], [x1, y1], [x0, y1]];
+      const f = (q) => w1 * q[0] + w2 * q[1] + b;
+      const inside = [];
+      const cut = [];
+      for (let k = 0; k < 4; k++) {
+        const a = box[k], c = box[(k + 1) % 4];
+        const fa = f(a), fc = f(c);
+        if (fa >= 0) inside.push(a);
+        if ((fa >= 0) !== (fc >= 0)) {
+          const t = fa / (fa - fc);
+          const q = [a[0] + t * (c[0] - a[0]), a[1] + t * (c[1] - a[1])];
+          inside.push(q);
+          cut.push(q);
+        }
+      }
+      if (inside.length >= 3) {
+        fitLayer.appendChild(el("polygon", { points: inside.map((q) => X(q[0]).toFixed(1) + "," + Y(q[1]).toFixed(1)).join(" "), fill: "#2166ac", "fill-opacity": 0.12 }));
+      }
+      if (cut.length === 2) {
+        fitLayer.appendChild(el("line", { x1: X(cut[0][0]), y1: Y(cut[0][1]), x2: X(cut[1][0]), y2: Y(cut[1][1]), stroke: "#e8590c", "stroke-width": 2 }));
       }
     }
   }

@@ -34,7 +34,7 @@ from typing import Any
 
 import graphviz
 
-from autodiff import History, Value, nn, topological_order
+from autodiff import Constant, History, Value, nn, topological_order
 from autodiff.training import inputs_for
 from autodiff.value import total
 from viz.graph import COMPUTED, CONSTANT, DATA_INPUT, PARAMETER, fmt, node_kind, record_text
@@ -242,6 +242,8 @@ def _tag_svg(svg: str) -> str:
         return f'<g id="{gid}" class="{cls}">{body}</g>'
 
     svg = _GROUP.sub(group, svg)
+    # Graphviz's hover titles name internal ids (n0->n2); the page writes its own per frame.
+    svg = re.sub(r"<title>[^<]*</title>", "<title></title>", svg)
     svg = re.sub(r"<\?xml[^>]*>\s*", "", svg)
     svg = re.sub(r"<!--.*?-->\s*", "", svg, flags=re.S)
     svg = re.sub(r'(<svg\b[^>]*?)\swidth="[^"]*"\s+height="[^"]*"', r"\1", svg, count=1)
@@ -291,8 +293,11 @@ def _edge_colour(contribution: float) -> str:
 class Studio:
     """A studio page: ``.save(path)``, ``.html()``, inline in Jupyter, and the per-epoch SVG files."""
 
-    def __init__(self, data: dict[str, Any], svg: str, picture: _Picture, trace_js: str, title: str) -> None:
+    def __init__(
+        self, data: dict[str, Any], svg: str, picture: _Picture, trace_js: str, title: str, every: int = 1
+    ) -> None:
         self.data = data
+        self.every = every
         self.svg = svg
         self.picture = picture
         self.trace_js = trace_js
@@ -348,21 +353,7 @@ class Studio:
         return self._fill(data, local, grad, reached)
 
     def _leaves(self, epoch: int, row: int) -> list[float]:
-        d = self.data
-        params = d["epochs"][epoch]["rows"][row] if d["kind"] == "history" else []
-        values = []
-        for source in d["sources"]:
-            if not source:
-                values.append(0.0)
-            elif source[0] == "p":
-                values.append(params[source[1]])
-            elif source[0] == "x":
-                values.append(d["rows"][row if source[1] is None else source[1]][0][source[2]])
-            elif source[0] == "y":
-                values.append(d["rows"][row if source[1] is None else source[1]][1])
-            else:
-                values.append(source[1])
-        return values
+        return frame_leaves(self.data, self.data["sources"], epoch, row)
 
     def _fill(self, data: list[float], local: list[list[float]], grad: list[float], reached: list[bool]) -> str:
         show = self.data["showGrad"]
@@ -394,9 +385,16 @@ class Studio:
         return self._template.fill(texts, fills, strokes)
 
     def write_epoch_svgs(
-        self, out_dir: str | os.PathLike[str], every: int = 1, progress: Callable[[int, int], None] | None = None
+        self,
+        out_dir: str | os.PathLike[str],
+        every: int | None = None,
+        progress: Callable[[int, int], None] | None = None,
     ) -> list[Path]:
-        """``out_dir/epoch_0000.svg`` … one per ``every`` epochs (and the last): each the page's epoch frame."""
+        """``out_dir/epoch_0000.svg`` … one per ``every`` epochs (and the last): each the page's epoch frame.
+
+        ``every`` defaults to the one given to ``studio()``.
+        """
+        every = self.every if every is None else every
         if self.data["kind"] != "history":
             raise ValueError("per-epoch SVG files need a studio of a training run (a History)")
         count = len(self.data["epochs"])
@@ -473,8 +471,9 @@ def _compiled_trace(picture: _Picture) -> tuple[str, str]:
     except ImportError:
         return "", "this autodiff has no compile module, so the page shows the engine's numbers and editing is off"
     leaves = [v for v in picture.nodes if v.is_leaf]
+    varied = [v for v in leaves if not isinstance(v, Constant)] or leaves  # the trace takes every leaf anyway
     try:
-        compiled = compiler.compile(picture.root, leaves)
+        compiled = compiler.compile(picture.root, varied)
         if [id(v) for v in compiled.nodes] != [id(v) for v in picture.nodes]:
             return "", "the compiled graph's node order differs from the drawing's, so editing is off"
         return compiled.javascript_trace("studioTrace"), ""
@@ -523,24 +522,37 @@ def _history_data(history: History, picture: _Picture, embed: bool) -> dict[str,
         "interrupted": history.interrupted,
     }
     if embed:
-        studio_stub = Studio({**data, "sources": picture_sources(picture)}, "", picture, "", "")
         for e, epoch in enumerate(epochs):
             numbers = []
-            for r in range(len(epoch["rows"])):
-                numbers.append(_frame_numbers(picture, studio_stub._leaves(e, r)))
-            numbers.append(_frame_numbers(picture, _end_leaves(studio_stub, e)))
+            for r in range(len(epoch["rows"]) + 1):  # each row, then the end of the epoch
+                numbers.append(_frame_numbers(picture, frame_leaves(data, picture.sources, e, r)))
             epoch["num"] = numbers
     return data
 
 
-def _end_leaves(studio_: Studio, epoch: int) -> list[float]:
-    leaves = studio_._leaves(epoch, 0)
-    after = studio_.data["epochs"][epoch]["end"]
-    return [after[s[1]] if s and s[0] == "p" else leaves[i] for i, s in enumerate(studio_.data["sources"])]
+def frame_leaves(data: dict[str, Any], sources: list[list[Any]], epoch: int, row: int) -> list[float]:
+    """Each node's leaf value in frame (epoch, row): parameters before that row, the row's inputs and target.
 
-
-def picture_sources(picture: _Picture) -> list[list[Any]]:
-    return picture.sources
+    ``row`` one past the last is the epoch's end: the parameters after it, with row 0's data.
+    """
+    params: list[float] = []
+    if data["kind"] == "history":
+        rows = data["epochs"][epoch]["rows"]
+        params = rows[row] if row < len(rows) else data["epochs"][epoch]["end"]
+        row = row if row < len(rows) else 0
+    values = []
+    for source in sources:
+        if not source:
+            values.append(0.0)
+        elif source[0] == "p":
+            values.append(params[source[1]])
+        elif source[0] == "x":
+            values.append(data["rows"][row if source[1] is None else source[1]][0][source[2]])
+        elif source[0] == "y":
+            values.append(data["rows"][row if source[1] is None else source[1]][1])
+        else:
+            values.append(source[1])
+    return values
 
 
 def _frame_numbers(picture: _Picture, leaves: list[float]) -> list[float]:
@@ -628,7 +640,7 @@ def studio(
         }
     )
     svg = _tag_svg(render_svg(_dot(picture), renderer))
-    return Studio(data, svg, picture, trace_js, title)
+    return Studio(data, svg, picture, trace_js, title, every)
 
 
 def _structure_notes(history: History, picture: _Picture) -> list[str]:
