@@ -1,14 +1,16 @@
 # Two commands do all the set-up on a fresh machine with Python >= 3.10:
 #   make demo   train the tutorial's network and write its studio page, graphs and plots
 #   make test   run the whole test suite
+#   make notebooks   add JupyterLab to .venv and open the tutorial's notebooks (demos/notebooks/)
 # Each creates or reuses .venv and installs what it needs (no root, no system packages).
 
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+NOTEBOOKS_STAMP := $(VENV)/.installed-notebooks
 
-.PHONY: demo test fuzz bench lint screenshot clean
+.PHONY: demo test notebooks fuzz bench lint screenshot clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "autodiff needs Python 3.10 or newer")'
@@ -22,6 +24,14 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q
+
+# JupyterLab is an optional extra ("notebooks"), installed into the same .venv only for this target.
+$(NOTEBOOKS_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev,bench,notebooks]'
+	touch $(NOTEBOOKS_STAMP)
+
+notebooks: $(NOTEBOOKS_STAMP)
+	$(VENV)/bin/jupyter lab --notebook-dir=demos/notebooks
 
 # Every property test at the "fuzz" hypothesis profile (10,000 examples), plus the slow-marked runs.
 fuzz: $(STAMP)

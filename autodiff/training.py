@@ -36,6 +36,7 @@ exactly ``record.gradients``.
 from __future__ import annotations
 
 import copy
+import html
 import math
 from array import array
 from collections.abc import Callable, Sequence
@@ -61,6 +62,8 @@ RECORD_VALUES = 1_000_000
 EXPLODED = 1e6
 # A parameter this large has left every useful scale (a sigmoid saturates long before |w·x| = 40).
 HUGE_PARAMETER = 1e100
+_REPR_PARAMETERS = 8  # a History's repr shows at most this many parameters
+_CURVE_POINTS = 400  # points in the HTML repr's loss curve
 
 
 def row_snapshot_stride(epochs: int, n_rows: int, budget: int | None = None) -> int:
@@ -158,6 +161,47 @@ class History:
         objective.backward()
         return objective
 
+    def __repr__(self) -> str:
+        """One line: epochs, final loss and parameters (the records stay behind ``.records``)."""
+        flag = ", interrupted" if self.interrupted else ""
+        losses = self.losses  # every epoch's loss, also where the run keeps fewer full records
+        if not losses or not self.records:
+            return f"History({len(losses)} epochs{flag})"
+        return f"History({len(losses)} epochs, final loss {losses[-1]:.4f}, {self._parameters_text()}{flag})"
+
+    def _parameters_text(self) -> str:
+        parameters = self.records[-1].parameters
+        names = list(parameters)
+        shown = ", ".join(f"{name}={parameters[name]:.4f}" for name in names[:_REPR_PARAMETERS])
+        more = f", … {len(names) - _REPR_PARAMETERS} more" if len(names) > _REPR_PARAMETERS else ""
+        return shown + more
+
+    def _repr_html_(self) -> str:
+        """For Jupyter: a small table (settings, loss and each parameter from start to end) and the loss curve."""
+        esc = html.escape
+        cell = 'style="padding:1px 10px 1px 0;text-align:left"'
+        losses = self.losses
+        interrupted = f" of {self.settings.get('epochs')}, interrupted" if self.interrupted else ""
+        rows = [("epochs", f"{len(losses)}{interrupted}")]
+        how = [str(self.settings[k]) for k in ("mode", "loss", "optimizer") if k in self.settings]
+        if "lr" in self.settings:
+            how.append(f"lr {self.settings['lr']:g}")
+        rows.append(("trained with", ", ".join(how)))
+        if losses and self.records:
+            rows.append(("loss", f"{losses[0]:.4f} (epoch 0) → {losses[-1]:.4f} (epoch {len(losses) - 1})"))
+            parameters = self.records[-1].parameters
+            names = list(parameters)
+            for name in names[:_REPR_PARAMETERS]:
+                start = f"{self.start[name]:.4f} → " if name in self.start else ""
+                rows.append((name, f"{start}{parameters[name]:.4f}"))
+            if len(names) > _REPR_PARAMETERS:
+                rows.append(("…", f"{len(names) - _REPR_PARAMETERS} more parameters"))
+        table = "".join(f"<tr><th {cell}>{esc(k)}</th><td {cell}>{esc(v)}</td></tr>" for k, v in rows)
+        return (
+            '<div style="display:flex;gap:24px;align-items:center;font:13px Helvetica,Arial,sans-serif">'
+            f"<table>{table}</table>{_loss_svg(losses)}</div>"
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """Plain data (settings, per-epoch loss, parameters and gradients) for JSON."""
         return {
@@ -249,6 +293,41 @@ class Recorder:
             f"raw score is beyond about ±28, where binary_cross_entropy's clamp makes its gradient wrong (far too "
             f"small); train from the raw score with binary_cross_entropy_with_logits, or take smaller steps."
         )
+
+
+def _loss_svg(losses: Sequence[float], width: int = 320, height: int = 130) -> str:
+    """The loss per epoch as a small inline SVG polyline (at most ~400 points, so any run stays small)."""
+    points = [(i, y) for i, y in enumerate(losses) if math.isfinite(y)]
+    if len(points) > _CURVE_POINTS:
+        step = len(points) / _CURVE_POINTS
+        points = [points[int(k * step)] for k in range(_CURVE_POINTS)] + [points[-1]]
+    if not points:
+        return ""
+    left, top, plot_w, plot_h = 44, 8, width - 52, height - 32
+    last_epoch = max(len(losses) - 1, 1)
+    low, high = min(y for _, y in points), max(y for _, y in points)
+    span = (high - low) or 1.0
+
+    def x(i: int) -> float:
+        return left + plot_w * i / last_epoch
+
+    def y(v: float) -> float:
+        return top + plot_h * (1 - (v / span - low / span))  # divided first: no overflow near 1e308
+
+    line = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in points)
+    text = 'font-size="10" fill="#555"'
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+        f'aria-label="loss per epoch">'
+        f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="none" stroke="#ccc"/>'
+        f'<polyline points="{line}" fill="none" stroke="#1f77b4" stroke-width="1.5"/>'
+        f'<text x="{left - 4}" y="{top + 8}" text-anchor="end" {text}>{high:.3g}</text>'
+        f'<text x="{left - 4}" y="{top + plot_h}" text-anchor="end" {text}>{low:.3g}</text>'
+        f'<text x="{left}" y="{height - 10}" {text}>0</text>'
+        f'<text x="{left + plot_w}" y="{height - 10}" text-anchor="end" {text}>{len(losses) - 1}</text>'
+        f'<text x="{left + plot_w / 2}" y="{height - 10}" text-anchor="middle" {text}>loss per epoch</text>'
+        "</svg>"
+    )
 
 
 def _metric_value(metric: LossFunction, prediction: Value, target: float) -> float:

@@ -66,9 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             chart = plots.compare_runs(
                 {f"lr {lr:g}": runs_by_lr[lr][0].losses for lr in learning_rates},
-                stage.dir / "lr_lab.svg",
                 title="Learning-rate lab: total loss per epoch",
-            )
+            ).save(stage.dir / "lr_lab.svg")
             pages = [
                 viz.studio(runs_by_lr[lr][0], title=f"learning rate {lr:g}").save(stage.dir / f"lr_{lr:g}.html")
                 for lr in learning_rates

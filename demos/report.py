@@ -188,18 +188,17 @@ def write_run(
     assert history.dataset is not None
     dataset = history.dataset
     files = [viz.write_text(out / "model.json", model_file.to_json(model, dataset.feature_names, history))]
-    files.append(plots.loss_curve(history.losses, out / "loss.svg", title=title or f"{dataset.name}: loss per epoch"))
+    loss_title = title or f"{dataset.name}: loss per epoch"
+    files.append(plots.loss_curve(history.losses, title=loss_title).save(out / "loss.svg"))
     rows = list(dataset.rows)
     if plot == "sigmoid_fit":
-        fit = plots.sigmoid_fit(
-            model.weights[0].data, model.bias.data, rows, out / "sigmoid_fit.svg", xlabel=dataset.feature_names[0]
-        )
-        files.append(fit)
+        fit = plots.sigmoid_fit(model.weights[0].data, model.bias.data, rows, xlabel=dataset.feature_names[0])
+        files.append(fit.save(out / "sigmoid_fit.svg"))
     elif plot == "decision_boundary":
         w1, w2 = (w.data for w in model.weights)
         x_name, y_name = dataset.feature_names
-        path = out / "decision_boundary.svg"
-        files.append(plots.decision_boundary(w1, w2, model.bias.data, rows, path, xlabel=x_name, ylabel=y_name))
+        boundary = plots.decision_boundary(w1, w2, model.bias.data, rows, xlabel=x_name, ylabel=y_name)
+        files.append(boundary.save(out / "decision_boundary.svg"))
     if history.interrupted:  # Ctrl-C asked to stop: draw a sample of the epochs, not thousands
         every = max(every, math.ceil(len(history.records) / FRAMES_AFTER_INTERRUPT))
     page = viz.studio(history, title=title or f"{dataset.name}: every epoch, row and step", every=every)

@@ -180,7 +180,6 @@ def test_any_text_label_renders_as_xml(label: str) -> None:
 def test_save_writes_svg_or_dot_and_refuses_other_suffixes(tmp_path) -> None:
     *_, loss = tutorial_neuron()
     graph = viz.draw(loss)
-    assert graph._repr_svg_() == graph.svg()
     ET.parse(graph.save(tmp_path / "g.svg"))
     assert (tmp_path / "sub" / "g.dot").exists() is False
     assert graph.save(tmp_path / "sub" / "g.dot").read_text() == graph.source
@@ -239,3 +238,26 @@ def test_a_wasm_trap_gets_a_fresh_instance_and_one_retry(monkeypatch) -> None:
     monkeypatch.setattr(crashed, "render", lambda *a, **k: (_ for _ in ()).throw(wasmtime.Trap("boom")))
     assert "<svg" in render_svg("digraph { a -> b }")
     assert render._wasm_backend is not crashed  # the trapped instance was thrown away
+
+
+def test_in_a_notebook_a_graph_fits_the_column_with_a_one_line_key() -> None:
+    *_, loss = tutorial_neuron()
+    graph = viz.draw(loss)
+    html = graph._repr_html_()
+    svg = html[html.index("<svg") : html.index("</svg>") + len("</svg>")]
+    root = ET.fromstring(svg)  # one well-formed <svg>, no XML prolog inside the HTML
+    style = root.get("style", "")
+    assert "max-width:100%" in style and "height:auto" in style  # shrinks to the column, keeping its shape
+    assert "maxWidth" in root.get("onclick", "")  # a click shows it at full size
+    assert "legend" not in svg_texts(svg) and "legend" in svg_texts(graph.svg())  # the file keeps its legend box
+    key = html[html.index("</svg>") :]
+    for kind in ("parameter (updated by training)", "data input", "constant (a plain number)", "computed value"):
+        assert kind in key
+    assert "operation" in key
+    product = Value(2.0, label="w") * Value(3.0, label="x")
+    small = viz.draw(product)._repr_html_()
+    assert "constant" not in small and "data input" in small  # only the kinds the graph holds
+    assert ET.fromstring(graph._repr_svg_()).get("style") == style
+    assert "grad &gt; 0" in viz.draw(loss, color_by_grad=True)._repr_html_()
+    bare = viz.draw(loss, legend=False)._repr_html_()
+    assert "operation" not in bare[bare.index("</svg>") :]

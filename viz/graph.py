@@ -107,12 +107,27 @@ def record_text(text: str, width: int = _WRAP) -> str:
 
 
 class Graph:
-    """A drawn computation graph: ``.source`` is DOT, ``.svg()`` the picture, shown inline in Jupyter."""
+    """A drawn computation graph: ``.source`` is DOT, ``.svg()`` the picture, shown inline in Jupyter.
 
-    def __init__(self, digraph: graphviz.Digraph, renderer: str = "wasm") -> None:
+    In a notebook it is drawn without the legend box, shrunk to the column's width when wider
+    (a click shows it at full size), with a one-line key under it naming only the kinds of node
+    it holds.
+    """
+
+    def __init__(
+        self,
+        digraph: graphviz.Digraph,
+        renderer: str = "wasm",
+        *,
+        inline: graphviz.Digraph | None = None,
+        key: str = "",
+    ) -> None:
         self.digraph = digraph
         self.renderer = renderer
+        self._inline = inline if inline is not None else digraph
+        self._key = key
         self._svg: str | None = None
+        self._inline_svg: str | None = None
 
     @property
     def source(self) -> str:
@@ -135,11 +150,50 @@ class Graph:
             return write_text(target, self.source)
         raise OutputError(f"{target} has suffix {suffix or '(none)'!r}; expected .svg, .dot or .gv.")
 
+    def _notebook_svg(self) -> str:
+        """The graph without its legend box, as an <svg> element that shrinks to fit its column."""
+        if self._inline_svg is None:
+            svg = self.svg() if self._inline is self.digraph else render_svg(self._inline.source, self.renderer)
+            element = svg[svg.index("<svg") :]  # no XML prolog or doctype inside HTML
+            # Shrink to the column's width; a click toggles the natural size (the column then scrolls).
+            style = "max-width:100%;height:auto;cursor:zoom-in"
+            toggle = "this.style.maxWidth = this.style.maxWidth === 'none' ? '100%' : 'none'"
+            self._inline_svg = element.replace("<svg", f'<svg style="{style}" onclick="{toggle}"', 1)
+        return self._inline_svg
+
     def _repr_svg_(self) -> str:
-        return self.svg()
+        return self._notebook_svg()
+
+    def _repr_html_(self) -> str:
+        return f'<div style="max-width:100%;overflow-x:auto">{self._notebook_svg()}</div>{self._key}'
 
     def __repr__(self) -> str:
         return f"<viz.Graph: {self.source.count(' -> ')} edges; .svg(), .save(path), .source>"
+
+
+def _key_html(kinds: Iterable[str], color_by_grad: bool) -> str:
+    """The notebook's one-line key: a swatch and a name for each kind of node in the graph."""
+
+    def swatch(fill: str, border: str, dashed: bool = False, round_: bool = False) -> str:
+        line = "dashed" if dashed else "solid"
+        radius = "50%" if round_ else "2px"
+        return (
+            f'<span style="display:inline-block;width:0.9em;height:0.9em;vertical-align:-0.1em;'
+            f'background:{fill};border:1.5px {line} {border};border-radius:{radius};margin:0 0.3em 0 0.9em"></span>'
+        )
+
+    parts = []
+    if color_by_grad:
+        parts.append(swatch(_grad_fill(1.0, 1.0), "#555") + "grad &gt; 0")
+        parts.append(swatch(_grad_fill(-1.0, 1.0), "#555") + "grad &lt; 0 (paler: smaller |grad|)")
+    else:
+        for kind in (PARAMETER, DATA_INPUT, CONSTANT, COMPUTED):
+            if kind in kinds:
+                style = _STYLE[kind]
+                parts.append(swatch(style["fillcolor"], style["color"], "dashed" in style["style"]) + LEGEND[kind])
+    if COMPUTED in kinds:
+        parts.append(swatch(_OP_STYLE["fillcolor"], "#777", round_=True) + "operation")
+    return f'<div style="font:12px/1.6 Helvetica,Arial,sans-serif;color:#555">{"".join(parts)}</div>'
 
 
 def _grad_fill(grad: float | None, scale: float) -> str:
@@ -249,6 +303,9 @@ def draw(
             dot.edge(op_name, name)
             for parent in value.parents:
                 dot.edge(ids[id(parent)], op_name)
-    if legend:
-        _add_legend(dot, color_by_grad)
-    return Graph(dot, renderer)
+    if not legend:
+        return Graph(dot, renderer)
+    inline = dot.copy()  # notebooks show a one-line key under the graph instead of the legend box
+    _add_legend(dot, color_by_grad)
+    kinds = {node_kind(value, parameter_ids) for value in order}
+    return Graph(dot, renderer, inline=inline, key=_key_html(kinds, color_by_grad))

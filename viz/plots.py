@@ -1,8 +1,14 @@
-"""The tutorial's charts with matplotlib, as SVG (or PNG): loss per epoch, the fitted sigmoid, the decision boundary.
+"""The tutorial's charts with matplotlib: loss per epoch, the fitted sigmoid, the decision boundary.
 
-Figures are made with ``matplotlib.figure.Figure`` on the Agg canvas, never through pyplot, so
-nothing here touches a notebook's or GUI's global backend and no window ever opens. Text stays
-text in the SVG (searchable, selectable), and every file is written whole (viz.outputs).
+Every function returns a ``Plot``, a matplotlib ``Figure`` that shows itself inline in Jupyter
+(as SVG) and writes itself with ``.save(path)``; given a ``path``, the function also saves it
+there. Figures are made on the Agg canvas, never through pyplot, so nothing here touches a
+notebook's or GUI's global backend and no window ever opens. Text stays text in the SVG
+(searchable, selectable), and every file is written whole (viz.outputs).
+
+Any data works: a plot does a fixed amount of drawing per row (scatter points only; the
+per-row notes stop at ``ANNOTATED_ROWS``, and many points are drawn as one raster image), axes
+far beyond everyday numbers (±1e308) are rescaled and say so, and any text is shown verbatim.
 """
 
 from __future__ import annotations
@@ -15,36 +21,101 @@ from pathlib import Path
 from typing import Any, SupportsFloat
 
 import matplotlib
+import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from viz.outputs import OutputError, write_bytes, write_text
+from viz.outputs import OutputError, write_bytes
 
 Row = tuple[Any, Any]  # (features, label): features a number or a sequence of numbers
 _PASS, _FAIL = "#2a9d43", "#d1495b"
+ANNOTATED_ROWS = 20  # rows beyond this get a point each but no printed probability
+RASTER_POINTS = 2_000  # more scatter points than this are drawn as one image, not one SVG element each
+_SVG_STYLE = {"svg.fonttype": "none", "svg.hashsalt": "autodiff"}  # text as <text>, stable ids
 
 
-def _figure(width: float = 6.4, height: float = 4.2) -> Figure:
-    figure = Figure(figsize=(width, height), layout="constrained")
+class Plot(Figure):
+    """A matplotlib Figure that shows itself inline in Jupyter and saves itself whole."""
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the figure as SVG (text kept as text) or PNG, chosen by the suffix, whole or not at all."""
+        target = Path(path)
+        suffix = target.suffix.lower()
+        if suffix == ".png":
+            return write_bytes(target, self.png())
+        if suffix != ".svg":
+            raise OutputError(f"{target} has suffix {suffix or '(none)'!r}; expected .svg (or .png).")
+        return write_bytes(target, self.svg().encode("utf-8"))
+
+    def svg(self, text_as_paths: bool = False) -> str:
+        """The figure as an SVG document: the same numbers give the same text (no date, fixed ids).
+
+        Text stays ``<text>`` (searchable) unless ``text_as_paths``: then each glyph is drawn as
+        matplotlib measured it, so no viewer's font can push a label past the edge.
+        """
+        text = io.StringIO()
+        style = dict(_SVG_STYLE, **({"svg.fonttype": "path"} if text_as_paths else {}))
+        with matplotlib.rc_context(style):
+            self.savefig(text, format="svg", metadata={"Date": None})
+        return text.getvalue()
+
+    def png(self, dpi: int = 150) -> bytes:
+        """The figure as PNG bytes."""
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+        return buffer.getvalue()
+
+    def _repr_svg_(self) -> str:
+        # Glyphs as paths, and shrinking to a narrow notebook column instead of being cut off.
+        return self.svg(text_as_paths=True).replace("<svg ", '<svg style="max-width:100%;height:auto" ', 1)
+
+
+def _figure(width: float = 6.4, height: float = 4.2) -> Plot:
+    figure = Plot(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(figure)
     return figure
 
 
-def _save(figure: Figure, path: str | os.PathLike[str]) -> Path:
-    """Write the figure as SVG (text kept as text) or PNG, chosen by the suffix, whole or not at all."""
-    target = Path(path)
-    suffix = target.suffix.lower()
-    if suffix == ".png":
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=150, metadata={"Software": None})
-        return write_bytes(target, buffer.getvalue())
-    if suffix != ".svg":
-        raise OutputError(f"{target} has suffix {suffix or '(none)'!r}; expected .svg (or .png).")
-    text = io.StringIO()
-    # Text as <text>, stable ids and no date: the same numbers give the same file.
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "autodiff"}):
-        figure.savefig(text, format="svg", metadata={"Date": None})
-    return write_text(target, text.getvalue())
+def _finish(figure: Plot, path: str | os.PathLike[str] | None) -> Plot:
+    if path is not None:
+        figure.save(path)
+    return figure
+
+
+def _text(text: object) -> str:
+    """Any text as matplotlib shows it verbatim: lone surrogates (undecodable file names) and
+    control characters as visible escapes, ``$`` kept literal instead of starting mathtext."""
+    out = []
+    for ch in str(text):
+        code = ord(ch)
+        if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8, as os.fsdecode keeps it
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif 0xD800 <= code <= 0xDFFF or (code < 0x20 and ch != "\n") or code == 0x7F:
+            out.append(f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}")
+        elif ch == "$":
+            out.append("\\$")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _axis(values: Sequence[float], name: str) -> tuple[float, float, float, str]:
+    """(scale, low, high, label) for an axis showing ``values``: one unit of margin each side, in
+    data divided by ``scale``, a power of ten chosen so the range stays far from overflow."""
+    if not all(math.isfinite(v) for v in values):
+        bad = next(v for v in values if not math.isfinite(v))
+        raise ValueError(f"a plot needs finite numbers for {name!r}, got {bad!r}")
+    largest = max(abs(v) for v in values)
+    scale = 10.0 ** math.floor(math.log10(largest)) if largest > 1e12 else 1.0
+    low, high = min(values) / scale, max(values) / scale
+    margin = 1.0 if scale == 1.0 else max(0.1 * (high - low), 0.5)
+    label = _text(name) if scale == 1.0 else f"{_text(name)} (×{scale:.0e})"
+    return scale, low - margin, high + margin, label
+
+
+def _grid(low: float, high: float, n: int) -> list[float]:
+    """n + 1 evenly spaced points from low to high (written so no intermediate overflows)."""
+    return [low * (1 - i / n) + high * (i / n) for i in range(n + 1)]
 
 
 def _losses(run: Any) -> list[float]:
@@ -67,39 +138,43 @@ def _is_one_run(runs: Any) -> bool:
 
 def loss_curve(
     losses: Any,
-    path: str | os.PathLike[str],
+    path: str | os.PathLike[str] | None = None,
     *,
     labels: Sequence[str] | None = None,
     title: str = "Loss per epoch",
     ylabel: str = "loss (sum over the epoch's rows)",
     log_scale: bool = False,
-) -> Path:
+) -> Plot:
     """Plot loss per epoch for one run (a History or a list of numbers) or several (a list of them)."""
     runs = [losses] if _is_one_run(losses) else list(losses)
     if labels is not None and len(labels) != len(runs):
         raise ValueError(f"loss_curve needs one label per run: {len(runs)} runs, {len(labels)} labels")
+    curves = [_losses(run) for run in runs]
+    # Losses near the top of double range would overflow the axis' margins: show them in units of a power of ten.
+    largest = max((abs(v) for curve in curves for v in curve if math.isfinite(v)), default=0.0)
+    scale = 10.0 ** math.floor(math.log10(largest)) if largest > 1e12 else 1.0
     figure = _figure()
     axes = figure.add_subplot()
-    for i, run in enumerate(runs):
-        values = _losses(run)
-        label = labels[i] if labels is not None else (None if len(runs) == 1 else f"run {i + 1}")
-        axes.plot(range(len(values)), values, label=label, linewidth=1.6)
-    axes.set(title=title, xlabel="epoch", ylabel=ylabel)
+    for i, values in enumerate(curves):
+        label = _text(labels[i]) if labels is not None else (None if len(runs) == 1 else f"run {i + 1}")
+        axes.plot(range(len(values)), [v / scale for v in values], label=label, linewidth=1.6)
+    shown_ylabel = _text(ylabel) if scale == 1.0 else f"{_text(ylabel)} (×{scale:.0e})"
+    axes.set(title=_text(title), xlabel="epoch", ylabel=shown_ylabel)
     if log_scale:
         axes.set_yscale("log")
     axes.grid(alpha=0.3)
     if len(runs) > 1 or labels is not None:
         axes.legend()
-    return _save(figure, path)
+    return _finish(figure, path)
 
 
 def compare_runs(
     runs: Mapping[str, Any],
-    path: str | os.PathLike[str],
+    path: str | os.PathLike[str] | None = None,
     *,
     title: str = "Learning-rate lab: total loss per epoch",
     log_scale: bool = False,
-) -> Path:
+) -> Plot:
     """Several runs on one chart, e.g. ``{"lr 0.01": h1, "lr 0.1": h2, "lr 0.5": h3}``."""
     if not runs:
         raise ValueError("compare_runs needs at least one run, got none")
@@ -141,43 +216,54 @@ def sigmoid_fit(
     weight: SupportsFloat,
     bias: SupportsFloat,
     rows: Iterable[Row],
-    path: str | os.PathLike[str],
+    path: str | os.PathLike[str] | None = None,
     *,
     threshold: float = 0.5,
     xlabel: str = "hours studied",
-) -> Path:
-    """Probability against hours for the one-input model: the fitted sigmoid, the students, the threshold."""
+) -> Plot:
+    """Probability against hours for the one-input model: the fitted sigmoid, the students, the threshold.
+
+    Each of the first ``ANNOTATED_ROWS`` rows is labelled with its probability and verdict.
+    """
     w, b = float(weight), float(bias)
     cut = _logit(threshold)
     xs, ys = _split(rows, 1, "sigmoid_fit")
     hours = [x[0] for x in xs]
-    lo, hi = min(hours) - 1.0, max(hours) + 1.0
-    grid = [lo + (hi - lo) * i / 200 for i in range(201)]
+    scale, lo, hi, shown_xlabel = _axis(hours, xlabel)
+    grid = _grid(lo, hi, 200)
     figure = _figure()
     axes = figure.add_subplot()
     fitted = f"sigmoid({w:.4g}·x {'-' if b < 0 else '+'} {abs(b):.4g})"
-    axes.plot(grid, [_sigmoid(w * x + b) for x in grid], color="#1f77b4", label=fitted)
+    axes.plot(grid, [_sigmoid(w * x * scale + b) for x in grid], color="#1f77b4", label=fitted)
     axes.axhline(threshold, color="#888888", linestyle="--", linewidth=1, label=f"threshold {threshold:g}")
     if w != 0:
-        boundary = (cut - b) / w
+        boundary = (cut - b) / w / scale
         if lo <= boundary <= hi:
-            axes.axvline(
-                boundary, color="#e8590c", linestyle=":", linewidth=1.2, label=f"decision at x = {boundary:.3g}"
-            )
-    for x, y in zip(hours, ys):
-        p = _sigmoid(w * x + b)
-        passed = y >= 0.5
-        axes.scatter([x], [y], color=_PASS if passed else _FAIL, zorder=3, s=45)
-        axes.scatter([x], [p], facecolors="none", edgecolors="#1f77b4", zorder=3, s=45)
+            decision = f"decision at x = {boundary * scale:.3g}"
+            axes.axvline(boundary, color="#e8590c", linestyle=":", linewidth=1.2, label=decision)
+    probabilities = np.array([_sigmoid(w * x + b) for x in hours])
+    shown = np.array(hours) / scale
+    labels = np.array(ys)
+    size, many = (45, False) if len(hours) <= RASTER_POINTS else (6, True)
+    # A fixed number of collections however many rows: labels by class, then every probability.
+    for passed, colour in ((True, _PASS), (False, _FAIL)):
+        chosen = (labels >= 0.5) == passed
+        axes.scatter(shown[chosen], labels[chosen], color=colour, zorder=3, s=size, rasterized=many)
+    axes.scatter(shown, probabilities, facecolors="none", edgecolors="#1f77b4", zorder=3, s=size, rasterized=many)
+    for x, p in zip(shown[:ANNOTATED_ROWS], probabilities[:ANNOTATED_ROWS]):
         verdict = "Pass" if p >= threshold else "Fail"
-        axes.annotate(f"{p:.4g} → {verdict}", (x, p), textcoords="offset points", xytext=(6, -12), fontsize=9)
+        below = (6, -12) if p >= 0.15 else (6, 6)  # near 0 the text goes above the point, clear of the axis
+        axes.annotate(f"{p:.4g} → {verdict}", (x, p), textcoords="offset points", xytext=below, fontsize=9)
     axes.scatter([], [], facecolors="none", edgecolors="#1f77b4", label="model's probability")
     axes.scatter([], [], color=_PASS, label="passed (label 1)")
     axes.scatter([], [], color=_FAIL, label="failed (label 0)")
-    axes.set(title="Probability of passing", xlabel=xlabel, ylabel="probability", ylim=(-0.05, 1.05))
+    title = "Probability of passing"
+    if len(hours) > ANNOTATED_ROWS:
+        title += f" (first {ANNOTATED_ROWS} of {len(hours):,} rows labelled)"
+    axes.set(title=title, xlabel=shown_xlabel, ylabel="probability", xlim=(lo, hi), ylim=(-0.05, 1.05))
     axes.grid(alpha=0.3)
     axes.legend(fontsize=8, loc="upper left")
-    return _save(figure, path)
+    return _finish(figure, path)
 
 
 def decision_boundary(
@@ -185,36 +271,46 @@ def decision_boundary(
     w2: SupportsFloat,
     bias: SupportsFloat,
     rows: Iterable[Row],
-    path: str | os.PathLike[str],
+    path: str | os.PathLike[str] | None = None,
     *,
     threshold: float = 0.5,
     xlabel: str = "study hours",
     ylabel: str = "sleep hours",
-) -> Path:
+) -> Plot:
     """The two-input model: probability shaded over the plane, the students, and the line p = threshold."""
     a, c, b = float(w1), float(w2), float(bias)
     cut = _logit(threshold)
     xs, ys = _split(rows, 2, "decision_boundary")
-    x_lo, x_hi = min(x[0] for x in xs) - 1, max(x[0] for x in xs) + 1
-    y_lo, y_hi = min(x[1] for x in xs) - 1, max(x[1] for x in xs) + 1
-    n = 80
-    gx = [x_lo + (x_hi - x_lo) * i / n for i in range(n + 1)]
-    gy = [y_lo + (y_hi - y_lo) * j / n for j in range(n + 1)]
-    grid = [[_sigmoid(a * x + c * y + b) for x in gx] for y in gy]
+    x_scale, x_lo, x_hi, shown_xlabel = _axis([x[0] for x in xs], xlabel)
+    y_scale, y_lo, y_hi, shown_ylabel = _axis([x[1] for x in xs], ylabel)
+    gx, gy = _grid(x_lo, x_hi, 80), _grid(y_lo, y_hi, 80)
+    grid = [[_sigmoid(a * x * x_scale + c * y * y_scale + b) for x in gx] for y in gy]
     figure = _figure()
     axes = figure.add_subplot()
     shading = axes.contourf(gx, gy, grid, levels=[i / 10 for i in range(11)], cmap="RdYlGn", alpha=0.35)
     figure.colorbar(shading, ax=axes, label="probability of passing")
-    # The boundary: a·x + c·y + b = logit(threshold).
+    # The boundary: a·x + c·y + b = logit(threshold), drawn in the axes' scaled units.
     if c != 0:
-        axes.plot(gx, [(cut - b - a * x) / c for x in gx], color="black", linewidth=1.5, label=f"p = {threshold:g}")
+        line = [(cut - b - a * x * x_scale) / c / y_scale for x in gx]
+        axes.plot(gx, line, color="black", linewidth=1.5, label=f"p = {threshold:g}")
     elif a != 0:
-        axes.axvline((cut - b) / a, color="black", linewidth=1.5, label=f"p = {threshold:g}")
-    for (x, y), label in zip(xs, ys):
-        axes.scatter([x], [y], color=_PASS if label >= 0.5 else _FAIL, edgecolors="black", zorder=3, s=55)
+        axes.axvline((cut - b) / a / x_scale, color="black", linewidth=1.5, label=f"p = {threshold:g}")
+    points = np.array(xs) / [x_scale, y_scale]
+    passed = np.array(ys) >= 0.5
+    size, many = (55, False) if len(xs) <= RASTER_POINTS else (6, True)
+    for chosen, colour in ((passed, _PASS), (~passed, _FAIL)):
+        axes.scatter(
+            points[chosen, 0], points[chosen, 1], color=colour, edgecolors="black", zorder=3, s=size, rasterized=many
+        )
     axes.scatter([], [], color=_PASS, label="passed")
     axes.scatter([], [], color=_FAIL, label="failed")
     formula = f"w1 = {a:.4g}, w2 = {c:.4g}, bias = {b:.4g}"
-    axes.set(title=f"Decision boundary ({formula})", xlabel=xlabel, ylabel=ylabel, xlim=(x_lo, x_hi), ylim=(y_lo, y_hi))
+    axes.set(
+        title=f"Decision boundary ({formula})",
+        xlabel=shown_xlabel,
+        ylabel=shown_ylabel,
+        xlim=(x_lo, x_hi),
+        ylim=(y_lo, y_hi),
+    )
     axes.legend(fontsize=8, loc="upper left")
-    return _save(figure, path)
+    return _finish(figure, path)

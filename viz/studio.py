@@ -487,10 +487,7 @@ def _standalone(svg: str) -> str:
 
 def _compiled_trace(picture: _Picture) -> tuple[str, str]:
     """(the JS of ``function studioTrace(leaves)``, "") or ("", a note saying why the page cannot compute)."""
-    try:
-        compiler = importlib.import_module("autodiff.compile")  # the module; autodiff.compile is its function
-    except ImportError:
-        return "", "this autodiff has no compile module, so the page shows the engine's numbers and editing is off"
+    compiler = importlib.import_module("autodiff.compile")  # the module; autodiff.compile is its function
     leaves = [v for v in picture.nodes if v.is_leaf]
     varied = [v for v in leaves if not isinstance(v, Constant)] or leaves  # the trace takes every leaf anyway
     try:
