@@ -232,6 +232,7 @@ def train_and_write(
     try:
         with stage:
             out = stage.out
+            viz.render.warm_up_in_background()  # Graphviz loads while the network trains
             history, model = train_with_progress(update, dataset, start, describe_start(dataset, start, update, out))
             report_training(history)
             if not history.records:
