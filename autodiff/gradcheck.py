@@ -40,13 +40,6 @@ def _leaves(points: Sequence[float], labels: Sequence[str]) -> list[Value]:
     return [Value(x, label=label) for x, label in zip(points, labels)]
 
 
-def _evaluate(f: Callable[..., Value], points: Sequence[float], labels: Sequence[str]) -> Value:
-    out = f(*_leaves(points, labels))
-    if not isinstance(out, Value):
-        raise TypeError(f"gradcheck needs f to return a Value, got {type(out).__name__} {out!r}")
-    return out
-
-
 def numerical_gradient(f: Callable[..., Value], inputs: Sequence[Value | float], eps: float = 1e-6) -> list[float]:
     """∂f/∂x_i for each input by central differences: the forward pass only, no backward."""
     points, labels = _points_and_labels(inputs)
@@ -69,20 +62,12 @@ def gradcheck(
     A nan on either side counts as a disagreement.
     """
     points, labels = _points_and_labels(inputs)
-    eps = _positive(eps, "eps")
-    tol = _non_negative(tol, "tol")
-    rtol = _non_negative(rtol, "rtol")
-
-    leaves = _leaves(points, labels)
-    out = f(*leaves)
-    if not isinstance(out, Value):
-        raise TypeError(f"gradcheck needs f to return a Value, got {type(out).__name__} {out!r}")
-    out.backward()
-    analytic = [leaf.grad for leaf in leaves]
+    eps, tol, rtol = _settings(eps, tol, rtol)
+    analytic = _backward_gradient(f, points, labels)
     numeric = _central_differences(f, points, labels, eps)
 
     for i, (a, n) in enumerate(zip(analytic, numeric)):
-        if a == n or abs(a - n) <= tol + rtol * abs(n):  # a == n: equal infinities agree
+        if _agree(a, n, tol, rtol):
             continue
         name = f"input {i} ({labels[i]!r})" if labels[i] != f"x{i}" else f"input {i}"
         message = (
@@ -112,14 +97,8 @@ def gradgradcheck(
     False when ``raise_exception=False``; a nan on either side counts as a disagreement.
     """
     points, labels = _points_and_labels(inputs)
-    eps = _positive(eps, "eps")
-    tol = _non_negative(tol, "tol")
-    rtol = _non_negative(rtol, "rtol")
-
-    leaves = _leaves(points, labels)
-    out = f(*leaves)
-    if not isinstance(out, Value):
-        raise TypeError(f"gradgradcheck needs f to return a Value, got {type(out).__name__} {out!r}")
+    eps, tol, rtol = _settings(eps, tol, rtol)
+    leaves, out = _evaluate(f, points, labels, "gradgradcheck")
     analytic = hessian(out, leaves)
     for j in range(len(points)):
         up, down = list(points), list(points)
@@ -128,7 +107,7 @@ def gradgradcheck(
         above, below = _backward_gradient(f, up, labels), _backward_gradient(f, down, labels)
         for i in range(len(points)):
             a, n = analytic[i][j], (above[i] - below[i]) / (2.0 * eps)
-            if a == n or abs(a - n) <= tol + rtol * abs(n):
+            if _agree(a, n, tol, rtol):
                 continue
             message = (
                 f"gradgradcheck: ∂²f/∂{labels[i]}∂{labels[j]} at {_at(points, labels)} is {a!r} by grad of grad, but "
@@ -141,13 +120,30 @@ def gradgradcheck(
     return True
 
 
-def _backward_gradient(f: Callable[..., Value], points: Sequence[float], labels: Sequence[str]) -> list[float]:
+def _evaluate(
+    f: Callable[..., Value], points: Sequence[float], labels: Sequence[str], who: str = "gradcheck"
+) -> tuple[list[Value], Value]:
+    """Fresh leaves at ``points`` and ``f`` of them, refusing an ``f`` that does not return a Value."""
     leaves = _leaves(points, labels)
     out = f(*leaves)
     if not isinstance(out, Value):
-        raise TypeError(f"gradcheck needs f to return a Value, got {type(out).__name__} {out!r}")
+        raise TypeError(f"{who} needs f to return a Value, got {type(out).__name__} {out!r}")
+    return leaves, out
+
+
+def _backward_gradient(f: Callable[..., Value], points: Sequence[float], labels: Sequence[str]) -> list[float]:
+    leaves, out = _evaluate(f, points, labels)
     out.backward()
     return [leaf.grad for leaf in leaves]
+
+
+def _settings(eps: float, tol: float, rtol: float) -> tuple[float, float, float]:
+    return _positive(eps, "eps"), _non_negative(tol, "tol"), _non_negative(rtol, "rtol")
+
+
+def _agree(analytic: float, numeric: float, tol: float, rtol: float) -> bool:
+    # analytic == numeric first: equal infinities agree; a nan on either side never does
+    return analytic == numeric or abs(analytic - numeric) <= tol + rtol * abs(numeric)
 
 
 def _at(points: Sequence[float], labels: Sequence[str]) -> str:
@@ -162,7 +158,7 @@ def _central_differences(
         up, down = list(points), list(points)
         up[i] += eps
         down[i] -= eps
-        grads.append((_evaluate(f, up, labels).data - _evaluate(f, down, labels).data) / (2.0 * eps))
+        grads.append((_evaluate(f, up, labels)[1].data - _evaluate(f, down, labels)[1].data) / (2.0 * eps))
     return grads
 
 

@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import importlib
+import pkgutil
 
 import pytest
 
-DEMOS = [
-    "study_hours",
-    "forward_pass",
-    "sigmoid_table",
-    "check_model",
-    "two_inputs",
-    "lr_lab",
-    "threshold",
-    "new_dataset",
-    "predict",
-    "torch_side_by_side",
-]
+import demos
+
+# Every runnable demo: each module of demos/ with a main(argv), so a new demo is checked too.
+DEMOS = sorted(
+    info.name
+    for info in pkgutil.iter_modules(demos.__path__)
+    if hasattr(importlib.import_module(f"demos.{info.name}"), "main")
+)
+
+
+def test_every_tutorial_demo_is_found() -> None:
+    assert {"study_hours", "backprop", "newton", "predict", "lr_lab", "new_dataset"} <= set(DEMOS)
 
 
 @pytest.mark.parametrize("name", DEMOS)
