@@ -30,8 +30,9 @@ $(NOTEBOOKS_STAMP): $(STAMP)
 	$(PY) -m pip install --quiet -e '.[dev,bench,notebooks]'
 	touch $(NOTEBOOKS_STAMP)
 
+# Jupyter refuses to start as root unless told; a root shell (a container, say) gets --allow-root.
 notebooks: $(NOTEBOOKS_STAMP)
-	$(VENV)/bin/jupyter lab --notebook-dir=demos/notebooks
+	$(VENV)/bin/jupyter lab --notebook-dir=demos/notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 # Every property test at the "fuzz" hypothesis profile (10,000 examples), plus the slow-marked runs.
 fuzz: $(STAMP)
