@@ -5,7 +5,7 @@
 
 Prints every chain-rule step with its numbers, for squared error and for binary cross-entropy,
 and writes a studio page for each pass (step through it, edit a number, offline) and an index.html linking them.
-Cross-entropy's steps end in dL/dz = p − y: the tutorial's hand-written update rule.
+Cross-entropy's steps give dL/dz = p − passed and dL/dw = (p − passed)·hours: the tutorial's hand-written rule.
 """
 
 from __future__ import annotations
@@ -89,8 +89,8 @@ CODE_LOSSES = {
 def compiled_row(hours: float, passed: int, weight: float, bias: float, loss: str) -> Callable[..., Any]:
     """The tutorial's row compiled with w and b as the arguments (hours and passed baked in)."""
     row = neuron_on_row(hours, passed, weight, bias)
-    # The product w*hours is unlabelled so graphs draw it as w*hours; here it names its variable (w_hours, not v2).
-    row["z"].parents[0].label = "w*hours"
+    # Unlabelled, the product draws as w*hours; a label gives its variable a name (w_hours, not v2).
+    row["z"].parents[0].label = "w_hours"
     if loss == "squared":
         root = squared_error(row["p"], row["passed"])
     else:  # cross-entropy of sigmoid(z) from z itself: its backward starts at dL/dz
