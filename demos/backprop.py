@@ -5,7 +5,7 @@
 
 Prints every chain-rule step with its numbers, for squared error and for binary cross-entropy,
 and writes a studio page for each pass (step through it, edit a number, offline) and an index.html linking them.
-Cross-entropy's steps end in dL/dz = p − y: the tutorial's hand-written update rule.
+Cross-entropy's steps give dL/dz = p − passed and dL/dw = (p − passed)·hours: the tutorial's hand-written rule.
 """
 
 from __future__ import annotations
@@ -14,35 +14,44 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from autodiff import Value, compile, linear, sigmoid
+from autodiff import Value, compile, sigmoid
+from autodiff.datasets import STUDY_HOURS
 from autodiff.losses import binary_cross_entropy, binary_cross_entropy_with_logits, squared_error
 from autodiff.stepper import Step, backward_steps
-from demos import cli
+from autodiff.training import inputs_for
+from demos import cli, runs
 
 LOSSES = {
-    "squared": ("squared error", "L = (y - p)²"),
-    "bce": ("binary cross-entropy", "L = -[y·log p + (1 - y)·log(1 - p)]"),
+    "squared": ("squared error", "L = (passed - p)²"),
+    "bce": ("binary cross-entropy", "L = -[passed·log p + (1 - passed)·log(1 - p)]"),
 }
 
 
+def neuron_on_row(hours: float, passed: int, weight: float, bias: float) -> dict[str, Value]:
+    """The tutorial's neuron on one row, as training builds it: z = w*hours + b, p = sigmoid(z); and the target.
+
+    The columns are named as in the tutorial's table (hours, passed), so graphs and steps read like the tutorial.
+    """
+    model = runs.neuron(STUDY_HOURS, [weight], bias)
+    (x,) = inputs_for([hours], STUDY_HOURS.feature_names)
+    target = Value(float(passed), label=STUDY_HOURS.label_name)
+    p = model([x])
+    return {"w": model.weights[0], "b": model.bias, "hours": x, "passed": target, "z": p.parents[0], "p": p}
+
+
 def tutorial_row(hours: float, passed: int, weight: float, bias: float, loss: str) -> dict[str, Value]:
-    """The tutorial's neuron on one row: z = w*x + b, p = sigmoid(z), L = the chosen loss of (p, y)."""
-    w, b = Value(weight, label="w"), Value(bias, label="b")
-    x = Value(hours, label="x")
-    z = linear([w], [x], b)
-    z.label = "z"
-    p = z.sigmoid()
-    p.label = "p"
-    loss_value = squared_error(p, passed) if loss == "squared" else binary_cross_entropy(p, passed)
+    """The tutorial's row with the chosen loss: L = squared error or binary cross-entropy of (p, passed)."""
+    row = neuron_on_row(hours, passed, weight, bias)
+    loss_value = (squared_error if loss == "squared" else binary_cross_entropy)(row["p"], row["passed"])
     assert isinstance(loss_value, Value)
     loss_value.label = "L"
-    return {"w": w, "b": b, "x": x, "z": z, "p": p, "L": loss_value}
+    return {**row, "L": loss_value}
 
 
-def print_pass(values: dict[str, Value], loss: str, passed: int) -> list[Step]:
+def print_pass(values: dict[str, Value], loss: str) -> list[Step]:
     """Step through one backward pass, printing each chain-rule step; returns the steps."""
     name, formula = LOSSES[loss]
-    L, p, x = values["L"], values["p"], values["x"]
+    L, p, hours, passed = values["L"], values["p"], values["hours"], values["passed"]
     print(f"{name}: {formula} = {L.data:.4g}")
     steps = []
     for step in backward_steps(L):
@@ -53,8 +62,8 @@ def print_pass(values: dict[str, Value], loss: str, passed: int) -> list[Step]:
     print(f"  so dL/dw = {w.grad:.4g} and dL/db = {b.grad:.4g}", end="")
     if loss == "bce":
         # The tutorial's rule, by hand: error × the input that fed the weight.
-        error = p.data - passed
-        print(f"; the tutorial's rule (p - y)·x = {error * x.data:.4g}, (p - y) = {error:.4g}")
+        error = p.data - passed.data
+        print(f"; the tutorial's rule (p - passed)·hours = {error * hours.data:.4g}, (p - passed) = {error:.4g}")
     else:
         print()
     return steps
@@ -62,11 +71,13 @@ def print_pass(values: dict[str, Value], loss: str, passed: int) -> list[Step]:
 
 # --- the generated code: what autodiff.compile writes for this row -------------------------------
 
-# The tutorial's hand rule (page 4), one line per gradient, keyed by the generated line it matches.
+# The tutorial's hand rule (page 4), one line per gradient, keyed by the generated line it matches; the
+# generated code has one more line, where z = w*hours + b passes dL/dz on to w*hours.
 HAND_RULE = {
     "d_z": "error = prediction - actual",
-    "d_w": "gradient for the weight = error * hours",
+    "d_w_hours": "(no line of its own: the + passes the error on, so d_w_hours is the error)",
     "d_b": "gradient for the bias = error",
+    "d_w": "gradient for the weight = error * hours",
 }
 # This demo's --loss choices → the loss compiled for the code listing, and its title.
 CODE_LOSSES = {
@@ -77,18 +88,16 @@ CODE_LOSSES = {
 
 def compiled_row(hours: float, passed: int, weight: float, bias: float, loss: str) -> Callable[..., Any]:
     """The tutorial's row compiled with w and b as the arguments (hours and passed baked in)."""
-    w, b = Value(weight, label="w"), Value(bias, label="b")
-    z = linear([w], [Value(hours, label="x")], b)
-    z.label = "z"
+    row = neuron_on_row(hours, passed, weight, bias)
+    # Unlabelled, the product draws as w*hours; a label gives its variable a name (w_hours, not v2).
+    row["z"].parents[0].label = "w_hours"
     if loss == "squared":
-        p = z.sigmoid()
-        p.label = "p"
-        root = squared_error(p, passed)
+        root = squared_error(row["p"], row["passed"])
     else:  # cross-entropy of sigmoid(z) from z itself: its backward starts at dL/dz
-        root = binary_cross_entropy_with_logits(z, passed)
+        root = binary_cross_entropy_with_logits(row["z"], row["passed"])
     assert isinstance(root, Value)
     root.label = "L"
-    return compile(root, [w, b], name=f"{loss.replace('-', '_')}_row")
+    return compile(root, [row["w"], row["b"]], name=f"{loss.replace('-', '_')}_row")
 
 
 def backward_lines(code: str) -> list[str]:
@@ -102,7 +111,10 @@ def print_generated_code(hours: float, passed: int, weight: float, bias: float, 
 
     Returns whether the cross-entropy code's gradients are the hand rule's to the last bit (True without it).
     """
-    print(f"\nThe code autodiff.compile writes for this row (x = {hours:g}, y = {passed} baked in; w, b the arguments)")
+    print(
+        f"\nThe code autodiff.compile writes for this row (hours = {hours:g}, passed = {passed} baked in; "
+        "w, b the arguments)"
+    )
     for loss in losses:
         compiled_loss, title = CODE_LOSSES[loss]
         print(f"\n{title}:")
@@ -129,8 +141,8 @@ def print_generated_code(hours: float, passed: int, weight: float, bias: float, 
 def main(argv: Sequence[str] | None = None) -> int:
     """Print the chain-rule steps for the chosen row and losses, and write their animations."""
     parser = cli.parser("backprop", __doc__.strip().splitlines()[0])
-    parser.add_argument("--hours", type=cli.finite_float, default=3.0, help="study hours x (default: 3)")
-    parser.add_argument("--passed", type=int, choices=(0, 1), default=1, help="the label y (default: 1)")
+    parser.add_argument("--hours", type=cli.finite_float, default=3.0, help="study hours, the input (default: 3)")
+    parser.add_argument("--passed", type=int, choices=(0, 1), default=1, help="the label, 0 or 1 (default: 1)")
     parser.add_argument("--weight", type=cli.finite_float, default=0.1, help="starting weight w (default: 0.1)")
     parser.add_argument("--bias", type=cli.finite_float, default=0.0, help="starting bias b (default: 0)")
     parser.add_argument(
@@ -146,14 +158,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     first = tutorial_row(args.hours, args.passed, args.weight, args.bias, losses[0])
     print(
-        f"One row: hours x = {args.hours:g}, passed y = {args.passed}, weight w = {args.weight:g}, "
-        f"bias b = {args.bias:g}"
+        f"One row: hours = {args.hours:g}, passed = {args.passed}; weight w = {args.weight:g}, bias b = {args.bias:g}"
     )
-    print(f"forward: z = w*x + b = {first['z'].data:.4g}, p = sigmoid(z) = {first['p'].data:.4g}")
+    print(f"forward: z = w*hours + b = {first['z'].data:.4g}, p = sigmoid(z) = {first['p'].data:.4g}")
+    print("backward: one chain-rule step per line, from L back to w and b;")
+    print("          hours and passed (the data) get gradients too, but training changes only w and b")
     pages = []
     for loss in losses:
         print()
-        print_pass(tutorial_row(args.hours, args.passed, args.weight, args.bias, loss), loss, args.passed)
+        print_pass(tutorial_row(args.hours, args.passed, args.weight, args.bias, loss), loss)
         if out is not None:
             import viz
 

@@ -19,9 +19,11 @@ def test_cross_entropy_code_is_the_hand_rule_line_for_line(
 ) -> None:
     c = backprop.compiled_row(hours, passed, weight, bias, "cross-entropy")
     lines = backprop.backward_lines(c.source)
-    assert [line.split(" = ", 1)[0] for line in lines] == ["d_z", "d_w", "d_b"]  # one per hand-rule line
-    # error × hours, error (× 1.0 is no operation at all, so the code leaves it out)
-    assert lines[1:] == ["d_w = d_z" if hours == 1.0 else f"d_w = d_z * {hours!r}", "d_b = d_z"]
+    # One line per hand-rule line, and one where z = w*hours + b hands the error to w*hours unchanged
+    assert [line.split(" = ", 1)[0] for line in lines] == ["d_z", "d_w_hours", "d_b", "d_w"]
+    # error, error, error × hours (× 1.0 is no operation at all, so the code leaves it out)
+    times_hours = "d_w = d_w_hours" if hours == 1.0 else f"d_w = d_w_hours * {hours!r}"
+    assert lines[1:] == ["d_w_hours = d_z", "d_b = d_z", times_hours]
     # d_z is sigmoid(z) − y spelled out: evaluated, it is the hand rule's error to the last bit.
     z = weight * hours + bias
     prediction = 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))

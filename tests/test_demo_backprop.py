@@ -27,29 +27,40 @@ def expected_lines(hours: float, y: int, w: float, b: float) -> tuple[list[str],
     p = 1.0 / (1.0 + math.exp(-z))
     dp_dz = p * (1.0 - p)
 
-    # squared error L = (y − p)²: dL/d(y − p) = 2(y − p); ∂(y − p)/∂p = −1
+    def from_z(dl_dz: float) -> list[str]:
+        """z = (w*hours) + b hands dL/dz to both addends; w*hours multiplies it by hours (for w) and w (for hours)."""
+        pad_z, pad_wx = " " * len("z = (w*hours) + b"), " " * len("w*hours")
+        return [
+            f"z = (w*hours) + b   dL/d(w*hours) += dL/dz × ∂z/∂(w*hours) = {g(dl_dz)} × 1 = {g(dl_dz)}",
+            f"{pad_z}   dL/db += dL/dz × ∂z/∂b = {g(dl_dz)} × 1 = {g(dl_dz)}",
+            f"w*hours   dL/dw += dL/d(w*hours) × ∂(w*hours)/∂w = {g(dl_dz)} × {g(hours)} = {g(dl_dz * hours)}",
+            f"{pad_wx}   dL/dhours += dL/d(w*hours) × ∂(w*hours)/∂hours = {g(dl_dz)} × {g(w)} = {g(dl_dz * w)}",
+        ]
+
+    # squared error L = (passed − p)²: dL/d(passed − p) = 2(passed − p); ∂(passed − p)/∂passed = 1, ∂/∂p = −1
     d_err = 2 * (y - p)
     dl_dp = -d_err
     dl_dz = dl_dp * dp_dz
-    pad = " " * len("z = w*x + b")
+    err = "passed - p"
     squared = [
-        f"L = ({y} - p)**2   dL/d({y} - p) += dL/dL × ∂L/∂({y} - p) = 1 × {g(d_err)} = {g(d_err)}",
-        f"{y} - p   dL/dp += dL/d({y} - p) × ∂({y} - p)/∂p = {g(d_err)} × -1 = {g(dl_dp)}",
+        f"L = ({err})**2   dL/d({err}) += dL/dL × ∂L/∂({err}) = 1 × {g(d_err)} = {g(d_err)}",
+        f"{err}   dL/dpassed += dL/d({err}) × ∂({err})/∂passed = {g(d_err)} × 1 = {g(d_err)}",
+        f"{' ' * len(err)}   dL/dp += dL/d({err}) × ∂({err})/∂p = {g(d_err)} × -1 = {g(dl_dp)}",
         f"p = sigmoid(z)   dL/dz += dL/dp × ∂p/∂z = {g(dl_dp)} × {g(dp_dz)} = {g(dl_dz)}",
-        f"z = w*x + b   dL/dw += dL/dz × ∂z/∂w = {g(dl_dz)} × {g(hours)} = {g(dl_dz * hours)}",
-        f"{pad}   dL/dx += dL/dz × ∂z/∂x = {g(dl_dz)} × {g(w)} = {g(dl_dz * w)}",
-        f"{pad}   dL/db += dL/dz × ∂z/∂b = {g(dl_dz)} × 1 = {g(dl_dz)}",
+        *from_z(dl_dz),
     ]
 
-    # cross-entropy L = −[y log p + (1 − y) log(1 − p)]: dL/dp = −y/p + (1 − y)/(1 − p); dL/dz = p − y
+    # cross-entropy L = −[y log p + (1 − y) log(1 − p)]: dL/dp = −y/p + (1 − y)/(1 − p); dL/dz = p − y;
+    # and for the target, dL/dy = −log p + log(1 − p)
     bce_dp = -y / p + (1 - y) / (1 - p)
     bce_dz = p - y
+    bce_dy = -math.log(p) + math.log(1 - p)
+    head = "L = bce(p, passed)"
     bce = [
-        f"L = bce(p, {y})   dL/dp += dL/dL × ∂L/∂p = 1 × {g(bce_dp)} = {g(bce_dp)}",
+        f"{head}   dL/dp += dL/dL × ∂L/∂p = 1 × {g(bce_dp)} = {g(bce_dp)}",
+        f"{' ' * len(head)}   dL/dpassed += dL/dL × ∂L/∂passed = 1 × {g(bce_dy)} = {g(bce_dy)}",
         f"p = sigmoid(z)   dL/dz += dL/dp × ∂p/∂z = {g(bce_dp)} × {g(dp_dz)} = {g(bce_dz)}",
-        f"z = w*x + b   dL/dw += dL/dz × ∂z/∂w = {g(bce_dz)} × {g(hours)} = {g(bce_dz * hours)}",
-        f"{pad}   dL/dx += dL/dz × ∂z/∂x = {g(bce_dz)} × {g(w)} = {g(bce_dz * w)}",
-        f"{pad}   dL/db += dL/dz × ∂z/∂b = {g(bce_dz)} × 1 = {g(bce_dz)}",
+        *from_z(bce_dz),
     ]
     return squared, bce
 
@@ -66,15 +77,15 @@ def test_tutorial_row_steps_match_hand_arithmetic(capsys: pytest.CaptureFixture[
     squared, bce = expected_lines(3.0, 1, 0.1, 0.0)
     assert step_lines(out, "squared error") == squared
     assert step_lines(out, "binary cross-entropy") == bce
-    # The issue's example, verbatim.
-    assert "z = w*x + b   dL/dw += dL/dz × ∂z/∂w = -0.2081 × 3 = -0.6242" in out
+    # The tutorial's example: dL/dw for hours 3, w 0.1, b 0, passed 1.
+    assert "w*hours   dL/dw += dL/d(w*hours) × ∂(w*hours)/∂w = -0.2081 × 3 = -0.6242" in out
     # p = 1/(1 + e^-0.3); squared error and cross-entropy values
     p = 1.0 / (1.0 + math.exp(-0.3))
     assert f"p = sigmoid(z) = {g(p)}" in out
-    assert f"squared error: L = (y - p)² = {g((1 - p) ** 2)}" in out
+    assert f"squared error: L = (passed - p)² = {g((1 - p) ** 2)}" in out
     assert f"= {g(-math.log(p))}\n" in out
-    # Cross-entropy's gradient is the tutorial's hand rule (p − y)·x.
-    rule = f"the tutorial's rule (p - y)·x = {g((p - 1) * 3)}, (p - y) = {g(p - 1)}"
+    # Cross-entropy's gradient is the tutorial's hand rule (p − passed)·hours.
+    rule = f"the tutorial's rule (p - passed)·hours = {g((p - 1) * 3)}, (p - passed) = {g(p - 1)}"
     assert f"so dL/dw = {g((p - 1) * 3)} and dL/db = {g(p - 1)}; {rule}" in out
 
 
@@ -141,9 +152,13 @@ def test_each_loss_gets_a_studio_with_a_step_per_printed_step(
         page = (out / f"{loss}.html").read_text(encoding="utf-8")
         data = json.loads(re.search(r'id="studio-data">(.*?)</script>', page, re.S)[1])
         headers = [line for line in step_lines(printed, title) if not line.startswith(" ")]
-        processed = [data["nodes"][i]["label"] for i in data["order"]]
+        processed = [data["nodes"][i]["name"] for i in data["order"]]
         assert len(processed) == len(headers)  # one studio step per printed step
-        assert processed[0] == "L" and processed[-2:] == ["p", "z"]  # the same order as the stepper
+        # The same order as the stepper, and the tutorial's shape: z = (w*hours) + b, then w*hours
+        assert processed[0] == "L" and processed[-3:] == ["p", "z", "(w*hours)"]
+        assert [line.split("   ")[0] for line in headers[-3:]] == ["p = sigmoid(z)", "z = (w*hours) + b", "w*hours"]
+        kinds = {node["name"]: node["kind"] for node in data["nodes"]}
+        assert kinds["w"] == kinds["b"] == "parameter" and kinds["hours"] == kinds["passed"] == "data input"
     index = (out / "index.html").read_text(encoding="utf-8")
     assert 'href="squared.html"' in index and 'href="bce.html"' in index
     assert f"open {out / 'index.html'}" in printed

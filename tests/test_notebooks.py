@@ -62,8 +62,8 @@ EXPECTED: dict[str, dict[str, list[str]]] = {
     },
     "page7_backprop": {
         "text": [
-            "dL/dw += dL/dz × ∂z/∂w = -0.2081 × 3 = -0.6242",
-            "the tutorial's rule (p - y)·x = -1.277",
+            "dL/dw += dL/d(w*hours) × ∂(w*hours)/∂w = -0.2081 × 3 = -0.6242",
+            "the tutorial's rule (p - passed)·hours = -1.277",
             "loss 0.5544, dL/dw -1.2767, dL/db -0.4256",  # the compiled backward pass agrees
         ],
         "shows": [GRAPH, STUDIO],
