@@ -14,16 +14,14 @@ No wall-clock assertions or sleeps: the test waits for the demo's own line.
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from demo_process import start_demo
 
-ROOT = Path(__file__).resolve().parent.parent
 EXIT_INTERRUPTED = 130
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child needs POSIX signals")
@@ -37,19 +35,7 @@ def studio_epochs(index: Path) -> int:
 
 def test_ctrl_c_during_training_exits_130_and_leaves_usable_output(tmp_path: Path) -> None:
     out = tmp_path / "long run"  # a space, as learners' folders have
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg", "PYTHONUNBUFFERED": "1"}
-    child = subprocess.Popen(
-        [sys.executable, "-m", "demos.study_hours", "--epochs", "100000", "--out", str(out)],
-        cwd=ROOT,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        # A shell's background job (as CI may start us) runs with SIGINT ignored, and a Python
-        # started that way never raises KeyboardInterrupt: give the child the default disposition.
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )
+    child = start_demo("study_hours", ["--epochs", "100000", "--out", str(out)])
     try:
         assert child.stdout is not None
         first_line = child.stdout.readline()  # printed once the first epoch has finished

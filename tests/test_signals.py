@@ -27,6 +27,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from demo_process import start_demo
 
 from demos import study_hours
 from demos.cli import run
@@ -258,17 +259,7 @@ def test_leftovers_of_a_killed_run_are_cleaned_and_a_half_swap_undone(
 
 
 def start(argv: list[str], out: Path) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg", "PYTHONUNBUFFERED": "1"}
-    return subprocess.Popen(
-        [sys.executable, "-m", "demos.study_hours", *argv, "--out", str(out)],
-        cwd=ROOT,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=lambda: [signal.signal(s, signal.SIG_DFL) for s in (signal.SIGINT, signal.SIGHUP)],
-    )
+    return start_demo("study_hours", [*argv, "--out", str(out)])
 
 
 def stop_when(child: subprocess.Popen[str], line_starts: str, sig: int) -> tuple[str, str]:

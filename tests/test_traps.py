@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from demo_process import start_demo
 
 from autodiff import gradcheck, losses, nn, train, training
 from autodiff.datasets import STUDY_HOURS, Dataset, load_csv
@@ -293,14 +294,7 @@ def test_stdout_to_dev_full_still_writes_the_files(tmp_path: Path) -> None:
 def test_a_closed_pipe_does_not_stop_the_run(tmp_path: Path) -> None:
     """`demo | true`: the reader leaves at once; the run still trains and writes, and says the log was cut."""
     out = tmp_path / "o"
-    child = subprocess.Popen(
-        [sys.executable, "-m", "demos.study_hours", "--epochs", "300", "--out", str(out)],
-        cwd=ROOT,
-        env=ENV,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    child = start_demo("study_hours", ["--epochs", "300", "--out", str(out)])
     assert child.stdout is not None and child.stderr is not None
     child.stdout.close()  # what `| true` does
     err = child.stderr.read()
