@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from autodiff import EpochRecord, History, Value, compile, losses, nn, ops, sigmoid, train
+from autodiff import EpochRecord, History, Value, compile, losses, nn, sigmoid, train
 from autodiff.datasets import Dataset
-from autodiff.training import Recorder, epoch_objective
+from autodiff.training import Recorder, epoch_objective, inputs_for
 
 UPDATES = ("hand", "bce", "bce-logits", "squared")
 UPDATE_HELP = {
@@ -161,25 +161,16 @@ def train_compiled(dataset: Dataset, start: Start, update: str) -> History:
     parameters = model.parameters()
     names = [p.label for p in parameters]
     objective = OBJECTIVES[update]
-    inputs = [
-        [Value(x, label=name) for x, name in zip(features, dataset.feature_names)] for features, _ in dataset.rows
+    predictions = [model(inputs_for(features, dataset.feature_names)) for features, _ in dataset.rows]
+    # Per row: the training objective, and the tutorial's printed metric from the same prediction node,
+    # so both are the model's own arithmetic (no second formula for the prediction).
+    rows = [compile(objective(p, actual), parameters) for p, (_, actual) in zip(predictions, dataset.rows)]
+    metrics = [
+        compile(losses.squared_error(p, actual), parameters) for p, (_, actual) in zip(predictions, dataset.rows)
     ]
-    rows = [compile(objective(model(xs), actual), parameters) for xs, (_, actual) in zip(inputs, dataset.rows)]
     epoch_graph = compile(epoch_objective(model, dataset, objective), parameters)  # for the record's gradients
     values = [p.data for p in parameters]
     lr = start.learning_rate
-    records = []
-    for epoch in range(start.epochs):
-        epoch_loss = 0.0
-        for (features, actual), row in zip(dataset.rows, rows):
-            # The tutorial's printed metric: the row's squared error before its update, as the engine computes it.
-            prediction = ops.Sigmoid.forward(ops.Linear.forward(*values[:-1], *features, values[-1]))
-            epoch_loss += losses.squared_error(prediction, actual)  # type: ignore[assignment]
-            _, gradients = row(*values)
-            values = [v - lr * g for v, g in zip(values, gradients)]
-        epoch_gradients = epoch_graph(*values)[1]  # the epoch's graph at the epoch's end, as train() records it
-        records.append(EpochRecord(epoch, epoch_loss, dict(zip(names, values)), dict(zip(names, epoch_gradients))))
-    model.load_state_dict(records[-1].parameters)
     settings = {
         "epochs": start.epochs,
         "lr": lr,
@@ -189,7 +180,32 @@ def train_compiled(dataset: Dataset, start: Start, update: str) -> History:
         "optimizer": "compiled function, plain SGD",
         "dataset": dataset.name,
     }
-    return History(records=records, settings=settings, model=model, dataset=dataset, loss=objective)
+    history = History(
+        records=[], settings=settings, model=model, dataset=dataset, loss=objective, start=dict(zip(names, values))
+    )
+    recorder = Recorder(history, start.epochs, len(dataset.rows), len(values))
+    try:
+        for epoch in range(start.epochs):
+            epoch_loss = 0.0
+            snapshots: list[tuple[float, ...]] = []
+            keep_rows = recorder.keep_rows(epoch)
+            for row, metric in zip(rows, metrics):
+                if keep_rows:
+                    snapshots.append(tuple(values))
+                epoch_loss += metric(*values)[0]  # the row's squared error before its update
+                _, gradients = row(*values)
+                values = [v - lr * g for v, g in zip(values, gradients)]
+            epoch_gradients = epoch_graph(*values)[1]  # the epoch's graph at the epoch's end, as train() records it
+            record = EpochRecord(
+                epoch, epoch_loss, dict(zip(names, values)), dict(zip(names, epoch_gradients)), tuple(snapshots)
+            )
+            if recorder.diverged(epoch, record.loss, record.parameters, record.gradients):
+                break
+            recorder.add(record)
+    except KeyboardInterrupt:
+        history.interrupted = True
+    model.load_state_dict(history.records[-1].parameters if history.records else history.start)
+    return history
 
 
 def first_row_gradients(dataset: Dataset, start: Start) -> dict[str, float]:
