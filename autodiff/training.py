@@ -1,12 +1,16 @@
 """The training loop: predict → loss → backward → adjust → repeat, keeping a per-epoch history.
 
-What one epoch records (``EpochRecord``):
+Each row's forward and backward pass runs once, as the tutorial's loop runs it; the history keeps
+what those passes computed. What one epoch records (``EpochRecord``):
 
 - ``loss``: the tutorial's printed "Loss" — the metric (squared error by default) summed over the
   epoch's rows, each row measured *before* that row's update in per-row mode, or before the
   epoch's single update in full-batch mode.
 - ``parameters``: every parameter's value at the *end* of the epoch, by label.
-- ``gradients``: the gradient of **the epoch's graph** at those parameters.
+- ``gradients``: every parameter's gradient as the epoch's backward passes computed it, summed
+  over the rows: per row, each row's gradient at the parameters that row saw (so with plain SGD
+  the epoch moved each parameter by −lr × its gradient); full batch, the gradient of the summed
+  loss at the epoch's starting parameters, the one its single update used.
 - ``rows`` (per-row mode): the parameters *before* each row's update, one tuple per row in
   ``History.parameter_names`` order, so a row's forward and backward pass can be replayed exactly
   (the parameters after the last row are ``parameters``). Recorded for every epoch unless the run
@@ -28,9 +32,11 @@ cross-entropy on a saturated probability (|raw score| beyond about 28), where it
 gradient wrong.
 
 **The epoch's graph** is the training objective summed over all rows, evaluated with the
-parameters as they stand at the end of the epoch, after backward. ``History.graph(epoch)``
-rebuilds it (a fresh graph each call), which is what viz draws for that epoch; its gradients are
-exactly ``record.gradients``.
+parameters as they stand at the end of the epoch. Training never builds it: ``History.graph(epoch)``
+builds it when asked (a fresh graph each call, backward already run), which is what viz draws for
+that epoch. Its gradients are those of the whole dataset's loss at the end-of-epoch parameters —
+the step full-batch descent would take next — not ``record.gradients``, which the rows computed
+along the way.
 """
 
 from __future__ import annotations
@@ -73,7 +79,12 @@ def row_snapshot_stride(epochs: int, n_rows: int, budget: int | None = None) -> 
 
 @dataclass(frozen=True)
 class EpochRecord:
-    """One epoch of training: its summed loss, the parameters at its end and their gradients."""
+    """One epoch of training: its summed loss, the parameters at its end, the gradients its rows computed.
+
+    ``gradients`` is each parameter's gradient summed over the epoch's backward passes (see the
+    module's docstring), not the gradient at the end-of-epoch ``parameters``: that one is
+    ``History.graph(epoch)``'s.
+    """
 
     epoch: int
     loss: float
@@ -147,7 +158,22 @@ class History:
         return self.records[epoch]
 
     def graph(self, epoch: int) -> Value:
-        """The epoch's graph, rebuilt with that epoch's parameters, backward already run."""
+        """The epoch's graph, built now: the loss over all rows at that epoch's end, backward already run.
+
+        Training never builds this graph; each call builds a fresh one from the record's parameters
+        (the model given to ``train`` is left alone). Its parameters' gradients are the whole
+        dataset's at the end of the epoch, not ``record.gradients`` (what the rows computed).
+
+        Args:
+            epoch: the number of a kept epoch (``History.record`` says which are kept).
+
+        Returns:
+            The objective's Value, its label ``"loss"``, every node's ``grad`` filled in.
+
+        Raises:
+            ValueError: the History has no model, dataset and loss to build from.
+            IndexError: ``epoch`` is not a kept epoch's number.
+        """
         if self.model is None or self.dataset is None or self.loss is None:
             raise ValueError("this history has no model, dataset and loss to rebuild graphs from")
         found = self._by_epoch(epoch) if isinstance(epoch, int) and not isinstance(epoch, bool) else []
@@ -203,7 +229,7 @@ class History:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data (settings, per-epoch loss, parameters and gradients) for JSON."""
+        """Plain data (settings, per-epoch loss, parameters and the rows' summed gradients) for JSON."""
         return {
             "settings": dict(self.settings),
             "interrupted": self.interrupted,
@@ -334,6 +360,15 @@ def _metric_value(metric: LossFunction, prediction: Value, target: float) -> flo
     return float(metric(prediction.data, target))
 
 
+@dataclass
+class _Epoch:
+    """What one epoch's rows computed: the printed loss, each parameter's summed gradient, the snapshots."""
+
+    loss: float
+    gradients: list[float]
+    rows: list[tuple[float, ...]]
+
+
 def train(
     model: Module,
     dataset: Dataset,
@@ -354,10 +389,32 @@ def train(
     the epoch's ``loss`` figure adds up (the tutorial prints squared error whatever it trains on).
     Without an ``optimizer``, plain ``SGD(model.parameters(), lr)`` is used.
 
+    Each row's forward and backward pass runs once: the history keeps what those passes computed
+    (see ``EpochRecord``), and ``History.graph(epoch)`` builds an epoch's whole-data graph only
+    when asked.
+
     Ctrl-C stops training where it is: the epochs finished so far are returned, with
     ``history.interrupted`` set, and the model is put back to the end of the last finished epoch
     (its starting values if none finished), so model and history agree. Divergence (a non-finite
     or exploding loss) stops it the same way, with ``history.stopped`` saying why.
+
+    Args:
+        model: the network to train; its parameters are updated in place.
+        dataset: the rows of (features, target) to learn from.
+        loss: the loss function ``loss(prediction, target)`` that backward() differentiates.
+        metric: the per-row figure summed into each epoch's printed loss.
+        optimizer: the update rule; ``SGD(model.parameters(), lr)`` when None.
+        lr: the learning rate of the default SGD.
+        epochs: how many passes over the dataset, a whole number ≥ 1.
+        mode: ``"per_row"`` (the tutorial) or ``"full_batch"``.
+        on_epoch: called with each finished epoch's record.
+
+    Returns:
+        The run's History.
+
+    Raises:
+        ValueError: for an unknown mode, epochs that are not a whole number ≥ 1, or two
+            parameters with the same label.
     """
     if mode not in MODES:
         raise ValueError(f"train mode must be one of {MODES}, got {mode!r}")
@@ -380,35 +437,17 @@ def train(
     start = {p.label: p.data for p in params}
     history = History(records=[], settings=settings, model=model, dataset=dataset, loss=loss, start=start)
     recorder = Recorder(history, epochs, len(dataset.rows), len(params))
-    watch_saturation = loss is binary_cross_entropy
+    run_epoch = _per_row_epoch if mode == "per_row" else _full_batch_epoch
     try:
         for epoch in range(epochs):
-            epoch_loss = 0.0
-            rows: list[tuple[float, ...]] = []
-            keep_rows = mode == "per_row" and recorder.keep_rows(epoch)
-            if mode == "per_row":
-                for i, (features, target) in enumerate(dataset.rows, start=1):
-                    if keep_rows:
-                        rows.append(tuple([p.data for p in params]))
-                    prediction = model(inputs_for(features, dataset.feature_names))
-                    if watch_saturation:
-                        recorder.saturated(epoch, i, prediction.data, target)
-                    epoch_loss += _metric_value(metric, prediction, target)
-                    optimizer.zero_grad()
-                    loss(prediction, target).backward()
-                    optimizer.step()
-            else:
-                row_losses = []
-                for i, (features, target) in enumerate(dataset.rows, start=1):
-                    prediction = model(inputs_for(features, dataset.feature_names))
-                    if watch_saturation:
-                        recorder.saturated(epoch, i, prediction.data, target)
-                    epoch_loss += _metric_value(metric, prediction, target)
-                    row_losses.append(loss(prediction, target))
-                optimizer.zero_grad()
-                total(row_losses).backward()
-                optimizer.step()
-            record = _record(epoch, epoch_loss, model, dataset, loss, tuple(rows))
+            done = run_epoch(model, dataset, loss, metric, optimizer, recorder, epoch)
+            record = EpochRecord(
+                epoch=epoch,
+                loss=done.loss,
+                parameters={p.label: p.data for p in params},
+                gradients=dict(zip(labels, done.gradients)),
+                rows=tuple(done.rows),
+            )
             if recorder.diverged(epoch, record.loss, record.parameters, record.gradients):
                 model.load_state_dict(history.records[-1].parameters if history.records else start)
                 break
@@ -422,26 +461,59 @@ def train(
     return history
 
 
-def _record(
-    epoch: int,
-    epoch_loss: float,
+def _per_row_epoch(
     model: Module,
     dataset: Dataset,
-    loss: LossFunction,
-    rows: tuple[tuple[float, ...], ...] = (),
-) -> EpochRecord:
-    """The epoch's record: gradients come from the epoch's graph at the end-of-epoch parameters."""
+    loss_fn: LossFunction,
+    metric: LossFunction,
+    optimizer: Optimizer,
+    recorder: Recorder,
+    epoch: int,
+) -> _Epoch:
+    """The tutorial's loop over the rows: predict, loss, backward, update — once per row."""
     params = model.parameters()
-    saved_grads = [p.grad for p in params]
-    model.zero_grad()
-    epoch_objective(model, dataset, loss).backward()
-    record = EpochRecord(
-        epoch=epoch,
-        loss=epoch_loss,
-        parameters={p.label: p.data for p in params},
-        gradients={p.label: p.grad for p in params},
-        rows=rows,
-    )
-    for p, grad in zip(params, saved_grads):
-        p.grad = grad  # leave the optimizer's view of the last step as it was
-    return record
+    keep_rows = recorder.keep_rows(epoch)
+    watch_saturation = loss_fn is binary_cross_entropy
+    done = _Epoch(loss=0.0, gradients=[0.0] * len(params), rows=[])
+    for row, (features, target) in enumerate(dataset.rows, start=1):
+        if keep_rows:
+            done.rows.append(tuple([p.data for p in params]))  # the parameters this row sees
+        prediction = model(inputs_for(features, dataset.feature_names))
+        loss = loss_fn(prediction, target)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        # Bookkeeping for the history, from numbers this row already computed.
+        done.loss += _metric_value(metric, prediction, target)
+        done.gradients = [summed + p.grad for summed, p in zip(done.gradients, params)]
+        if watch_saturation:
+            recorder.saturated(epoch, row, prediction.data, target)
+    return done
+
+
+def _full_batch_epoch(
+    model: Module,
+    dataset: Dataset,
+    loss_fn: LossFunction,
+    metric: LossFunction,
+    optimizer: Optimizer,
+    recorder: Recorder,
+    epoch: int,
+) -> _Epoch:
+    """One update for the whole epoch: every row's loss summed, one backward pass, one step."""
+    params = model.parameters()
+    watch_saturation = loss_fn is binary_cross_entropy
+    done = _Epoch(loss=0.0, gradients=[], rows=[])
+    row_losses = []
+    for row, (features, target) in enumerate(dataset.rows, start=1):
+        prediction = model(inputs_for(features, dataset.feature_names))
+        row_losses.append(loss_fn(prediction, target))
+        done.loss += _metric_value(metric, prediction, target)
+        if watch_saturation:
+            recorder.saturated(epoch, row, prediction.data, target)
+    loss = total(row_losses)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    done.gradients = [p.grad for p in params]
+    return done

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from autodiff import EpochRecord, History, Value, compile, losses, nn, sigmoid, train
 from autodiff.datasets import Dataset
-from autodiff.training import Recorder, epoch_objective, inputs_for
+from autodiff.training import Recorder, inputs_for
 
 UPDATES = ("hand", "bce", "bce-logits", "squared")
 UPDATE_HELP = {
@@ -91,6 +91,9 @@ def hand_rule(dataset: Dataset, start: Start, on_epoch: Callable[[EpochRecord], 
             total_loss = 0.0
             rows: list[tuple[float, ...]] = []
             keep_rows = recorder.keep_rows(epoch)
+            # The record's gradients: each row's error × input (cross-entropy's gradient), summed.
+            grads = [0.0] * len(weights)
+            grad_bias = 0.0
             for features, actual in dataset.rows:
                 if keep_rows:
                     rows.append((*weights, bias))
@@ -100,11 +103,6 @@ def hand_rule(dataset: Dataset, start: Start, on_epoch: Callable[[EpochRecord], 
                 error = prediction - actual
                 weights = [w - lr * error * x for w, x in zip(weights, features)]
                 bias -= lr * error
-            # The epoch's graph is cross-entropy summed over the rows; its gradient is Σ error × input.
-            grads = [0.0] * len(weights)
-            grad_bias = 0.0
-            for features, actual in dataset.rows:
-                error = sigmoid(sum(w * x for w, x in zip(weights, features)) + bias) - actual
                 grads = [g + error * x for g, x in zip(grads, features)]
                 grad_bias += error
             record = EpochRecord(
@@ -168,7 +166,6 @@ def train_compiled(dataset: Dataset, start: Start, update: str) -> History:
     metrics = [
         compile(losses.squared_error(p, actual), parameters) for p, (_, actual) in zip(predictions, dataset.rows)
     ]
-    epoch_graph = compile(epoch_objective(model, dataset, objective), parameters)  # for the record's gradients
     values = [p.data for p in parameters]
     lr = start.learning_rate
     settings = {
@@ -187,6 +184,7 @@ def train_compiled(dataset: Dataset, start: Start, update: str) -> History:
     try:
         for epoch in range(start.epochs):
             epoch_loss = 0.0
+            epoch_gradients = [0.0] * len(values)  # the rows' gradients summed, as train() records them
             snapshots: list[tuple[float, ...]] = []
             keep_rows = recorder.keep_rows(epoch)
             for row, metric in zip(rows, metrics):
@@ -195,7 +193,7 @@ def train_compiled(dataset: Dataset, start: Start, update: str) -> History:
                 epoch_loss += metric(*values)[0]  # the row's squared error before its update
                 _, gradients = row(*values)
                 values = [v - lr * g for v, g in zip(values, gradients)]
-            epoch_gradients = epoch_graph(*values)[1]  # the epoch's graph at the epoch's end, as train() records it
+                epoch_gradients = [s + g for s, g in zip(epoch_gradients, gradients)]
             record = EpochRecord(
                 epoch, epoch_loss, dict(zip(names, values)), dict(zip(names, epoch_gradients)), tuple(snapshots)
             )
