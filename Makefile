@@ -1,6 +1,6 @@
-# Two commands do all the set-up on a fresh machine with Python >= 3.10:
+# Two commands do all the set-up on a fresh machine with Python >= 3.11:
 #   make demo   train the tutorial's network and write its studio page, graphs and plots
-#   make test   run the whole test suite
+#   make test   run the whole test suite, then a fast subset on Python 3.12 and 3.13 and in strict mode (noxfile.py)
 #   make notebooks   add JupyterLab to .venv and open the tutorial's notebooks (demos/notebooks/)
 # Each creates or reuses .venv and installs what it needs (no root, no system packages).
 
@@ -13,7 +13,7 @@ NOTEBOOKS_STAMP := $(VENV)/.installed-notebooks
 .PHONY: demo test notebooks fuzz bench lint screenshot clean
 
 $(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "autodiff needs Python 3.10 or newer")'
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "autodiff needs Python 3.11 or newer (try: make PYTHON=python3.11 test)")'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev,bench]'
@@ -22,8 +22,12 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(PY) -m demos.study_hours
 
+# The whole suite on .venv's Python, then noxfile.py's sessions: the fast subset on 3.12 and 3.13
+# (each in its own venv under .nox/, found on PATH or among pyenv's versions; a machine without one
+# skips it in one line) and under LANG=C PYTHONIOENCODING=ascii python -X dev -W error.
 test: $(STAMP)
 	$(PY) -m pytest -q
+	$(PY) -m nox
 
 # JupyterLab is an optional extra ("notebooks"), installed into the same .venv only for this target.
 $(NOTEBOOKS_STAMP): $(STAMP)
@@ -49,4 +53,4 @@ lint: $(STAMP)
 	$(PY) -m ruff check autodiff viz demos tests benchmarks
 
 clean:
-	rm -rf $(VENV) out
+	rm -rf $(VENV) .nox out

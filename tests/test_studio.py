@@ -37,7 +37,11 @@ def test_expanded_neuron_is_the_tutorials_arithmetic(
     xs = xs[: len(weights)]
     neuron = nn.Neuron(len(weights), "sigmoid", weights=weights, bias=bias, expanded=True)
     p = neuron([Value(x, label=f"x{i}") for i, x in enumerate(xs)])
-    raw = sum(w * x for w, x in zip(weights, xs)) + bias  # the tutorial's line, in plain floats
+    # The tutorial's line in plain floats, added left to right (sum() compensates its rounding since 3.12).
+    raw = weights[0] * xs[0]
+    for w, x in zip(weights[1:], xs[1:]):
+        raw += w * x
+    raw += bias
     assert p.parents[0].data == raw and p.parents[0].label == "z"
     assert [n.op for n in topological_order(p) if not n.is_leaf].count("linear") == 0
     binary_cross_entropy(p, Value(float(y), label="passed")).backward()

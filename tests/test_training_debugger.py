@@ -16,8 +16,8 @@ import pytest
 from autodiff import datasets, ops, train
 from autodiff.nn import Neuron
 
-REPO = Path(__file__).resolve().parents[1]
 OPS_FILE = Path(ops.__file__).resolve()
+PACKAGES = OPS_FILE.parents[1]  # the folder this autodiff was imported from (the repo, or site-packages)
 
 
 def sigmoid(z: float) -> float:
@@ -86,13 +86,13 @@ def test_pdb_breakpoint_in_sigmoid_derivatives_stops_four_times_per_epoch(tmp_pa
     line = first_body_line(ops.Sigmoid.derivatives)
     commands = [f"break {OPS_FILE}:{line}", "continue"] + ["p ('z', z)", "continue"] * 8 + ["quit"]
     environ = {k: v for k, v in os.environ.items() if k != "PYTHONBREAKPOINT"}
-    environ["PYTHONPATH"] = str(REPO)
+    environ["PYTHONPATH"] = str(PACKAGES)  # pdb's child imports the same autodiff as this test
     result = subprocess.run(
         [sys.executable, "-m", "pdb", str(script)],
         input="\n".join(commands) + "\n",
         capture_output=True,
         text=True,
-        cwd=REPO,
+        cwd=tmp_path,
         env=environ,
         timeout=60,
     )
