@@ -4,8 +4,9 @@
 
 - ``fast-3.12``, ``fast-3.13``: the engine, compile, training and viz (no browser) tests on that
   Python, with the project and its dependencies installed from PyPI into ``.nox/``;
-- ``strict``: the same tests on the .venv's Python under ``LANG=C PYTHONIOENCODING=ascii`` and
-  ``python -X dev -W error`` (an ASCII-only terminal; every warning an error).
+- ``strict``: the same tests and the demos' command-line tests on the .venv's Python under
+  ``LANG=C PYTHONIOENCODING=ascii`` and ``python -X dev -W error`` (an ASCII-only terminal, every
+  warning an error; the demo processes the tests start inherit both).
 
 Each Python is found on PATH or, failing that, among pyenv's versions (``pyenv root``). A machine
 without one of them skips its session with one line saying so; the others still run.
@@ -13,6 +14,7 @@ without one of them skips its session with one line saying so; the others still 
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import subprocess
@@ -52,11 +54,18 @@ FAST = [
     "test_studio.py",
 ]
 
+# strict adds what prints to a terminal: the demos run as programs, their messages and exit codes.
+STRICT_EXTRA = ["test_demo_*.py", "test_bad_input_table.py"]
+
 nox.options.sessions = [f"fast-{version}" for version in OTHER_PYTHONS] + ["strict"]
 nox.options.reuse_venv = "yes"  # installs are redone in place, not from an empty venv every run
 if hasattr(nox.options, "download_python"):  # nox 2025.10+ could otherwise fetch a missing Python
     nox.options.download_python = "never"  # a Python that is not here is skipped, never fetched
 nox.options.error_on_missing_interpreters = False  # ... also where CI=true would make it an error
+
+# Two lines nox prints that do not apply here: this file turns the CI error off, and venv needs no uv.
+_NOT_HERE = ("Missing interpreters will error by default on CI systems", "uv binary not found")
+logging.getLogger("nox").addFilter(lambda record: not record.getMessage().startswith(_NOT_HERE))
 
 
 def _pyenv_root() -> Path | None:
@@ -93,17 +102,16 @@ def _expose_pyenv_pythons() -> None:
     """
     links = ROOT / ".nox" / "pythons"
     for version in OTHER_PYTHONS:
-        name = f"python{version}"
-        on_path = shutil.which(name)
+        link = links / f"python{version}"
+        if link.is_symlink():
+            link.unlink()  # found afresh each run: a Python may have come or gone since
+        on_path = shutil.which(link.name)
         if on_path and "shims" not in Path(on_path).parts:
             continue
         target = _pyenv_python(version)
         if target is None:
             continue  # nox says "Python interpreter X not found" and skips the session
         links.mkdir(parents=True, exist_ok=True)
-        link = links / name
-        if link.is_symlink() or link.exists():
-            link.unlink()
         link.symlink_to(target)
     if links.is_dir():
         os.environ["PATH"] = f"{links}{os.pathsep}{os.environ.get('PATH', '')}"
@@ -112,8 +120,9 @@ def _expose_pyenv_pythons() -> None:
 _expose_pyenv_pythons()
 
 
-def _fast_tests() -> list[str]:
-    return sorted({str(p.relative_to(ROOT)) for pattern in FAST for p in (ROOT / "tests").glob(pattern)})
+def _tests(patterns: list[str]) -> list[str]:
+    """The test files under tests/ that match ``patterns``, sorted."""
+    return sorted({str(p.relative_to(ROOT)) for pattern in patterns for p in (ROOT / "tests").glob(pattern)})
 
 
 @nox.session(python=OTHER_PYTHONS)
@@ -121,14 +130,15 @@ def fast(session: nox.Session) -> None:
     """The fast subset on this Python, with the project installed (not editable) from this folder."""
     session.install(".[test]")
     # `pytest`, not `python -m pytest`: the folder is not put on sys.path, so the tests import what pip installed.
-    session.run("pytest", "-q", "-p", "no:cacheprovider", *_fast_tests(), *session.posargs)
+    session.run("pytest", "-q", "-p", "no:cacheprovider", *_tests(FAST), *session.posargs)
 
 
 @nox.session(python=False)
 def strict(session: nox.Session) -> None:
-    """The fast subset on the Python running nox, as an ASCII-only terminal, every warning an error."""
-    env = {"LANG": "C", "LC_ALL": "C", "PYTHONIOENCODING": "ascii"}
+    """The fast subset and the demos' tests on the Python running nox: ASCII-only, every warning an error."""
+    # LC_ALL too: where it is set it overrides LANG. The PYTHON* variables carry -X dev -W error to child processes.
+    env = {"LANG": "C", "LC_ALL": "C", "PYTHONIOENCODING": "ascii", "PYTHONDEVMODE": "1", "PYTHONWARNINGS": "error"}
     session.run(
         sys.executable, "-X", "dev", "-W", "error", "-m", "pytest", "-q", "-p", "no:cacheprovider",
-        *_fast_tests(), *session.posargs, env=env,
+        *_tests(FAST + STRICT_EXTRA), *session.posargs, env=env,
     )  # fmt: skip
