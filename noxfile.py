@@ -50,6 +50,7 @@ FAST = [
     "test_datasets.py",
     "test_csv*.py",
     "test_viz_graph.py",
+    "test_viz_plots.py",
     "test_viz_outputs.py",
     "test_studio.py",
 ]
