@@ -84,6 +84,9 @@ _RECORD_SPECIAL = frozenset('{}|<>"\\')
 _EDGE_OR_RUN_SPACES = re.compile(r"^ +| +$| {2,}")
 
 
+_INVISIBLE = re.compile("[\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
 def _visible(ch: str) -> str:
     """A character XML and Graphviz both accept, or a printable stand-in for one they don't."""
     code = ord(ch)
@@ -99,7 +102,7 @@ def text_lines(text: str, width: int = _WRAP) -> list[str]:
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     out_lines = []
     for line in lines:
-        clean = "".join(_visible(ch) for ch in line)
+        clean = "".join(_visible(ch) for ch in line) if _INVISIBLE.search(line) else line
         # An empty line becomes a no-break space: wasm Graphviz can crash on a field that starts
         # with a line break (seen after many renders in one process), and the picture is the same.
         out_lines += [clean[i : i + width] for i in range(0, len(clean), width)] or ["\u00a0"]
@@ -449,11 +452,12 @@ def draw(
             edges.append((len(nodes), op))
             nodes.append(layered.Node(f"{nodes[full].name}_use{n}", copy, attrs))
     picture = layered.Picture(nodes, edges, rankdir)
-    plan = layered.plan(picture, extra_nodes=_LEGEND_NODES if legend else 0)
+    plan = layered.plan(picture, _LEGEND_NODES if legend else 0, len(order))
     if plan.strategy == layered.REFUSED:
         raise RenderError(
             f"this graph has {len(order):,} values, which take {plan.nodes:,} boxes and {plan.edges:,} arrows "
-            f"to draw, more than the {layered.MAX_ELEMENTS:,} one picture holds; draw the part nearest the "
+            f"to draw, more than one picture holds (at most {layered.MAX_ELEMENTS:,} boxes and arrows, "
+            f"{layered.ELEMENTS_PER_VALUE} per value); draw the part nearest the "
             f"output with viz.draw(loss, max_nodes=2000), one row's graph, or a network's summary in the "
             f"studio's network view."
         )

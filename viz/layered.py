@@ -18,12 +18,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 GRAPHVIZ, LAYERED, REFUSED = "graphviz", "layered", "refused"
-# Graphviz stays inside 2 s per 1,000 drawn nodes (effort limits on; see benchmarks/layout.py)
-# while its work, nodes + edges + virtual nodes, stays under this; larger pictures get ours.
+# Graphviz (with viz.render's effort limits) stays inside 2 s per 1,000 values on the shapes
+# measured in benchmarks/layout.py while its work, nodes + edges + virtual nodes, stays under
+# GRAPHVIZ_BUDGET, the edges and virtual nodes stay under EDGES_PER_NODE per node (plus a little
+# for small graphs), and no rank is entered by more than RANK_EDGES edges. Past any of these its
+# time grows faster than the graph (crossing minimisation on long or crowded edges: a random
+# graph of 800 values took 10 s, four rows of an MLP 3.3 s), and the picture gets our layout.
 GRAPHVIZ_BUDGET = 12_000
-# Our layout and its SVG take about 10 µs per node or edge; past this a picture is a hairball
-# no browser shows usefully, and the answer is to draw less of it.
-MAX_ELEMENTS = 600_000
+EDGES_PER_NODE = 2
+SMALL = 500
+RANK_EDGES = 600
+# Drawing with our layout takes about 25 µs per node or edge (the moons MLP's loss graph: 7,881
+# values, 125,000 nodes + edges, 3 s, a 30 MB SVG). Past MAX_ELEMENTS a picture is too big for a
+# browser to show usefully; past ELEMENTS_PER_VALUE per value of the graph (a graph of few values
+# and very many edges, each a sum of hundreds) it would take longer than 2 s per 1,000 values.
+# Either way the answer is to draw less of it.
+MAX_ELEMENTS = 300_000
+ELEMENTS_PER_VALUE = 40
 SWEEPS = 4  # barycentre passes (down and up); more barely changes the crossings of these graphs
 
 _FONT = 12  # px, Helvetica, as the DOT pictures use
@@ -61,6 +72,7 @@ class Plan:
     nodes: int
     edges: int
     virtual_nodes: int  # what Graphviz would add: sum over edges of (ranks crossed - 1)
+    rank_edges: int = 0  # the most edges entering any one rank
 
     @property
     def graphviz_work(self) -> int:
@@ -108,22 +120,32 @@ def virtual_nodes(rank: Sequence[int], edges: Sequence[tuple[int, int]]) -> int:
     return sum(max(0, rank[head] - rank[tail] - 1) for tail, head in edges)
 
 
-def plan(picture: Picture, extra_nodes: int = 0) -> Plan:
+def plan(picture: Picture, extra_nodes: int = 0, values: int | None = None) -> Plan:
     """Choose the layout from the picture's size and shape alone, before any layout starts.
 
     Args:
         picture: what will be drawn.
         extra_nodes: nodes Graphviz draws beside the picture's (a legend's), edgeless.
+        values: how many values the picture shows (its nodes count copies and op circles too).
 
     Returns:
         The strategy and the figures it was chosen by.
     """
     nodes, edges = len(picture.nodes) + extra_nodes, len(picture.edges)
-    if nodes + edges > MAX_ELEMENTS:
+    if nodes + edges > MAX_ELEMENTS or (values is not None and nodes + edges > ELEMENTS_PER_VALUE * values + SMALL):
         return Plan(REFUSED, nodes, edges, 0)
-    virtual = virtual_nodes(ranks(len(picture.nodes), picture.edges), picture.edges)
-    strategy = GRAPHVIZ if nodes + edges + virtual <= GRAPHVIZ_BUDGET else LAYERED
-    return Plan(strategy, nodes, edges, virtual)
+    rank = ranks(len(picture.nodes), picture.edges)
+    virtual = virtual_nodes(rank, picture.edges)
+    entering: dict[int, int] = {}
+    for _, head in picture.edges:
+        entering[rank[head]] = entering.get(rank[head], 0) + 1
+    crowded = max(entering.values(), default=0)
+    fits = (
+        nodes + edges + virtual <= GRAPHVIZ_BUDGET
+        and edges + virtual <= EDGES_PER_NODE * nodes + SMALL
+        and crowded <= RANK_EDGES
+    )
+    return Plan(GRAPHVIZ if fits else LAYERED, nodes, edges, virtual, crowded)
 
 
 # --- the layered layout ------------------------------------------------------------------------
@@ -235,6 +257,7 @@ def svg(picture: Picture, title: str = "computation graph") -> str:
         f'<g id="graph0" class="graph" font-family="Helvetica,Arial,sans-serif" font-size="{_FONT}">\n',
         f"<title>{_text(title)}</title>\n",
         f'<rect x="0" y="0" width="{width:.2f}" height="{height:.2f}" fill="white" stroke="none"/>\n',
+        '<g fill="none" stroke="#555555" marker-end="url(#arrow)">\n',  # every edge's paint, once
     ]
     for i, (tail, head) in enumerate(edges, 1):
         (x1, y1), (x2, y2) = centre[tail], centre[head]
@@ -247,9 +270,9 @@ def svg(picture: Picture, title: str = "computation graph") -> str:
             y1, y2 = y1 + sign * th / 2, y2 - sign * hh / 2
         out.append(
             f'<g id="edge{i}" class="edge"><title>{_text(nodes[tail].name)}&#45;&gt;{_text(nodes[head].name)}</title>'
-            f'<path fill="none" stroke="#555555" marker-end="url(#arrow)" '
-            f'd="M{x1:.1f},{y1:.1f} L{x2:.1f},{y2:.1f}"/></g>\n'
+            f'<path d="M{x1:.0f},{y1:.0f}L{x2:.0f},{y2:.0f}"/></g>\n'
         )
+    out.append("</g>\n")
     for i, node in enumerate(nodes):
         out.append(_node_svg(i + 1, node, centre[i], sizes[i]))
     out.append("</g>\n</svg>\n")
@@ -269,23 +292,23 @@ def _node_svg(number: int, node: Node, centre: tuple[float, float], size: tuple[
     pen = style.get("penwidth", "1")
     dash = ' stroke-dasharray="5,2"' if "dashed" in style.get("style", "") else ""
     paint = f'fill="{_text(fill)}" stroke="{_text(stroke)}" stroke-width="{_text(pen)}"{dash}'
-    parts = [f'<g id="node{number}" class="node"><title>{_text(node.name)}</title>']
-    if node.circle:
-        parts.append(f'<ellipse {paint} cx="{x:.1f}" cy="{y:.1f}" rx="{w / 2:.1f}" ry="{h / 2:.1f}"/>')
-    else:
-        parts.append(f'<rect {paint} x="{x - w / 2:.1f}" y="{y - h / 2:.1f}" width="{w:.1f}" height="{h:.1f}"/>')
     colour = _text(style.get("fontcolor", "black"))
     size_attr = f' font-size="{_text(style["fontsize"])}"' if "fontsize" in style else ""
+    parts = [f'<g id="node{number}" class="node"><title>{_text(node.name)}</title>']
+    if node.circle:
+        parts.append(f'<ellipse {paint} cx="{x:.0f}" cy="{y:.0f}" rx="{w / 2:.0f}" ry="{h / 2:.0f}"/>')
+    else:
+        parts.append(f'<rect {paint} x="{x - w / 2:.0f}" y="{y - h / 2:.0f}" width="{w:.0f}" height="{h:.0f}"/>')
+    parts.append(f'<g text-anchor="middle" fill="{colour}"{size_attr}>')
     top = y - h / 2 + _PAD
     first = True
     for part in node.fields:
         if not first:  # a rule between a record's fields, as Graphviz draws them
-            rule = f"M{x - w / 2:.1f},{top:.1f} L{x + w / 2:.1f},{top:.1f}"
-            parts.append(f'<path fill="none" stroke="{_text(stroke)}" d="{rule}"/>')
+            rule = f"M{x - w / 2:.0f},{top:.0f}H{x + w / 2:.0f}"
+            parts.append(f'<path stroke="{_text(stroke)}" d="{rule}"/>')
         first = False
         for line in part:
             top += _LINE
-            at = f'x="{x:.1f}" y="{top - 3.5:.1f}"'
-            parts.append(f'<text text-anchor="middle" {at} fill="{colour}"{size_attr}>{_text(line)}</text>')
-    parts.append("</g>\n")
+            parts.append(f'<text x="{x:.0f}" y="{top - 3.5:.0f}">{_text(line)}</text>')
+    parts.append("</g></g>\n")
     return "".join(parts)

@@ -38,8 +38,11 @@ MAX_NODES = 50_000
 # Graphviz's effort limits, always on: network simplex (ranking, then placement) stops after
 # nslimit1 / nslimit passes per node, crossing minimisation after mclimit × its default rounds.
 # Without them a variable read at 100 steps of a loop took minutes; with them well under a second.
-# (The layout is a little less tidy; the graphs a learner draws look the same.)
 EFFORT_LIMITS = {"nslimit": "2", "nslimit1": "2", "mclimit": "0.3", "searchsize": "20", "remincross": "false"}
+# Placement's network simplex grows with the square of the nodes even when its passes are limited
+# (a 4,000-step `y = y * 1.0001` chain: 12 s; 8,000 steps without it: 2 s), so past this many
+# nodes it is skipped (nslimit=0): nodes keep their first feasible places, a little less aligned.
+PLACEMENT_NODES = 1_500
 _GRAPH_OPEN = re.compile(r"^\s*(strict\s+)?(di)?graph\b[^{]*\{", re.IGNORECASE)
 # An edge statement's ends (``a -> b``, ``"x y" -> c``, ``a -> b -> c``); a quoted string that
 # starts no edge matches on its own and is skipped, so an arrow inside a label is no edge.
@@ -91,8 +94,8 @@ def plan_dot(dot_source: str) -> layered.Plan:
     return layered.plan(picture)
 
 
-def _check_size(dot_source: str) -> None:
-    """Refuse, before Graphviz starts, a graph it cannot lay out here in bounded time."""
+def _check_size(dot_source: str) -> layered.Plan:
+    """Refuse, before Graphviz starts, a graph it cannot lay out here in bounded time; else its plan."""
     nodes = count_nodes(dot_source)
     if nodes > MAX_NODES:
         raise RenderError(
@@ -107,15 +110,27 @@ def _check_size(dot_source: str) -> None:
             f"{layered.GRAPHVIZ_BUDGET:,} it can do in bounded time; viz.draw lays such graphs out itself, "
             f"or draw a smaller part of it."
         )
+    return plan
 
 
-def with_effort_limits(dot_source: str) -> str:
-    """The DOT source with EFFORT_LIMITS set first in its graph (its own settings, later, still win)."""
+def with_effort_limits(dot_source: str, nodes: int | None = None) -> str:
+    """The DOT source with EFFORT_LIMITS set first in its graph (its own settings, later, still win).
+
+    Args:
+        dot_source: the DOT text.
+        nodes: how many nodes it has (counted when not given); past PLACEMENT_NODES, nslimit=0.
+
+    Returns:
+        The DOT text with the limits in its first line.
+    """
     opening = _GRAPH_OPEN.search(dot_source)
     if opening is None:
         return dot_source  # not a graph Graphviz can read either: it says so
-    limits = "".join(f"{name}={value}; " for name, value in EFFORT_LIMITS.items())
-    return f"{dot_source[: opening.end()]} {limits}{dot_source[opening.end() :]}"
+    limits = dict(EFFORT_LIMITS)
+    if (count_nodes(dot_source) if nodes is None else nodes) > PLACEMENT_NODES:
+        limits["nslimit"] = "0"
+    settings = "".join(f"{name}={value}; " for name, value in limits.items())
+    return f"{dot_source[: opening.end()]} {settings}{dot_source[opening.end() :]}"
 
 
 def _new_backend() -> Any:
@@ -286,8 +301,8 @@ def render_svg(dot_source: str, renderer: str = "wasm") -> str:
     """
     if renderer not in RENDERERS:
         raise ValueError(f"renderer must be one of {RENDERERS}, got {renderer!r}")
-    _check_size(dot_source)
-    limited = with_effort_limits(dot_source)
+    plan = _check_size(dot_source)
+    limited = with_effort_limits(dot_source, plan.nodes)
     raw = _render_wasm(limited) if renderer == "wasm" else _render_system(limited)
     # The DOCTYPE names a DTD on w3.org; nothing needs it, and without it no output names a URL to fetch.
     return _DOCTYPE.sub("", raw.decode("utf-8"), count=1)
