@@ -19,12 +19,14 @@ from dataclasses import dataclass, field
 
 GRAPHVIZ, LAYERED, REFUSED = "graphviz", "layered", "refused"
 # Graphviz (with viz.render's effort limits) stays inside 2 s per 1,000 values on the shapes
-# measured in benchmarks/layout.py while its work, nodes + edges + virtual nodes, stays under
-# GRAPHVIZ_BUDGET, the edges and virtual nodes stay under EDGES_PER_NODE per node (plus a little
-# for small graphs), and no rank is entered by more than RANK_EDGES edges. Past any of these its
-# time grows faster than the graph (crossing minimisation on long or crowded edges: a random
+# measured (benchmarks/layout.py, and the shapes: up to 0.25 ms of CPU per unit of work)
+# while its work, nodes + edges + virtual nodes, stays under GRAPHVIZ_BUDGET and under
+# WORK_PER_VALUE per value, the edges and virtual nodes stay under EDGES_PER_NODE per node (plus
+# SMALL for small graphs), and no rank is entered by more than RANK_EDGES edges. Past any of these
+# its time grows faster than the graph (crossing minimisation on long or crowded edges: a random
 # graph of 800 values took 10 s, four rows of an MLP 3.3 s), and the picture gets our layout.
 GRAPHVIZ_BUDGET = 12_000
+WORK_PER_VALUE = 5
 EDGES_PER_NODE = 2
 SMALL = 500
 RANK_EDGES = 600
@@ -126,7 +128,8 @@ def plan(picture: Picture, extra_nodes: int = 0, values: int | None = None) -> P
     Args:
         picture: what will be drawn.
         extra_nodes: nodes Graphviz draws beside the picture's (a legend's), edgeless.
-        values: how many values the picture shows (its nodes count copies and op circles too).
+        values: how many values the picture shows (its nodes count copies and op circles too);
+            None when each node is a value.
 
     Returns:
         The strategy and the figures it was chosen by.
@@ -140,8 +143,10 @@ def plan(picture: Picture, extra_nodes: int = 0, values: int | None = None) -> P
     for _, head in picture.edges:
         entering[rank[head]] = entering.get(rank[head], 0) + 1
     crowded = max(entering.values(), default=0)
+    work = nodes + edges + virtual
     fits = (
-        nodes + edges + virtual <= GRAPHVIZ_BUDGET
+        work <= GRAPHVIZ_BUDGET
+        and work <= WORK_PER_VALUE * (nodes if values is None else values) + 100
         and edges + virtual <= EDGES_PER_NODE * nodes + SMALL
         and crowded <= RANK_EDGES
     )
