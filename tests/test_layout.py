@@ -241,6 +241,17 @@ def test_a_chain_reading_one_leaf_at_every_step(steps: int) -> None:
     assert any(f"grad = {viz.graph.fmt(x.grad)}" in line for line in texts[name])  # the full node keeps the total
 
 
+@pytest.mark.parametrize("rankdir", ["TB", "RL"])
+def test_the_layered_layout_draws_every_direction(rankdir: str) -> None:
+    y, _ = shared_leaf_chain(1000)
+    graph = viz.draw(y, rankdir=rankdir)
+    assert graph.plan.strategy == layered.LAYERED
+    check_drawn(graph, y)
+    root = ET.fromstring(graph.svg())
+    width, height = (float(root.get(side).rstrip("pt")) for side in ("width", "height"))
+    assert (height > width) == (rankdir == "TB")  # ranks run down the page, or across it
+
+
 @pytest.mark.slow
 def test_a_chain_reading_one_leaf_at_two_thousand_steps() -> None:
     y, _ = shared_leaf_chain(2000)

@@ -9,6 +9,11 @@ right to left along the same arrows. Node kinds look different (see ``LEGEND``):
 - constant: a plain Python number the engine wrapped, an ``autodiff.Constant`` (grey, dashed);
 - computed: the result of an operation (white box), fed by its op node (grey circle).
 
+A value read by many operations, or by operations far from it, is drawn once in full and once
+beside each use (dashed, "(shared, i of k)", that use's share of the grad): long edges make
+pictures unreadable and Graphviz slow. Which layout a graph gets is decided before it starts
+(``Graph.plan``; see ``viz.layered``).
+
 Which leaves are parameters: those in ``parameters`` when it is given. When it is None, a leaf
 whose label (or the part after its last ".") is ``w``, ``b``, ``weight`` or ``bias``, optionally
 followed by digits or "_something" (``w1``, ``b_out``, ``layer1.weight2``), is a parameter.
