@@ -135,6 +135,7 @@ def rows(results: list[dict[str, Any]]) -> list[list[str]]:
 
 
 def main(argv: list[str]) -> None:
+    """Print the table (no arguments), or one measurement as JSON (``one SHAPE N``)."""
     if argv[:1] == ["one"] and len(argv) == 3:
         print(json.dumps(one(argv[1], int(argv[2]))))
         return

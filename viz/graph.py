@@ -149,6 +149,16 @@ class Graph:
         color_by_grad: bool = False,
         key: str = "",
     ) -> None:
+        """A graph ``draw`` built: its picture, the layout plan chosen for it, and how to show it.
+
+        Args:
+            picture: the nodes and edges to draw.
+            plan: the layout chosen before any layout started.
+            renderer: "wasm" or "system", for a Graphviz layout.
+            legend: whether the file's SVG has the legend box.
+            color_by_grad: whether boxes are filled by their gradient (the legend says so).
+            key: the one-line HTML key shown under the graph in a notebook.
+        """
         self.picture = picture
         self.plan = plan
         self.renderer = renderer
@@ -206,6 +216,7 @@ class Graph:
         return f'<div style="max-width:100%;overflow-x:auto">{self._notebook_svg()}</div>{self._key}'
 
     def __repr__(self) -> str:
+        """Its size and layout, and what to call next."""
         return (
             f"<viz.Graph: {len(self.picture.nodes)} nodes, {len(self.picture.edges)} edges, "
             f"{self.plan.strategy} layout; .svg(), .save(path), .source>"

@@ -309,8 +309,13 @@ def render_svg(dot_source: str, renderer: str = "wasm") -> str:
 
 
 def warm_up_in_background(renderer: str = "wasm") -> None:
-    """Start loading the renderer on a daemon thread, so it is ready when drawing starts (demos call
-    this before training). A failure here is ignored: the first real render reports it."""
+    """Start loading the renderer on a daemon thread, so it is ready when drawing starts.
+
+    Demos call this before training. A failure here is ignored: the first real render reports it.
+
+    Args:
+        renderer: "wasm" or "system".
+    """
 
     def load() -> None:
         try:
