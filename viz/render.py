@@ -30,7 +30,8 @@ INSTALL_DOT = (
 )
 # Graphviz lays graphs out recursively: a long chain needs a deep stack. The wasm gets 384 MiB of
 # stack (wasmtime's default is 2 MiB, enough for about 1,300 chained operations) and runs on a
-# thread of its own whose native stack holds it; 10,000 nodes take about a second, 30,000 about six.
+# thread of its own whose native stack holds it (viz.layered.plan gives Graphviz chains of up to
+# about 3,000 operations; longer ones get the project's own layout).
 WASM_STACK = 384 << 20
 THREAD_STACK = WASM_STACK + (64 << 20)
 # Beyond this many nodes a graph is refused before Graphviz sees it (a million ran it out of memory).
