@@ -394,3 +394,24 @@ def test_ctrl_c_stops_a_graphviz_layout_part_way_and_the_next_render_works() -> 
     assert outcome == ["stopped"]  # the wasm trapped on the interrupt, it did not run on to the end
     assert render._wasm_backend is not busy  # the interrupted instance was dropped
     assert render_svg("digraph { a -> b }").rstrip().endswith("</svg>")
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(1, 60).flatmap(
+        lambda n: st.tuples(
+            st.just(n), st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=4 * n)
+        )
+    )
+)
+def test_the_layered_layout_of_any_dag_draws_every_node_and_edge_once(case: tuple[int, list[tuple[int, int]]]) -> None:
+    """Ranks put every edge forward; the SVG has each node once and each edge once, whatever the DAG."""
+    n, pairs = case
+    edges = [(min(a, b), max(a, b)) for a, b in pairs if a != b]  # tail before head: acyclic
+    picture = layered.Picture([layered.Node(f"n{i}", [[f"node {i}"]]) for i in range(n)], edges, "LR")
+    rank = layered.ranks(n, edges)
+    assert all(rank[head] > rank[tail] for tail, head in edges)
+    assert layered.virtual_nodes(rank, edges) == sum(rank[h] - rank[t] - 1 for t, h in edges)
+    svg = layered.svg(picture)
+    assert sorted(nodes_in(svg)) == sorted(f"n{i}" for i in range(n))
+    assert svg.count('class="edge"') == len(edges)
