@@ -47,7 +47,8 @@ PLACEMENT_NODES = 1_500
 _GRAPH_OPEN = re.compile(r"^\s*(strict\s+)?(di)?graph\b[^{]*\{", re.IGNORECASE)
 # An edge statement's ends (``a -> b``, ``"x y" -> c``, ``a -> b -> c``); a quoted string that
 # starts no edge matches on its own and is skipped, so an arrow inside a label is no edge.
-_ID = r'(?:"(?:[^"\\]|\\.)*"|[\w.]+)'
+# The look-arounds keep the scan linear: a name starts and ends only at a word's edges.
+_ID = r'(?:"(?:[^"\\]|\\.)*"|(?<![\w.])[\w.]+(?![\w.]))'
 _EDGE = re.compile(rf'({_ID}(?:\s*->\s*{_ID})+)|"(?:[^"\\]|\\.)*"')
 _EDGE_END = re.compile(_ID)
 
@@ -86,7 +87,9 @@ def plan_dot(dot_source: str) -> layered.Plan:
     for name in _NODE.findall(dot_source):
         index.setdefault(name, len(index))
     edges = []
-    for statement in _EDGE.findall(dot_source):
+    # Only lines with an arrow can hold an edge (graphviz and viz write a statement per line).
+    arrows = "\n".join(line for line in dot_source.splitlines() if "->" in line)
+    for statement in _EDGE.findall(arrows):
         if not statement:
             continue
         ends = [index.setdefault(name, len(index)) for name in _EDGE_END.findall(statement)]
