@@ -159,7 +159,7 @@ def run_program(steps: list[tuple[str, int, int]], leaves: list[Value]) -> Value
 LEAF_DATA = (0.3, -0.6, 0.9)
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=max(1, settings.default.max_examples // 3), deadline=None)  # 20; `make fuzz`: 3,333
 @given(fan_out_graphs())
 def test_random_fan_out_graphs_lay_out_with_every_value_once_and_shares_that_add_up(program) -> None:
     steps, _ = program
@@ -396,7 +396,7 @@ def test_ctrl_c_stops_a_graphviz_layout_part_way_and_the_next_render_works() -> 
     assert render_svg("digraph { a -> b }").rstrip().endswith("</svg>")
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=max(1, settings.default.max_examples * 2 // 3), deadline=None)  # 40; `make fuzz`: 6,666
 @given(
     st.integers(1, 60).flatmap(
         lambda n: st.tuples(
