@@ -327,6 +327,10 @@ def test_plan_dot_counts_virtual_nodes_as_graphviz_adds_them() -> None:
     # a -> b -> c -> d and a -> d: the long edge crosses b's and c's ranks, two virtual nodes.
     plan = render.plan_dot('digraph {\n a -> b -> c\n c -> d [label="x -> y"]\n a -> d\n "e f" [label=e]\n}')
     assert (plan.nodes, plan.edges, plan.virtual_nodes) == (5, 4, 2)
+    # Hand-written DOT may have a cycle: it is broken, as Graphviz breaks it, and still drawn.
+    cycle = "digraph {\n a -> b -> c -> a\n c -> d\n}"
+    assert render.plan_dot(cycle).virtual_nodes == 1  # c -> a, reversed, spans two ranks
+    assert render_svg(cycle).rstrip().endswith("</svg>")
 
 
 def test_render_svg_refuses_dot_beyond_the_budget_and_adds_effort_limits() -> None:

@@ -86,10 +86,9 @@ def ranks(count: int, edges: Sequence[tuple[int, int]]) -> list[int]:
     """Each node's rank: the longest path to it, then each source moved next to its nearest use.
 
     Moving sources is what Graphviz's ranking does too (it shortens edges): a leaf sits just
-    before the first operation that reads it, not in a column of every leaf at rank 0.
-
-    Raises:
-        ValueError: the edges have a cycle (a computation graph never does).
+    before the first operation that reads it, not in a column of every leaf at rank 0. A cycle
+    (hand-written DOT may have one; a computation graph never does) is broken where it is met,
+    as Graphviz breaks it by reversing an edge.
     """
     successors: list[list[int]] = [[] for _ in range(count)]
     indegree = [0] * count
@@ -99,18 +98,26 @@ def ranks(count: int, edges: Sequence[tuple[int, int]]) -> list[int]:
     rank = [0] * count
     ready = [n for n in range(count) if indegree[n] == 0]
     sources = list(ready)
-    seen = 0
-    while ready:
-        n = ready.pop()
-        seen += 1
-        for s in successors[n]:
-            if rank[n] + 1 > rank[s]:
-                rank[s] = rank[n] + 1
-            indegree[s] -= 1
-            if indegree[s] == 0:
-                ready.append(s)
-    if seen != count:
-        raise ValueError(f"the graph has a cycle through {count - seen} of its {count} nodes")
+    done = [False] * count
+    unblocked = 0  # where to look for a node on a cycle when nothing is ready
+    while True:
+        while ready:
+            n = ready.pop()
+            done[n] = True
+            for s in successors[n]:
+                if done[s]:
+                    continue  # an edge closing a cycle: Graphviz draws it reversed
+                if rank[n] + 1 > rank[s]:
+                    rank[s] = rank[n] + 1
+                indegree[s] -= 1
+                if indegree[s] == 0:
+                    ready.append(s)
+        while unblocked < count and done[unblocked]:
+            unblocked += 1
+        if unblocked == count:
+            break
+        indegree[unblocked] = 0
+        ready.append(unblocked)
     for n in sources:
         if successors[n]:
             rank[n] = min(rank[s] for s in successors[n]) - 1
@@ -119,7 +126,7 @@ def ranks(count: int, edges: Sequence[tuple[int, int]]) -> list[int]:
 
 def virtual_nodes(rank: Sequence[int], edges: Sequence[tuple[int, int]]) -> int:
     """How many virtual nodes Graphviz's ``dot`` adds: one per rank an edge passes over."""
-    return sum(max(0, rank[head] - rank[tail] - 1) for tail, head in edges)
+    return sum(max(0, abs(rank[head] - rank[tail]) - 1) for tail, head in edges)
 
 
 def plan(picture: Picture, extra_nodes: int = 0, values: int | None = None) -> Plan:
