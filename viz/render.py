@@ -49,7 +49,7 @@ _GRAPH_OPEN = re.compile(r"^\s*(strict\s+)?(di)?graph\b[^{]*\{", re.IGNORECASE)
 # starts no edge matches on its own and is skipped, so an arrow inside a label is no edge.
 # The look-arounds keep the scan linear: a name starts and ends only at a word's edges.
 _ID = r'(?:"(?:[^"\\]|\\.)*"|(?<![\w.])[\w.]+(?![\w.]))'
-_EDGE = re.compile(rf'({_ID}(?:\s*->\s*{_ID})+)|"(?:[^"\\]|\\.)*"')
+_EDGE = re.compile(rf'({_ID}(?:\s*-[->]\s*{_ID})+)|"(?:[^"\\]|\\.)*"')  # -> or -- (undirected)
 _EDGE_END = re.compile(_ID)
 
 # One wasm instance serves the whole process, used only from its own thread (it is not thread-safe).
@@ -88,7 +88,7 @@ def plan_dot(dot_source: str) -> layered.Plan:
         index.setdefault(name, len(index))
     edges = []
     # Only lines with an arrow can hold an edge (graphviz and viz write a statement per line).
-    arrows = "\n".join(line for line in dot_source.splitlines() if "->" in line)
+    arrows = "\n".join(line for line in dot_source.splitlines() if "->" in line or "--" in line)
     for statement in _EDGE.findall(arrows):
         if not statement:
             continue
