@@ -9,6 +9,11 @@ right to left along the same arrows. Node kinds look different (see ``LEGEND``):
 - constant: a plain Python number the engine wrapped, an ``autodiff.Constant`` (grey, dashed);
 - computed: the result of an operation (white box), fed by its op node (grey circle).
 
+A value read by many operations, or by operations far from it, is drawn once in full and once
+beside each use (dashed, "(shared, i of k)", that use's share of the grad): long edges make
+pictures unreadable and Graphviz slow. Which layout a graph gets is decided before it starts
+(``Graph.plan``; see ``viz.layered``).
+
 Which leaves are parameters: those in ``parameters`` when it is given. When it is None, a leaf
 whose label (or the part after its last ".") is ``w``, ``b``, ``weight`` or ``bias``, optionally
 followed by digits or "_something" (``w1``, ``b_out``, ``layer1.weight2``), is a parameter.
@@ -25,8 +30,9 @@ from pathlib import Path
 import graphviz
 
 from autodiff import Constant, Value, topological_order
+from viz import layered
 from viz.outputs import OutputError, write_text
-from viz.render import render_svg
+from viz.render import RenderError, render_svg
 
 PARAMETER, DATA_INPUT, CONSTANT, COMPUTED = "parameter", "data input", "constant", "computed"
 
@@ -47,6 +53,12 @@ _STYLE = {
 _OP_STYLE = {"shape": "circle", "style": "filled", "fillcolor": "#dddddd", "fontsize": "11", "margin": "0.02"}
 _HIGHLIGHT = {"color": "#e8590c", "penwidth": "4"}
 _RANKDIRS = ("LR", "RL", "TB", "BT")
+# A value read by more operations than this, or by operations more than SPAN ranks past it, is
+# drawn once per use: long edges are what make Graphviz slow and pictures unreadable.
+FAN_OUT = 16
+SPAN = 4
+MAX_VALUES = 50_000  # larger graphs are refused before any layout (draw a part: max_nodes=)
+_LEGEND_NODES = 8  # the legend box's entries, counted in Graphviz's work
 _WRAP = 40  # characters per line in a node, so a long label makes a tall box, not a 5000-pixel one
 
 
@@ -77,6 +89,9 @@ _RECORD_SPECIAL = frozenset('{}|<>"\\')
 _EDGE_OR_RUN_SPACES = re.compile(r"^ +| +$| {2,}")
 
 
+_INVISIBLE = re.compile("[\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
 def _visible(ch: str) -> str:
     """A character XML and Graphviz both accept, or a printable stand-in for one they don't."""
     code = ord(ch)
@@ -87,20 +102,28 @@ def _visible(ch: str) -> str:
     return ch
 
 
-def record_text(text: str, width: int = _WRAP) -> str:
-    """``text`` escaped as one field of a Graphviz record label: specials escaped, lines wrapped."""
+def text_lines(text: str, width: int = _WRAP) -> list[str]:
+    """``text`` as the lines a node shows: control characters made visible, long lines wrapped."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     out_lines = []
     for line in lines:
-        clean = "".join(_visible(ch) for ch in line)
+        clean = "".join(_visible(ch) for ch in line) if _INVISIBLE.search(line) else line
         # An empty line becomes a no-break space: wasm Graphviz can crash on a field that starts
         # with a line break (seen after many renders in one process), and the picture is the same.
-        pieces = [clean[i : i + width] for i in range(0, len(clean), width)] or ["\u00a0"]
-        for piece in pieces:
-            escaped = "".join("\\" + ch if ch in _RECORD_SPECIAL else ch for ch in piece)
-            # Records trim and collapse spaces (even escaped leading ones); no-break spaces stay as typed.
-            out_lines.append(_EDGE_OR_RUN_SPACES.sub(lambda m: "\u00a0" * len(m.group()), escaped))
-    return "\\n".join(out_lines)
+        out_lines += [clean[i : i + width] for i in range(0, len(clean), width)] or ["\u00a0"]
+    return out_lines
+
+
+def record_text(text: str, width: int = _WRAP) -> str:
+    """``text`` escaped as one field of a Graphviz record label: specials escaped, lines wrapped."""
+    return "\\n".join(_record_line(line) for line in text_lines(text, width))
+
+
+def _record_line(line: str) -> str:
+    """One shown line escaped for a record field."""
+    escaped = "".join("\\" + ch if ch in _RECORD_SPECIAL else ch for ch in line)
+    # Records trim and collapse spaces (even escaped leading ones); no-break spaces stay as typed.
+    return _EDGE_OR_RUN_SPACES.sub(lambda m: "\u00a0" * len(m.group()), escaped)
 
 
 # --- the graph object --------------------------------------------------------------------------
@@ -109,35 +132,57 @@ def record_text(text: str, width: int = _WRAP) -> str:
 class Graph:
     """A drawn computation graph: ``.source`` is DOT, ``.svg()`` the picture, shown inline in Jupyter.
 
-    In a notebook it is drawn without the legend box, shrunk to the column's width when wider
-    (a click shows it at full size), with a one-line key under it naming only the kinds of node
-    it holds.
+    ``.plan`` says how it is laid out, chosen from its size and shape before any layout starts:
+    by Graphviz (``"graphviz"``) or, when Graphviz could not do it in bounded time, by the
+    project's layered layout (``"layered"``; see ``viz.layered``). In a notebook it is drawn
+    without the legend box, shrunk to the column's width when wider (a click shows it at full
+    size), with a one-line key under it naming only the kinds of node it holds.
     """
 
     def __init__(
         self,
-        digraph: graphviz.Digraph,
+        picture: layered.Picture,
+        plan: layered.Plan,
         renderer: str = "wasm",
         *,
-        inline: graphviz.Digraph | None = None,
+        legend: bool = True,
+        color_by_grad: bool = False,
         key: str = "",
     ) -> None:
-        self.digraph = digraph
+        """A graph ``draw`` built: its picture, the layout plan chosen for it, and how to show it.
+
+        Args:
+            picture: the nodes and edges to draw.
+            plan: the layout chosen before any layout started.
+            renderer: "wasm" or "system", for a Graphviz layout.
+            legend: whether the file's SVG has the legend box.
+            color_by_grad: whether boxes are filled by their gradient (the legend says so).
+            key: the one-line HTML key shown under the graph in a notebook.
+        """
+        self.picture = picture
+        self.plan = plan
         self.renderer = renderer
-        self._inline = inline if inline is not None else digraph
+        self._legend = legend
+        self._color_by_grad = color_by_grad
         self._key = key
+        self._source: str | None = None
         self._svg: str | None = None
         self._inline_svg: str | None = None
 
     @property
     def source(self) -> str:
-        """The DOT source."""
-        return self.digraph.source
+        """The DOT source (with the legend box when drawn with one)."""
+        if self._source is None:
+            self._source = _digraph(self.picture, self._legend, self._color_by_grad).source
+        return self._source
 
     def svg(self) -> str:
         """The graph rendered to an SVG document (rendered once, then cached)."""
         if self._svg is None:
-            self._svg = render_svg(self.source, self.renderer)
+            if self.plan.strategy == layered.GRAPHVIZ:
+                self._svg = render_svg(self.source, self.renderer)
+            else:
+                self._svg = layered.svg(self.picture)
         return self._svg
 
     def save(self, path: str | os.PathLike[str]) -> Path:
@@ -153,7 +198,10 @@ class Graph:
     def _notebook_svg(self) -> str:
         """The graph without its legend box, as an <svg> element that shrinks to fit its column."""
         if self._inline_svg is None:
-            svg = self.svg() if self._inline is self.digraph else render_svg(self._inline.source, self.renderer)
+            if self._legend and self.plan.strategy == layered.GRAPHVIZ:
+                svg = render_svg(_digraph(self.picture, False, self._color_by_grad).source, self.renderer)
+            else:
+                svg = self.svg()
             element = svg[svg.index("<svg") :]  # no XML prolog or doctype inside HTML
             # Shrink to the column's width; a click toggles the natural size (the column then scrolls).
             style = "max-width:100%;height:auto;cursor:zoom-in"
@@ -168,7 +216,11 @@ class Graph:
         return f'<div style="max-width:100%;overflow-x:auto">{self._notebook_svg()}</div>{self._key}'
 
     def __repr__(self) -> str:
-        return f"<viz.Graph: {self.source.count(' -> ')} edges; .svg(), .save(path), .source>"
+        """Its size and layout, and what to call next."""
+        return (
+            f"<viz.Graph: {len(self.picture.nodes)} nodes, {len(self.picture.edges)} edges, "
+            f"{self.plan.strategy} layout; .svg(), .save(path), .source>"
+        )
 
 
 def _key_html(kinds: Iterable[str], color_by_grad: bool) -> str:
@@ -238,6 +290,60 @@ def _add_legend(dot: graphviz.Digraph, color_by_grad: bool) -> None:
         # No edges: every entry sits on the first rank, one column beside a left-to-right graph.
 
 
+def _digraph(picture: layered.Picture, legend: bool, color_by_grad: bool) -> graphviz.Digraph:
+    """The picture as Graphviz DOT, with its legend box when ``legend``."""
+    # Records lay their fields across the rank direction; braces turn them to read left to right.
+    record = picture.rankdir in ("LR", "RL")
+    dot = graphviz.Digraph(name="computation graph", format="svg")
+    dot.attr(rankdir=picture.rankdir, fontname="Helvetica", nodesep="0.25", ranksep="0.35")
+    dot.attr("node", fontname="Helvetica", fontsize="12", shape="record")
+    dot.attr("edge", color="#555555", arrowsize="0.7")
+    for node in picture.nodes:
+        label = "|".join("\\n".join(_record_line(line) for line in part) for part in node.fields)
+        if record and not node.circle:
+            label = "{" + label + "}"
+        dot.node(node.name, graphviz.nohtml(label), **node.style)
+    names = [node.name for node in picture.nodes]
+    for tail, head in picture.edges:
+        dot.edge(names[tail], names[head])
+    if legend:
+        _add_legend(dot, color_by_grad)
+    return dot
+
+
+def _nearest(root: Value, max_nodes: int) -> list[Value]:
+    """The ``max_nodes`` values nearest ``root`` (breadth first along inputs), in topological order."""
+    kept = {id(root): root}
+    frontier = [root]
+    while frontier and len(kept) < max_nodes:
+        following = []
+        for value in frontier:
+            for parent in value.parents:
+                if id(parent) not in kept and len(kept) < max_nodes:
+                    kept[id(parent)] = parent
+                    following.append(parent)
+        frontier = following
+    return [value for value in topological_order(root) if id(value) in kept]
+
+
+def _share(
+    consumer: Value, slot: int, consumer_grad: float | None, local: dict[int, tuple[float, ...]]
+) -> float | None:
+    """One use's part of a value's gradient: the consumer's gradient times its local derivative.
+
+    ``local`` caches each consumer's local derivatives (a 33-input ``linear`` node is read 33 times).
+    """
+    if consumer_grad is None:
+        return None
+    if id(consumer) not in local:
+        try:
+            local[id(consumer)] = consumer.local_derivatives()
+        except (ArithmeticError, ValueError):
+            local[id(consumer)] = ()
+    derivatives = local[id(consumer)]
+    return consumer_grad * derivatives[slot] if slot < len(derivatives) else None
+
+
 def draw(
     root: Value,
     *,
@@ -248,23 +354,53 @@ def draw(
     rankdir: str = "LR",
     renderer: str = "wasm",
     legend: bool = True,
+    max_nodes: int | None = None,
 ) -> Graph:
     """Draw every value ``root`` depends on, with its label, data and grad (4 significant digits).
 
-    ``parameters``: the leaves to draw as parameters (default: the label rule in this module's
-    docstring). ``highlight``: values (or labels) to draw emphasised. ``grads``: value → grad to
-    show instead of ``value.grad``; None shows "grad = ?" (a backward pass part-way through).
-    ``color_by_grad``: fill each box by its gradient's sign and size. ``renderer``: "wasm" or
-    "system", used by ``.svg()``.
+    A value read by many operations, or by operations far from it, is drawn once in full (its
+    grad the total) and once more beside each operation that reads it, as a dashed copy marked
+    "(shared, i of k)" showing that use's share of the grad; the shares add up to the total.
+    The layout is chosen from the graph's size and shape before it starts (see ``Graph.plan``).
+
+    Args:
+        root: the value to draw, usually a loss.
+        parameters: the leaves to draw as parameters (default: the label rule in this module's
+            docstring).
+        highlight: values (or labels) to draw emphasised.
+        grads: value → grad to show instead of ``value.grad``; None shows "grad = ?" (a backward
+            pass part-way through).
+        color_by_grad: fill each box by its gradient's sign and size.
+        rankdir: "LR" (default), "RL", "TB" or "BT".
+        renderer: "wasm" or "system", used by ``.svg()`` when Graphviz lays the graph out.
+        legend: draw the legend box.
+        max_nodes: draw only the values nearest ``root`` (at most this many); a value whose
+            inputs are left out says so.
+
+    Returns:
+        The graph, ready for ``.svg()`` or ``.save(path)``.
+
+    Raises:
+        TypeError: ``root`` is not a Value.
+        ValueError: a bad ``rankdir`` or ``max_nodes``.
+        RenderError: the graph is too large to draw whole (the message says what to do instead).
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw needs an autodiff Value as its root, got {type(root).__name__} {root!r}")
     if rankdir not in _RANKDIRS:
         raise ValueError(f"rankdir must be one of {_RANKDIRS}, got {rankdir!r}")
+    if max_nodes is not None and (isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1):
+        raise ValueError(f"max_nodes must be a positive whole number, got {max_nodes!r}")
     parameter_ids = None if parameters is None else {id(p) for p in parameters}
     highlight_values = {id(h) for h in highlight if isinstance(h, Value)}
     highlight_labels = {h for h in highlight if isinstance(h, str)}
-    order = topological_order(root)
+    order = topological_order(root) if max_nodes is None else _nearest(root, max_nodes)
+    if len(order) > MAX_VALUES:
+        raise RenderError(
+            f"this graph has {len(order):,} values, more than the {MAX_VALUES:,} viz.draw lays out; "
+            f"draw the part nearest the output with viz.draw(loss, max_nodes=2000), one row's graph, "
+            f"or a network's summary in the studio's network view."
+        )
 
     def grad_of(value: Value) -> float | None:
         if grads is not None and value in grads:
@@ -274,38 +410,73 @@ def draw(
     finite = [abs(g) for v in order if (g := grad_of(v)) is not None and math.isfinite(g)]
     scale = max(finite, default=0.0)
 
-    # Records lay their fields across the rank direction; braces turn them to read left to right.
-    record = rankdir in ("LR", "RL")
-    dot = graphviz.Digraph(name="computation graph", format="svg")
-    dot.attr(rankdir=rankdir, fontname="Helvetica", nodesep="0.25", ranksep="0.35")
-    dot.attr("node", fontname="Helvetica", fontsize="12", shape="record")
-    dot.attr("edge", color="#555555", arrowsize="0.7")
-
-    ids = {id(value): f"v{i}" for i, value in enumerate(order)}
-    for value in order:
-        name = ids[id(value)]
-        kind = node_kind(value, parameter_ids)
-        grad = grad_of(value)
-        fields = [record_text(value.label)] if value.label else []
-        fields.append(record_text(f"data = {fmt(value.data)}"))
-        fields.append(record_text("grad = ?" if grad is None else f"grad = {fmt(grad)}"))
-        label = "|".join(fields)
+    def style(value: Value, kind: str, grad: float | None) -> dict[str, str]:
         attrs = dict(_STYLE[kind])
         if color_by_grad:
             attrs["fillcolor"] = _grad_fill(grad, scale)
             attrs["fontcolor"] = _text_colour(attrs["fillcolor"])
         if id(value) in highlight_values or (value.label and value.label in highlight_labels):
             attrs.update(_HIGHLIGHT)
-        dot.node(name, graphviz.nohtml("{" + label + "}" if record else label), **attrs)
-        if not value.is_leaf:
-            op_name = f"{name}_op"
-            dot.node(op_name, graphviz.nohtml(record_text(value.op)), **_OP_STYLE)
-            dot.edge(op_name, name)
-            for parent in value.parents:
-                dot.edge(ids[id(parent)], op_name)
-    if not legend:
-        return Graph(dot, renderer)
-    inline = dot.copy()  # notebooks show a one-line key under the graph instead of the legend box
-    _add_legend(dot, color_by_grad)
+        return attrs
+
+    # Every value's box, its op circle, and the edges op → value; each input's uses, for below.
+    kept = {id(value) for value in order}
+    nodes: list[layered.Node] = []
+    edges: list[tuple[int, int]] = []
+    box: dict[int, int] = {}
+    uses: dict[int, list[tuple[int, Value, int]]] = {}  # value → (op node, consumer, operand slot)
+    for i, value in enumerate(order):
+        grad = grad_of(value)
+        fields = [text_lines(value.label)] if value.label else []
+        fields.append(text_lines(f"data = {fmt(value.data)}"))
+        fields.append(text_lines("grad = ?" if grad is None else f"grad = {fmt(grad)}"))
+        cut = not value.is_leaf and not all(id(parent) in kept for parent in value.parents)
+        if cut:
+            fields.append(text_lines(f"{value.op} of inputs not drawn (max_nodes={max_nodes})"))
+        box[id(value)] = len(nodes)
+        nodes.append(layered.Node(f"v{i}", fields, style(value, node_kind(value, parameter_ids), grad)))
+        if value.is_leaf or cut:
+            continue
+        op = len(nodes)
+        nodes.append(layered.Node(f"v{i}_op", [text_lines(value.op)], dict(_OP_STYLE), circle=True))
+        edges.append((op, box[id(value)]))
+        for slot, parent in enumerate(value.parents):
+            uses.setdefault(id(parent), []).append((op, value, slot))
+    # Where each use sits, so that uses far apart (or very many) can be drawn as copies instead.
+    rank = layered.ranks(len(nodes), edges + [(box[v], op) for v, used in uses.items() for op, _, _ in used])
+    by_id = {id(value): value for value in order}
+    local: dict[int, tuple[float, ...]] = {}
+    for value_id, used in uses.items():
+        value, full = by_id[value_id], box[value_id]
+        spread = max(rank[op] for op, _, _ in used) - rank[full]
+        if len(used) < 2 or (len(used) <= FAN_OUT and spread <= SPAN):
+            edges += [(full, op) for op, _, _ in used]
+            continue
+        kind = node_kind(value, parameter_ids)
+        nodes[full].fields.append(text_lines(f"shared: {len(used)} uses, grad = their sum"))
+        name = value.label or value.op or "value"
+        for n, (op, consumer, slot) in enumerate(used, 1):
+            share = _share(consumer, slot, grad_of(consumer), local)
+            attrs = style(value, kind, share)
+            attrs["style"] += "" if "dashed" in attrs["style"] else ",dashed"
+            attrs["fontsize"] = "10"
+            copy = [
+                text_lines(f"{name} (shared, {n} of {len(used)})"),
+                text_lines(f"data = {fmt(value.data)}"),
+                text_lines("grad share = ?" if share is None else f"grad share = {fmt(share)}"),
+            ]
+            edges.append((len(nodes), op))
+            nodes.append(layered.Node(f"{nodes[full].name}_use{n}", copy, attrs))
+    picture = layered.Picture(nodes, edges, rankdir)
+    plan = layered.plan(picture, _LEGEND_NODES if legend else 0, len(order))
+    if plan.strategy == layered.REFUSED:
+        raise RenderError(
+            f"this graph has {len(order):,} values, which take {plan.nodes:,} boxes and {plan.edges:,} arrows "
+            f"to draw, more than one picture holds (at most {layered.MAX_ELEMENTS:,} boxes and arrows, "
+            f"{layered.ELEMENTS_PER_VALUE} per value); draw the part nearest the "
+            f"output with viz.draw(loss, max_nodes=2000), one row's graph, or a network's summary in the "
+            f"studio's network view."
+        )
     kinds = {node_kind(value, parameter_ids) for value in order}
-    return Graph(dot, renderer, inline=inline, key=_key_html(kinds, color_by_grad))
+    key = _key_html(kinds, color_by_grad) if legend else ""
+    return Graph(picture, plan, renderer, legend=legend, color_by_grad=color_by_grad, key=key)
