@@ -368,7 +368,8 @@ class NetworkStudio:
     def __repr__(self) -> str:
         """One line: the title, the network's shape and how many epochs the page holds."""
         shape = "-".join(str(n) for n in self.data["sizes"])
-        return f"<viz.NetworkStudio {self.title!r}: {shape} network, {len(self.data['kept'])} epochs; .save(path), .html()>"
+        epochs = len(self.data["kept"])
+        return f"<viz.NetworkStudio {self.title!r}: {shape} network, {epochs} epochs; .save(path), .html()>"
 
 
 def network_studio(history: History, *, title: str = "") -> NetworkStudio:
