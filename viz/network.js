@@ -502,7 +502,7 @@
     let shown = Array.from({ length: k }, (_, i) => i);
     const size = (i) => Math.abs(fr.params[o + i] * fr.f.a[l][i]);
     if (k > 10) shown = shown.sort((a, b) => size(b) - size(a)).slice(0, 10).sort((a, b) => a - b);
-    const rowH = 34, width = 318;
+    const rowH = 34, width = 336;
     let y = 16, s = "";
     const colourOf = (g) => (g > 0 ? "#0b62a4" : g < 0 ? "#c0560c" : "#555");
     const box = (x, yy, w, title, value, grad, fill) => {
@@ -510,19 +510,19 @@
       s += `<text x="${x + 4}" y="${yy - 2}">${esc(title)} = ${fmt(value)}</text>`;
       s += `<text x="${x + 4}" y="${yy + 11}" fill="${colourOf(grad)}">${grads ? "grad " + fmt(grad) : "grad —"}</text>`;
     };
-    s += `<text x="0" y="${y - 6}" fill="#555">input × weight</text><text x="212" y="${y - 6}" fill="#555">${grads ? "edge into z: ∂  →" : ""}</text>`;
+    s += `<text x="0" y="${y - 6}" fill="#555">input × weight</text><text x="192" y="${y - 6}" fill="#555">${grads ? "edge into z: ∂  →" : ""}</text>`;
     y += 12;
     for (const i of shown) {
       const x = fr.f.a[l][i], w = fr.params[o + i];
-      box(0, y, 100, inputName(l, i), x, dz * w, l === 0 ? "#fff8dc" : "#fff");
-      s += `<text x="103" y="${y + 4}">×</text>`;
-      box(114, y, 94, D.params[o + i].replace(/^.*\./, ""), w, fr.G[o + i], "#eaf2ff");
-      if (grads) s += `<text x="214" y="${y + 4}" fill="${colourOf(fr.G[o + i])}">∂ ${fmt(x)} → ${fmt(fr.G[o + i])}</text>`;
+      box(0, y, 90, inputName(l, i), x, dz * w, l === 0 ? "#fff8dc" : "#fff");
+      s += `<text x="92" y="${y + 4}">×</text>`;
+      box(102, y, 86, D.params[o + i].replace(/^.*\./, ""), w, fr.G[o + i], "#eaf2ff");
+      if (grads) s += `<text x="192" y="${y + 4}" fill="${colourOf(fr.G[o + i])}">∂ ${fmt(x)} → ${fmt(fr.G[o + i])}</text>`;
       y += rowH;
     }
     if (k > shown.length) { s += `<text x="0" y="${y - 8}" fill="#555">… the ${shown.length} largest of ${k} weighted inputs shown</text>`; y += 12; }
-    box(114, y, 94, "b", fr.params[o + k], fr.G[o + k], "#eaf2ff");
-    if (grads) s += `<text x="214" y="${y + 4}" fill="${colourOf(fr.G[o + k])}">∂ 1 → ${fmt(fr.G[o + k])}</text>`;
+    box(102, y, 86, "b", fr.params[o + k], fr.G[o + k], "#eaf2ff");
+    if (grads) s += `<text x="192" y="${y + 4}" fill="${colourOf(fr.G[o + k])}">∂ 1 → ${fmt(fr.G[o + k])}</text>`;
     y += rowH + 4;
     s += `<line x1="160" y1="${y - 24}" x2="160" y2="${y - 16}" stroke="#888"/>`;
     box(60, y, 200, "z = Σ w·x + b", fr.f.z[l][j], dz, "#fff");
