@@ -13,7 +13,7 @@ from array import array
 import pytest
 
 import viz
-from autodiff import Value, nn, train
+from autodiff import nn, train
 from autodiff.datasets import circles, moons, spiral, xor
 from autodiff.losses import binary_cross_entropy, squared_error
 from autodiff.optim import Adam

@@ -65,9 +65,7 @@ def layout(sizes: Sequence[int]) -> list[list[tuple[float, float]]]:
     """
     columns = len(sizes) - 1 or 1
     tallest = max(sizes)
-    return [
-        [(column / columns, 0.5 + (i - (n - 1) / 2) / tallest) for i in range(n)] for column, n in enumerate(sizes)
-    ]
+    return [[(column / columns, 0.5 + (i - (n - 1) / 2) / tallest) for i in range(n)] for column, n in enumerate(sizes)]
 
 
 # --- the generated JavaScript: forward, backward and the update for this model's shape ---------
@@ -168,9 +166,7 @@ def network_javascript(model: nn.MLP | nn.Layer, loss: Any, metric: Any) -> str:
         "  // A row's forward pass: z[l][j] (raw score) and a[l + 1][j] (output) of every neuron; a[0] = x.\n"
         "  function forward(P, x) {\n"
         f"{head}"
-        "    const z = [], a = [Float64Array.from(x)];\n"
-        + "\n".join(forward_lines)
-        + "\n    return {z, a};\n  }\n"
+        "    const z = [], a = [Float64Array.from(x)];\n" + "\n".join(forward_lines) + "\n    return {z, a};\n  }\n"
         "  // Its backward pass for target y: adds each parameter's gradient into G, returns every neuron's.\n"
         "  function backward(P, f, y, G) {\n"
         f"{head}"
@@ -407,4 +403,3 @@ def _metric_function(history: History) -> Any:
     if getattr(history.loss, "__name__", None) == name:
         return history.loss
     return getattr(losses, str(name), losses.squared_error)
-
