@@ -343,6 +343,7 @@
       if (F === 1) { const [lo, hi] = outRange(); py = outSide - (Y[r] - lo) / (hi - lo) * outSide; }
       else { const [c, d] = PLANE[1]; py = (d - x[1]) / (d - c) * outSide; }
       const dot = document.createElementNS(SVGNS, "circle");
+      dot.dataset.row = r;
       dot.setAttribute("cx", px); dot.setAttribute("cy", py); dot.setAttribute("r", rad);
       dot.setAttribute("fill", Y[r] > 0.5 ? "rgb(8,119,189)" : "rgb(245,147,34)");
       dot.setAttribute("stroke", "#fff"); dot.setAttribute("stroke-width", 1);
