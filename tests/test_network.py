@@ -197,3 +197,18 @@ def test_decision_boundary_draws_a_models_contour() -> None:
     flat = nn.MLP(2, [1], output_activation=None)
     flat.load_state_dict({"L1.n1.w1": 0.0, "L1.n1.w2": 0.0, "L1.n1.b": 5.0})  # always 5: no boundary to draw
     assert "output = 0.5" not in plots.decision_boundary(flat, data.rows).svg()
+
+
+def test_a_thinned_run_keeps_each_gap_epochs_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    import autodiff.training
+
+    monkeypatch.setattr(autodiff.training, "RECORD_CAP", 4)  # keeps at most 16 records: 40 epochs get thinned
+    history = _history(nn.MLP(2, [2, 1], seed=3), xor(6), epochs=40, lr=0.05)
+    kept = [r.epoch for r in history.records]
+    assert len(kept) < 40
+    page = viz.studio(history)
+    assert page.data["kept"] == kept
+    gaps = [k for k in range(1, len(kept)) if kept[k - 1] != kept[k] - 1]
+    assert gaps and sorted(int(k) for k in page.data["starts"]) == [k for k in gaps if history.records[k].rows]
+    for k, text in page.data["starts"].items():
+        assert _floats(text) == list(history.records[int(k)].rows[0])

@@ -48,13 +48,14 @@
   const recorded = {
     name: "recorded", lr: D.lr, mode: D.mode, kept: D.kept, start: floats(D.start), ends: floats(D.ends),
     losses: floats(D.losses), replay: D.replay, epochs: D.epochs,
+    starts: Object.fromEntries(Object.entries(D.starts).map(([k, v]) => [k, floats(v)])),
   };
   const runs = [recorded];
   const endOf = (run, e) => run.ends.subarray(e * P, e * P + P);
   function startOf(run, e) {
     if (e === 0 && run.kept[0] === 0) return run.start;
     if (e > 0 && run.kept[e - 1] === run.kept[e] - 1) return endOf(run, e - 1);
-    return null;
+    return (run.starts && run.starts[e]) || null; // thinned: the run's own snapshot of its first row
   }
 
   // One epoch replayed from its start: the parameters before every row (per row), or the summed gradient.

@@ -256,8 +256,11 @@ def network_data(history: History, title: str) -> dict[str, Any]:
     start = [history.start[n] for n in names] if history.start else [history.records[0].parameters[n] for n in names]
     kept = [r.epoch for r in history.records]
     ends: list[float] = []
-    for record in history.records:
+    starts: dict[str, str] = {}  # a kept epoch whose previous one was thinned out: its start, if recorded
+    for k, record in enumerate(history.records):
         ends.extend(record.parameters[n] for n in names)
+        if k and kept[k - 1] != record.epoch - 1 and record.rows:
+            starts[str(k)] = _floats(record.rows[0])
     sizes = [len(layers[0].neurons[0].weights), *[len(layer.neurons) for layer in layers]]
     neuron_names = [[n.name.rstrip(".") for n in layer.neurons] for layer in layers]
     notes = []
@@ -285,6 +288,7 @@ def network_data(history: History, title: str) -> dict[str, Any]:
         "start": _floats(start),
         "ends": _floats(ends),
         "kept": kept,
+        "starts": starts,
         "losses": _floats(history.losses),
         "lr": history.settings.get("lr"),
         "epochs": history.settings.get("epochs", len(history.losses)),
