@@ -265,6 +265,13 @@
           box.querySelector(".value").textContent = geometry.s >= 30 ? fmt(vals[j]) : "";
         }
       }
+      if (heatKey !== fr.paramsKey) {
+        heatKey = fr.paramsKey;
+        const out = new Float64Array(N);
+        for (let r = 0; r < N; r++) out[r] = NET.forward(fr.params, rowX(r)).a[L][0];
+        grids = { out };
+        paintRows();
+      }
       return;
     }
     if (heatKey === fr.paramsKey) return;
@@ -328,20 +335,30 @@
   function outRange() {
     let lo = Math.min(0, thr), hi = Math.max(1, thr);
     if (grids) for (const v of grids.out) if (isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
-    return [lo, hi];
+    const pad = (hi - lo) * 0.06;
+    return [lo - pad, hi + pad];
+  }
+  // More than two features: every row's output (left to right), the threshold dashed; a point picks its row.
+  function paintRows() {
+    outCanvas.width = outSide; outCanvas.height = outSide;
+    const ctx = outCanvas.getContext("2d"), [lo, hi] = outRange();
+    const yOf = (v) => outSide - (v - lo) / (hi - lo) * outSide;
+    ctx.clearRect(0, 0, outSide, outSide);
+    ctx.strokeStyle = "#999"; ctx.setLineDash([4, 3]); ctx.beginPath(); ctx.moveTo(0, yOf(thr)); ctx.lineTo(outSide, yOf(thr)); ctx.stroke();
+    drawPoints();
   }
   const dots = [];
   function drawPoints() {
     pointsSvg.textContent = "";
     dots.length = 0;
-    if (!PLANE) return;
-    const [a, b] = PLANE[0];
+    if (!PLANE && !grids) return;
+    const [a, b] = PLANE ? PLANE[0] : [0, 1];
     const rad = N > 300 ? 2.5 : N > 100 ? 3.5 : 4.5;
     for (let r = 0; r < N; r++) {
       const x = rowX(r);
-      const px = (x[0] - a) / (b - a) * outSide;
-      let py;
-      if (F === 1) { const [lo, hi] = outRange(); py = outSide - (Y[r] - lo) / (hi - lo) * outSide; }
+      let px = PLANE ? (x[0] - a) / (b - a) * outSide : (r + 0.5) / N * outSide, py;
+      if (!PLANE) { const [lo, hi] = outRange(); py = outSide - (grids.out[r] - lo) / (hi - lo) * outSide; }
+      else if (F === 1) { const [lo, hi] = outRange(); py = outSide - (Y[r] - lo) / (hi - lo) * outSide; }
       else { const [c, d] = PLANE[1]; py = (d - x[1]) / (d - c) * outSide; }
       const dot = document.createElementNS(SVGNS, "circle");
       dot.dataset.row = r;
@@ -441,7 +458,8 @@
     if (state.pick && state.pick.type === "weight") { box.innerHTML = weightDetail(fr, run, state.pick); return; }
     if (state.pick && state.pick.type === "neuron") { box.innerHTML = neuronDetail(fr, state.pick.l, state.pick.j); return; }
     if (state.s === 0) {
-      box.innerHTML = `<h2>Forward pass</h2><div>Each neuron adds its weighted inputs and its bias, z = Σ w·x + b, and passes z through its activation: a = ${esc(actName(0))}(z). Colours show each neuron's output over the whole input plane; the big square is the output, with the data.</div><div>Click a neuron for its own graph, a weight for its numbers, a point for its row.</div>`;
+      const shows = !PLANE ? "Each square shows the neuron's output for this row (blue > 0, orange < 0)" : F === 1 ? `Each square shows the neuron's output as a curve over ${esc(D.features[0])}` : "Each square shows the neuron's output over the whole input plane (blue > 0, orange < 0)";
+      box.innerHTML = `<h2>Forward pass</h2><div>Each neuron adds its weighted inputs and its bias, z = Σ w·x + b, and passes z through its activation: a = ${esc(actName(0))}(z). ${shows}.</div><div>Click a neuron for its own graph, a weight for its numbers, a point for its row.</div>`;
       return;
     }
     if (current) { box.innerHTML = chainRule(fr, current[0], current[1]); return; }
@@ -744,6 +762,10 @@
 
   // --- wiring ---------------------------------------------------------------------------------
   build();
+  $("output-caption").textContent = !PLANE
+    ? `every row's ${D.threshold.what}, row 1 on the left; dashed: ${fmt(thr)}; click a point for its row`
+    : F === 1 ? `the ${D.threshold.what} against ${D.features[0]}; dashed: ${fmt(thr)}; the points are the data (click one)`
+    : `the ${D.threshold.what} over the plane, blue for class 1, orange for 0; the dark line is the decision boundary (${fmt(thr)}); click a point for its row`;
   $("lr").value = D.lr; $("epochs").value = D.epochs;
   $("notes").textContent = D.notes.join(" · ");
   $("prev").addEventListener("click", () => advance("step", -1));
