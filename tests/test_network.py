@@ -212,3 +212,34 @@ def test_a_thinned_run_keeps_each_gap_epochs_start(monkeypatch: pytest.MonkeyPat
     assert gaps and sorted(int(k) for k in page.data["starts"]) == [k for k in gaps if history.records[k].rows]
     for k, text in page.data["starts"].items():
         assert _floats(text) == list(history.records[int(k)].rows[0])
+
+
+def test_moons_demo_prints_loss_and_accuracy_and_writes_the_studio(tmp_path, capsys) -> None:
+    from demos import moons as demo
+
+    assert demo.main(["--epochs", "2", "--points", "20", "--out", str(tmp_path / "out")]) == 0
+    printed = capsys.readouterr().out
+    assert "MLP 2-16-16-1 (337 parameters) on 20 moons points" in printed
+    lines = [line for line in printed.splitlines() if line.startswith("epoch")]
+    assert len(lines) == 2 and all("loss" in line and "accuracy" in line and line.endswith("%") for line in lines)
+    written = sorted(p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith("."))
+    assert written == ["decision_boundary.svg", "index.html", "loss.svg"]
+    assert "const NET" in (tmp_path / "out" / "index.html").read_text("utf-8")
+
+
+def test_demo_accuracy_counts_the_right_side_of_the_threshold() -> None:
+    from demos.moons import accuracy
+
+    data = xor(8)
+    model = nn.MLP(2, [1], output_activation=None)
+    model.load_state_dict({"L1.n1.w1": 0.0, "L1.n1.w2": 0.0, "L1.n1.b": 1.0})  # always 1: right on label-1 rows
+    assert accuracy(model, data) == sum(label for _, label in data.rows) / len(data)
+
+
+def test_xor_demo_refuses_a_bad_option(capsys) -> None:
+    from demos import xor as demo
+
+    with pytest.raises(SystemExit) as stop:
+        demo.main(["--lr", "-1"])
+    assert stop.value.code == 2
+    assert "expected a positive finite number, got '-1'" in capsys.readouterr().err
