@@ -165,14 +165,14 @@ def test_heatmaps_are_the_models_output_over_the_plane(runs: dict[str, Any], ope
         p.data = value
     for column, index in [(1, 0), (1, 5), (2, 3), (3, 0)]:
         grid = page.evaluate(f"() => networkStudio.grid({column}, {index})")
-        for k in (0, 77, 500, 1023):
+        for k in (0, 77, 500, len(grid["values"]) - 1):
             point = grid["points"][k]
             outputs: list[Any] = inputs_for(point, ("x1", "x2"))
             for layer in model.layers[:column]:
                 outputs = layer(outputs)
             assert close(grid["values"][k], outputs[index].data)
     out = page.evaluate("() => networkStudio.outputGrid()")
-    for k in (0, 4000, 9215):
+    for k in (0, 2000, len(out["values"]) - 1):
         assert close(out["values"][k], model(inputs_for(out["points"][k], ("x1", "x2"))).data)
 
 

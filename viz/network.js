@@ -110,7 +110,7 @@
   // --- layout: the project's places (layer, index), scaled to the pane ---------------------------
   const net = $("net"), edgesSvg = $("edges"), nodesDiv = $("nodes");
   const PLANE = D.plane && F <= 2 ? D.plane : null;
-  const GS = 32, GO = 96; // heatmap grid: small neurons, the output
+  const GS = F === 1 ? 128 : 64, GO = GS; // one grid for every neuron and the output (canvas smoothing does the rest)
   const boxes = []; // boxes[c][j]: the div of column c (0 = inputs) neuron j
   const edgeLines = []; // {l, j, i, line, hit}
   let geometry = null;
@@ -203,12 +203,13 @@
   }
   // A neuron's value in [-1, 1] for colouring: where it sits between its own extremes on the plane.
   function scaled(l, values) {
-    const act = D.activations[l];
-    if (act === "sigmoid") return values.map((v) => (v - 0.5) * 2);
-    if (act === "tanh") return values;
+    const act = D.activations[l], t = new Float64Array(values.length);
+    if (act === "sigmoid") { for (let k = 0; k < t.length; k++) t[k] = (values[k] - 0.5) * 2; return t; }
+    if (act === "tanh") { t.set(values); return t; }
     let m = 0;
     for (const v of values) if (isFinite(v)) m = Math.max(m, Math.abs(v));
-    return m > 0 ? values.map((v) => v / m) : values.map(() => 0);
+    if (m > 0) for (let k = 0; k < t.length; k++) t[k] = values[k] / m;
+    return t;
   }
   function gridPoint(g, u, v) { // u across x1 (left → right), v down x2 (top → bottom)
     const [a, b] = PLANE[0];
@@ -217,27 +218,29 @@
     const [c, d] = PLANE[1];
     return [x1, d - (d - c) * (v + 0.5) / g];
   }
-  // grids[c][j] = values of column c neuron j at the GS × GS points (row-major, top row first).
+  // grids.small[c][j] = values of column c neuron j at the GS × GS points (row-major, top row first);
+  // one forward pass per point, into reused buffers, gives every neuron's value and the output's.
   function computeGrids(params) {
-    const rows = F === 1 ? 1 : GS;
+    const rows = F === 1 ? 1 : GS, buf = NET.buffers(), x = new Float64Array(F);
     const g = SIZES.map((n) => Array.from({ length: n }, () => new Float64Array(GS * rows)));
+    const [a, b] = PLANE[0], [c, d] = F === 1 ? [0, 0] : PLANE[1];
     for (let v = 0; v < rows; v++) {
+      if (F === 2) x[1] = d - (d - c) * (v + 0.5) / GS;
       for (let u = 0; u < GS; u++) {
-        const f = NET.forward(params, gridPoint(GS, u, v));
-        for (let c = 0; c <= L; c++) for (let j = 0; j < SIZES[c]; j++) g[c][j][v * GS + u] = f.a[c][j];
+        x[0] = a + (b - a) * (u + 0.5) / GS;
+        const f = NET.forward(params, x, buf), k = v * GS + u;
+        for (let col = 0; col <= L; col++) { const src = f.a[col], dst = g[col]; for (let j = 0; j < src.length; j++) dst[j][k] = src[j]; }
       }
     }
-    const outRows = F === 1 ? 1 : GO;
-    const out = new Float64Array(GO * outRows);
-    for (let v = 0; v < outRows; v++) for (let u = 0; u < GO; u++) out[v * GO + u] = NET.forward(params, gridPoint(GO, u, v)).a[L][0];
-    return { small: g, out };
+    return { small: g, out: g[L][0] };
   }
   function paintSquare(canvas, values, n, t) {
     canvas.width = n; canvas.height = n;
     const ctx = canvas.getContext("2d"), img = ctx.createImageData(n, n);
+    const px = img.data;
     for (let k = 0; k < n * n; k++) {
-      const [r, g, b] = colour(t[k]);
-      img.data[4 * k] = r; img.data[4 * k + 1] = g; img.data[4 * k + 2] = b; img.data[4 * k + 3] = 255;
+      const v = t[k], c = v >= 0 ? POS : NEG, m = v > 1 || v < -1 ? 1 : v >= 0 ? v : -v;
+      px[4 * k] = 255 + (c[0] - 255) * m; px[4 * k + 1] = 255 + (c[1] - 255) * m; px[4 * k + 2] = 255 + (c[2] - 255) * m; px[4 * k + 3] = 255;
     }
     ctx.putImageData(img, 0, 0);
   }
@@ -279,7 +282,7 @@
     grids = computeGrids(fr.params);
     for (let c = 0; c <= L; c++) {
       for (let j = 0; j < SIZES[c]; j++) {
-        const values = grids.small[c][j], t = scaled(c === 0 ? -1 : c - 1, Array.from(values));
+        const values = grids.small[c][j], t = scaled(c === 0 ? -1 : c - 1, values);
         const canvas = boxes[c][j].querySelector("canvas");
         if (F === 1) paintCurve(canvas, values, t, geometry.s); else paintSquare(canvas, values, GS, t);
       }
@@ -291,7 +294,7 @@
   let outSide = 200;
   function placeOutput() {
     const stage = $("stage"), narrow = getComputedStyle(stage).flexDirection === "column";
-    const room = narrow ? Math.min(stage.clientWidth - 16, 320) : Math.min(stage.clientHeight - 60, stage.clientWidth * 0.42, 420);
+    const room = narrow ? Math.min(stage.clientWidth - 16, 320) : Math.min(stage.clientHeight - 60, stage.clientWidth * 0.4, 540);
     outSide = Math.max(140, Math.floor(room));
     outCanvas.style.width = `${outSide}px`; outCanvas.style.height = `${outSide}px`;
     pointsSvg.setAttribute("width", outSide); pointsSvg.setAttribute("height", outSide);
@@ -299,13 +302,15 @@
   }
   const thr = D.threshold.at;
   function outScaled(values) {
-    if (D.activations[L - 1] === "sigmoid") return values.map((v) => (v - 0.5) * 2);
+    const t = new Float64Array(values.length);
+    if (D.activations[L - 1] === "sigmoid") { for (let k = 0; k < t.length; k++) t[k] = (values[k] - 0.5) * 2; return t; }
     let m = 0;
     for (const v of values) if (isFinite(v)) m = Math.max(m, Math.abs(v - thr));
-    return values.map((v) => (m > 0 ? (v - thr) / m : 0));
+    if (m > 0) for (let k = 0; k < t.length; k++) t[k] = (values[k] - thr) / m;
+    return t;
   }
   function paintOutput() {
-    const values = grids.out, t = outScaled(Array.from(values));
+    const values = grids.out, t = outScaled(values);
     if (F === 1) {
       outCanvas.width = outSide; outCanvas.height = outSide;
       const ctx = outCanvas.getContext("2d");
@@ -326,8 +331,10 @@
         const k = v * GO + u, side = values[k] > thr;
         // the boundary: where the decision differs from the next point right or below
         const edge = (u + 1 < GO && (values[k + 1] > thr) !== side) || (v + 1 < GO && (values[k + GO] > thr) !== side);
-        const [r, g, b] = edge ? [40, 40, 40] : colour(t[k] * 0.8);
-        img.data[4 * k] = r; img.data[4 * k + 1] = g; img.data[4 * k + 2] = b; img.data[4 * k + 3] = 255;
+        const w = t[k] * 0.8, c = w >= 0 ? POS : NEG, m = edge ? 0 : Math.min(1, Math.abs(w)), px = img.data;
+        if (edge) { px[4 * k] = 40; px[4 * k + 1] = 40; px[4 * k + 2] = 40; }
+        else { px[4 * k] = 255 + (c[0] - 255) * m; px[4 * k + 1] = 255 + (c[1] - 255) * m; px[4 * k + 2] = 255 + (c[2] - 255) * m; }
+        px[4 * k + 3] = 255;
       }
     }
     ctx.putImageData(img, 0, 0);
@@ -577,7 +584,11 @@
   }
 
   // --- loss chart: the run on screen, the others faint ---------------------------------------------
+  let chartKey = "";
   function drawChart() {
+    const key = `${state.run}/${state.e}/${runs.length}/${runs.map((r) => r.losses.length).join(",")}`;
+    if (key === chartKey) return;
+    chartKey = key;
     const svg = $("chart"), W = 320, H = 130, left = 40, top = 8, pw = W - 48, ph = H - 30;
     let lo = Infinity, hi = -Infinity, longest = 1;
     for (const run of runs) {

@@ -118,6 +118,7 @@ def network_javascript(model: nn.MLP | nn.Layer, loss: Any, metric: Any) -> str:
         ValueError: an op or the loss has no JavaScript form.
     """
     layers = layers_of(model)
+    sizes = [len(layers[0].neurons[0].weights), *[len(layer.neurons) for layer in layers]]
     temps: dict[str, str] = {}
     forward_lines, backward_lines = [], []
     offset = 0
@@ -131,12 +132,14 @@ def network_javascript(model: nn.MLP | nn.Layer, loss: Any, metric: Any) -> str:
         slope = _js_piece(op, 1, 0, ["zl[j]"], "al[j]", temps) if op else None
         forward_lines.append(
             f"    {{ // layer {index + 1}: {n} neurons × {k} inputs, {activation or 'no activation'}\n"
-            f"      const zl = new Float64Array({n}), al = new Float64Array({n});\n"
+            f"      const zl = f ? f.z[{index}] : new Float64Array({n});\n"
+            f"      const al = f ? f.a[{index + 1}] : new Float64Array({n});\n"
             f"      for (let j = 0, o = {offset}; j < {n}; j++, o += {k + 1}) {{\n"
             f"        const v = {raw};\n"
             f"        zl[j] = v; al[j] = {act};\n"
             f"      }}\n"
-            f"      z.push(zl); a.push(al); x = al;\n"
+            f"      if (!f) {{ z.push(zl); a.push(al); }}\n"
+            f"      x = al;\n"
             f"    }}"
         )
         slope_line = (
@@ -157,16 +160,21 @@ def network_javascript(model: nn.MLP | nn.Layer, loss: Any, metric: Any) -> str:
         )
         offset += n * (k + 1)
     head = f"    let {', '.join(sorted(set(temps.values())))};\n" if temps else ""
-    sizes = [len(layers[0].neurons[0].weights), *[len(layer.neurons) for layer in layers]]
     return (
         "const NET = (function () {\n"
         '  "use strict";\n'
         f"  {_compiled_js(loss, 'lossOf')}"
         f"  {_compiled_js(metric, 'metricOf')}"
         "  // A row's forward pass: z[l][j] (raw score) and a[l + 1][j] (output) of every neuron; a[0] = x.\n"
-        "  function forward(P, x) {\n"
+        "  // Given f (from buffers()), it is written into f's arrays: no allocation, for heatmaps' many points.\n"
+        "  function forward(P, x, f) {\n"
         f"{head}"
-        "    const z = [], a = [Float64Array.from(x)];\n" + "\n".join(forward_lines) + "\n    return {z, a};\n  }\n"
+        "    const z = f ? f.z : [], a = f ? f.a : [Float64Array.from(x)];\n"
+        "    if (f) f.a[0].set(x);\n" + "\n".join(forward_lines) + "\n    return f || {z, a};\n  }\n"
+        "  function buffers() {\n"
+        f"    const sizes = {json.dumps(sizes)};\n"
+        "    return {z: sizes.slice(1).map((n) => new Float64Array(n)), a: sizes.map((n) => new Float64Array(n))};\n"
+        "  }\n"
         "  // Its backward pass for target y: adds each parameter's gradient into G, returns every neuron's.\n"
         "  function backward(P, f, y, G) {\n"
         f"{head}"
@@ -175,7 +183,8 @@ def network_javascript(model: nn.MLP | nn.Layer, loss: Any, metric: Any) -> str:
         "    DA[L] = Float64Array.of(lossGrad[1][0]);\n"
         + "\n".join(reversed(backward_lines))
         + "\n    return {loss: lossGrad[0], dz: DZ, slope: SL, da: DA};\n  }\n"
-        f"  return {{sizes: {json.dumps(sizes)}, parameters: {offset}, forward, backward, lossOf, metricOf}};\n"
+        f"  return {{sizes: {json.dumps(sizes)}, parameters: {offset}, forward, buffers, backward, lossOf, metricOf}};"
+        "\n"
         "})();\n"
     )
 
