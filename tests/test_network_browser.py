@@ -244,3 +244,23 @@ def test_the_network_fits_the_first_screen(runs: dict[str, Any], opened: Any, wi
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"{name}-{width}x{height}.png"))
         assert math.isfinite(smallest)
+
+
+def test_a_what_if_weight_recomputes_the_frame_as_the_engine_would(runs: dict[str, Any], opened: Any) -> None:
+    run = runs["moons"]
+    page = opened(run["path"])
+    page.evaluate("() => { networkStudio.go(2, 6, 0); networkStudio.pick({type: 'weight', l: 0, j: 2, i: 1}); }")
+    before = page.evaluate("() => networkStudio.frame().params")
+    page.fill("#edit-value", "1.75")
+    page.click("#edit-set")
+    shown = page.evaluate("() => networkStudio.frame()")
+    index = run["history"].parameter_names.index("L1.n3.w2")
+    assert shown["params"][index] == 1.75
+    assert "what if: L1.n3.w2 = 1.75" in page.inner_text("#detail")
+    edited = list(before)
+    edited[index] = 1.75
+    engine = engine_numbers(run, edited, 6)
+    assert all(close(a, b) for mine, theirs in zip(shown["z"], engine["z"]) for a, b in zip(mine, theirs))
+    assert all(close(a, b) for a, b in zip(shown["grad"], engine["grad"]))
+    page.click("#edit-reset")
+    assert page.evaluate("() => networkStudio.frame().params") == before

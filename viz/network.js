@@ -89,21 +89,30 @@
     return out;
   }
 
-  const state = { run: 0, e: 0, r: 0, s: 0, pick: null };
+  const state = { run: 0, e: 0, r: 0, s: 0, pick: null, edits: {} };
+  const editKey = () => Object.entries(state.edits).map(([i, v]) => `${i}=${v}`).join(",");
   let frameCache = null;
   function frame() {
     const run = runs[state.run];
     const ep = epochData(run, state.e);
-    const key = `${state.run}/${state.e}/${run.mode === "full_batch" || !ep.known ? 0 : state.r}/${state.r}`;
+    const edited = editKey();
+    const key = `${state.run}/${state.e}/${state.r}/${edited}`;
     if (frameCache && frameCache.key === key) return frameCache;
-    const params = ep.params(state.r);
+    let params = ep.params(state.r);
+    if (edited) { // what if: the learner's values in place of the run's, for this frame only
+      params = Float64Array.from(params);
+      for (const [i, v] of Object.entries(state.edits)) params[Number(i)] = v;
+    }
     const f = NET.forward(params, rowX(state.r));
     const G = new Float64Array(P);
     const b = NET.backward(params, f, Y[state.r], G);
     let after = null, grads = G;
-    if (ep.known && run.mode === "full_batch") { after = ep.after; grads = ep.G; }
+    if (edited) {
+      if (run.mode !== "full_batch") { after = new Float64Array(P); for (let i = 0; i < P; i++) after[i] = params[i] - run.lr * G[i]; }
+    } else if (ep.known && run.mode === "full_batch") { after = ep.after; grads = ep.G; }
     else if (ep.known) after = ep.rows[state.r + 1];
-    frameCache = { key, run, ep, params, f, b, G, grads, after, paramsKey: `${state.run}/${state.e}/${run.mode === "full_batch" || !ep.known ? "" : state.r}` };
+    const paramsKey = `${state.run}/${state.e}/${run.mode === "full_batch" || !ep.known ? "" : state.r}/${edited}`;
+    frameCache = { key, run, ep, params, f, b, G, grads, after, paramsKey, edited };
     return frameCache;
   }
 
@@ -462,6 +471,25 @@
   // The chain rule of the neuron being processed, or what was picked, with this row's numbers.
   function writeDetail(fr, run, current) {
     const box = $("detail");
+    const edits = Object.keys(state.edits);
+    const edited = edits.length ? `<div class="edited">what if: ${edits.map((i) => `${esc(D.params[i])} = ${fmt(state.edits[i])}`).join(", ")} — every number on screen is recomputed with it (the run itself is unchanged) <button type="button" id="edit-reset">reset</button></div>` : "";
+    writeDetailBody(box, fr, run, current);
+    if (edited) box.insertAdjacentHTML("afterbegin", edited);
+    const reset = $("edit-reset");
+    if (reset) reset.addEventListener("click", () => { state.edits = {}; draw(); });
+    const set = $("edit-set");
+    if (set) {
+      const apply = () => {
+        const value = Number($("edit-value").value), { l, j, i } = state.pick;
+        if (!isFinite(value) || $("edit-value").value.trim() === "") { $("edit-value").setCustomValidity("a number, please"); $("edit-value").reportValidity(); return; }
+        state.edits[paramAt(l, j) + i] = value;
+        draw();
+      };
+      set.addEventListener("click", apply);
+      $("edit-value").addEventListener("keydown", (ev) => { ev.stopPropagation(); if (ev.key === "Enter") apply(); });
+    }
+  }
+  function writeDetailBody(box, fr, run, current) {
     if (state.pick && state.pick.type === "weight") { box.innerHTML = weightDetail(fr, run, state.pick); return; }
     if (state.pick && state.pick.type === "neuron") { box.innerHTML = neuronDetail(fr, state.pick.l, state.pick.j); return; }
     if (state.s === 0) {
@@ -509,7 +537,8 @@
       `<div>from ${esc(inputName(l, i))} into ${esc(neuronName(l, j))}: value ${num(w)}</div>` +
       `<div class="math">gradient this row = ∂loss/∂z of ${esc(neuronName(l, j))} × its input ${esc(inputName(l, i))}<br>= ${fmt(dz)} × ${fmt(x)} = ${num(fr.G[o])}</div>` +
       (batch ? `<div>full batch: the update uses the gradient summed over all ${N} rows, ${num(fr.grads[o])}</div>` : "") +
-      `<div class="math">update: ${esc(D.params[o])} ← ${updateLine(fr, run, o)}</div>`;
+      `<div class="math">update: ${esc(D.params[o])} ← ${updateLine(fr, run, o)}</div>` +
+      `<div class="edit"><label>what if it were <input id="edit-value" type="text" inputmode="decimal" size="10" value="${w}"></label> <button type="button" id="edit-set">set</button></div>`;
   }
 
   function neuronDetail(fr, l, j) {
@@ -683,7 +712,7 @@
       if (run.done < epochs && !run.stopped) { training = setTimeout(chunk, 0); return; }
       if (!run.done) return;
       addRun(run);
-      state.run = runs.length - 1;
+      state.run = runs.length - 1; state.edits = {};
       const at = keep || {};
       state.e = Math.min(at.e ?? run.kept.length - 1, run.kept.length - 1); state.r = at.r ?? state.r; state.s = at.s ?? 0;
       epochCache = null; frameCache = null; heatKey = null;
@@ -700,6 +729,7 @@
     if (k === state.run || !runs[k]) return;
     const epoch = runs[state.run].kept[state.e];
     state.run = k;
+    state.edits = {};
     const kept = runs[k].kept;
     let best = 0;
     kept.forEach((v, n) => { if (Math.abs(v - epoch) < Math.abs(kept[best] - epoch)) best = n; });
@@ -712,8 +742,10 @@
   // --- moving through time -----------------------------------------------------------------
   function go(e, r, s) {
     const run = runs[state.run];
-    state.e = Math.max(0, Math.min(run.kept.length - 1, e));
-    state.r = Math.max(0, Math.min(N - 1, r));
+    e = Math.max(0, Math.min(run.kept.length - 1, e)); r = Math.max(0, Math.min(N - 1, r));
+    if (e !== state.e || r !== state.r) state.edits = {}; // a what-if belongs to the frame it was made in
+    state.e = e;
+    state.r = r;
     state.s = Math.max(0, Math.min(UPDATE, s));
     draw();
   }
@@ -814,7 +846,7 @@
     frame: () => { const fr = frame(); return { params: Array.from(fr.params), z: fr.f.z.map((a) => Array.from(a)), a: fr.f.a.map((a) => Array.from(a)), dz: fr.b.dz.map((a) => Array.from(a)), da: fr.b.da.map((a) => Array.from(a)), loss: fr.b.loss, grad: Array.from(fr.G), after: fr.after && Array.from(fr.after) }; },
     grid: (c, j) => (grids ? { points: Array.from({ length: GS * (F === 1 ? 1 : GS) }, (_, k) => gridPoint(GS, k % GS, Math.floor(k / GS))), values: Array.from(grids.small[c][j]) } : null),
     outputGrid: () => (grids ? { points: Array.from({ length: GO * (F === 1 ? 1 : GO) }, (_, k) => gridPoint(GO, k % GO, Math.floor(k / GO))), values: Array.from(grids.out) } : null),
-    trainNow: (lr, epochs) => { const run = makeRun(lr, epochs); trainSome(run, epochs); addRun(run); state.run = runs.length - 1; state.e = run.kept.length - 1; epochCache = null; frameCache = null; heatKey = null; draw(); return Array.from(endOf(run, run.kept.length - 1)); },
+    trainNow: (lr, epochs) => { const run = makeRun(lr, epochs); trainSome(run, epochs); addRun(run); state.run = runs.length - 1; state.edits = {}; state.e = run.kept.length - 1; epochCache = null; frameCache = null; heatKey = null; draw(); return Array.from(endOf(run, run.kept.length - 1)); },
     trained: () => (runs.length > 1 && runs[1].done === runs[1].kept.length && runs[1].done > 0 ? { lr: runs[1].lr, epochs: runs[1].done, final: Array.from(endOf(runs[1], runs[1].done - 1)) } : null),
   };
 })();
