@@ -166,7 +166,7 @@
     const slot = (H - top - bottom) / tallest;
     const left = 34, right = 8;
     const colGap = (W - left - right) / Math.max(L, 1);
-    const s = Math.max(10, Math.min(72, slot * 0.82, colGap * 0.42));
+    const s = Math.max(10, Math.min(110, slot * 0.82, colGap * 0.42));
     const x0 = left + s / 2, x1 = W - right - s / 2;
     const xs = D.layout.map((col) => x0 + col[0][0] * (x1 - x0));
     const ys = D.layout.map((col) => col.map(([, y]) => top + (H - top - bottom) / 2 + (y - 0.5) * tallest * slot));
@@ -333,20 +333,37 @@
       drawPoints();
       return;
     }
-    outCanvas.width = GO; outCanvas.height = GO;
-    const ctx = outCanvas.getContext("2d"), img = ctx.createImageData(GO, GO);
-    for (let v = 0; v < GO; v++) {
-      for (let u = 0; u < GO; u++) {
-        const k = v * GO + u, side = values[k] > thr;
-        // the boundary: where the decision differs from the next point right or below
-        const edge = (u + 1 < GO && (values[k + 1] > thr) !== side) || (v + 1 < GO && (values[k + GO] > thr) !== side);
-        const w = t[k] * 0.8, c = w >= 0 ? POS : NEG, m = edge ? 0 : Math.min(1, Math.abs(w)), px = img.data;
-        if (edge) { px[4 * k] = 40; px[4 * k + 1] = 40; px[4 * k + 2] = 40; }
-        else { px[4 * k] = 255 + (c[0] - 255) * m; px[4 * k + 1] = 255 + (c[1] - 255) * m; px[4 * k + 2] = 255 + (c[2] - 255) * m; }
-        px[4 * k + 3] = 255;
+    // the heatmap, smoothed to the pane's size, then the boundary traced through the grid (marching squares)
+    const off = document.createElement("canvas");
+    off.width = GO; off.height = GO;
+    const img = off.getContext("2d").createImageData(GO, GO), px = img.data;
+    for (let k = 0; k < GO * GO; k++) {
+      const w = t[k] * 0.8, c = w >= 0 ? POS : NEG, m = Math.min(1, Math.abs(w));
+      px[4 * k] = 255 + (c[0] - 255) * m; px[4 * k + 1] = 255 + (c[1] - 255) * m; px[4 * k + 2] = 255 + (c[2] - 255) * m; px[4 * k + 3] = 255;
+    }
+    off.getContext("2d").putImageData(img, 0, 0);
+    const ratio = window.devicePixelRatio || 1, side = Math.round(outSide * ratio);
+    outCanvas.width = side; outCanvas.height = side;
+    const ctx = outCanvas.getContext("2d");
+    ctx.imageSmoothingEnabled = true;
+    ctx.drawImage(off, 0, 0, side, side);
+    const at = (u) => (u + 0.5) / GO * side;
+    ctx.strokeStyle = "#222"; ctx.lineWidth = 2 * ratio; ctx.beginPath();
+    for (let v = 0; v + 1 < GO; v++) {
+      for (let u = 0; u + 1 < GO; u++) {
+        const corners = [[u, v], [u + 1, v], [u + 1, v + 1], [u, v + 1]], cut = [];
+        for (let e = 0; e < 4; e++) {
+          const [u1, v1] = corners[e], [u2, v2] = corners[(e + 1) % 4];
+          const a = values[v1 * GO + u1] - thr, b = values[v2 * GO + u2] - thr;
+          if ((a > 0) !== (b > 0) && isFinite(a) && isFinite(b)) {
+            const f = a / (a - b);
+            cut.push([at(u1 + (u2 - u1) * f), at(v1 + (v2 - v1) * f)]);
+          }
+        }
+        for (let q = 0; q + 1 < cut.length; q += 2) { ctx.moveTo(cut[q][0], cut[q][1]); ctx.lineTo(cut[q + 1][0], cut[q + 1][1]); }
       }
     }
-    ctx.putImageData(img, 0, 0);
+    ctx.stroke();
   }
   function outRange() {
     let lo = Math.min(0, thr), hi = Math.max(1, thr);
