@@ -16,7 +16,7 @@ import viz
 from autodiff import nn, train
 from autodiff.datasets import circles, moons, spiral, xor
 from autodiff.losses import binary_cross_entropy, squared_error
-from autodiff.optim import Adam
+from autodiff.optim import SGD, Adam
 from autodiff.training import inputs_for
 from viz.network import NetworkStudio, layout, network_javascript
 from viz.studio import Studio
@@ -105,15 +105,18 @@ def test_page_data_holds_every_kept_epochs_parameters() -> None:
     assert _floats(page.data["start"]) == [history.start[n] for n in names]
     assert _floats(page.data["losses"]) == history.losses
     assert page.data["replay"] is True
+    assert viz.studio(_history(nn.MLP(2, [3, 1]), data, epochs=2, lr=0.02, mode="full_batch")).data["replay"] is True
     assert page.data["sizes"] == [2, 4, 4, 1] and page.data["params"] == names
     text = page.html()
     assert "const NET" in text and "__DATA__" not in text and "</script>" in text
 
 
-def test_a_run_the_page_cannot_replay_says_so() -> None:
+@pytest.mark.parametrize("optimizer", [lambda ps: Adam(ps, lr=0.01), lambda ps: SGD(ps, lr=0.05, momentum=0.9)])
+@pytest.mark.parametrize("mode", ["per_row", "full_batch"])
+def test_a_run_the_page_cannot_replay_says_so(optimizer, mode: str) -> None:
     data = xor(10)
     model = nn.MLP(2, [3, 1], seed=2)
-    history = _history(model, data, optimizer=Adam(model.parameters(), lr=0.01))
+    history = _history(model, data, optimizer=optimizer(model.parameters()), mode=mode)
     page = viz.studio(history)
     assert page.data["replay"] is False
     assert any("not plain SGD" in note for note in page.data["notes"])

@@ -380,41 +380,45 @@
     ctx.strokeStyle = "#999"; ctx.setLineDash([4, 3]); ctx.beginPath(); ctx.moveTo(0, yOf(thr)); ctx.lineTo(outSide, yOf(thr)); ctx.stroke();
     drawPoints();
   }
-  const dots = [];
+  // At most MAX_DOTS points are drawn (evenly spaced rows), and always the current row's.
+  const MAX_DOTS = 2000, dots = new Map(), radius = N > 300 ? 2.5 : N > 100 ? 3.5 : 4.5;
+  let marked = -1;
+  function makeDot(r) {
+    const x = rowX(r);
+    let px, py;
+    if (!PLANE) { const [lo, hi] = outRange(); px = (r + 0.5) / N * outSide; py = outSide - (grids.out[r] - lo) / (hi - lo) * outSide; }
+    else if (F === 1) { const [a, b] = PLANE[0], [lo, hi] = outRange(); px = (x[0] - a) / (b - a) * outSide; py = outSide - (Y[r] - lo) / (hi - lo) * outSide; }
+    else { const [a, b] = PLANE[0], [c, d] = PLANE[1]; px = (x[0] - a) / (b - a) * outSide; py = (d - x[1]) / (d - c) * outSide; }
+    const dot = document.createElementNS(SVGNS, "circle");
+    dot.dataset.row = r;
+    dot.setAttribute("cx", px); dot.setAttribute("cy", py); dot.setAttribute("r", radius);
+    dot.setAttribute("fill", Y[r] > 0.5 ? "rgb(8,119,189)" : "rgb(245,147,34)");
+    dot.setAttribute("stroke", "#fff"); dot.setAttribute("stroke-width", 1);
+    const title = document.createElementNS(SVGNS, "title");
+    title.textContent = `row ${r + 1}: ${D.features.map((n, i) => `${n} ${fmt(x[i])}`).join(", ")}, ${D.label} ${Y[r]}`;
+    dot.appendChild(title);
+    dot.addEventListener("click", (ev) => { ev.stopPropagation(); go(state.e, r, 0); });
+    pointsSvg.appendChild(dot);
+    dots.set(r, dot);
+    return dot;
+  }
   function drawPoints() {
     pointsSvg.textContent = "";
-    dots.length = 0;
+    dots.clear();
+    marked = -1;
     if (!PLANE && !grids) return;
-    const [a, b] = PLANE ? PLANE[0] : [0, 1];
-    const rad = N > 300 ? 2.5 : N > 100 ? 3.5 : 4.5;
-    for (let r = 0; r < N; r++) {
-      const x = rowX(r);
-      let px = PLANE ? (x[0] - a) / (b - a) * outSide : (r + 0.5) / N * outSide, py;
-      if (!PLANE) { const [lo, hi] = outRange(); py = outSide - (grids.out[r] - lo) / (hi - lo) * outSide; }
-      else if (F === 1) { const [lo, hi] = outRange(); py = outSide - (Y[r] - lo) / (hi - lo) * outSide; }
-      else { const [c, d] = PLANE[1]; py = (d - x[1]) / (d - c) * outSide; }
-      const dot = document.createElementNS(SVGNS, "circle");
-      dot.dataset.row = r;
-      dot.setAttribute("cx", px); dot.setAttribute("cy", py); dot.setAttribute("r", rad);
-      dot.setAttribute("fill", Y[r] > 0.5 ? "rgb(8,119,189)" : "rgb(245,147,34)");
-      dot.setAttribute("stroke", "#fff"); dot.setAttribute("stroke-width", 1);
-      const title = document.createElementNS(SVGNS, "title");
-      title.textContent = `row ${r + 1}: ${D.features.map((n, i) => `${n} ${fmt(x[i])}`).join(", ")}, ${D.label} ${Y[r]}`;
-      dot.appendChild(title);
-      dot.addEventListener("click", (ev) => { ev.stopPropagation(); go(state.e, r, 0); });
-      pointsSvg.appendChild(dot);
-      dots.push(dot);
-    }
+    const stride = Math.ceil(N / MAX_DOTS);
+    for (let r = 0; r < N; r += stride) makeDot(r);
     markRow();
   }
   function markRow() {
-    dots.forEach((d, r) => {
-      d.setAttribute("stroke", r === state.r ? "#000" : "#fff");
-      d.setAttribute("stroke-width", r === state.r ? 2.5 : 1);
-      d.setAttribute("r", r === state.r ? (N > 100 ? 6 : 7) : (N > 300 ? 2.5 : N > 100 ? 3.5 : 4.5));
-    });
-    const cur = dots[state.r];
-    if (cur) pointsSvg.appendChild(cur); // on top
+    if (!PLANE && !grids) return;
+    const old = dots.get(marked);
+    if (old && marked !== state.r) { old.setAttribute("stroke", "#fff"); old.setAttribute("stroke-width", 1); old.setAttribute("r", radius); }
+    const cur = dots.get(state.r) || makeDot(state.r);
+    cur.setAttribute("stroke", "#000"); cur.setAttribute("stroke-width", 2.5); cur.setAttribute("r", N > 100 ? 6 : 7);
+    pointsSvg.appendChild(cur); // on top
+    marked = state.r;
   }
 
   // --- one frame on screen ----------------------------------------------------------------

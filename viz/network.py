@@ -229,30 +229,35 @@ def _plane(dataset: Any) -> list[list[float]]:
 
 
 def _replayable(history: History, names: list[str]) -> bool:
-    """Whether one recorded update is plain SGD with the run's learning rate, so the page may replay rows."""
-    record = history.records[0]
+    """Whether the run's last update is plain SGD with its learning rate, so the page may replay every row.
+
+    The last update, not the first: momentum's first step is plain SGD's (its velocity starts as
+    the first gradient), so only a later step tells them apart.
+    """
     lr = history.settings.get("lr")
-    if record.epoch != 0 or not history.start or not isinstance(lr, (int, float)):
+    dataset, loss, last = history.dataset, history.loss, history.records[-1]
+    if not isinstance(lr, (int, float)) or dataset is None or history.model is None or loss is None:
         return False
-    full_batch = history.settings.get("mode") == "full_batch"
-    dataset, loss = history.dataset, history.loss
-    assert dataset is not None and history.model is not None and loss is not None
+    if history.settings.get("mode") == "full_batch":
+        if len(history.records) > 1 and history.records[-2].epoch == last.epoch - 1:
+            before = [history.records[-2].parameters[n] for n in names]
+        elif last.epoch == 0 and history.start:
+            before = [history.start[n] for n in names]
+        else:
+            return False
+        rows = dataset.rows
+    elif last.rows:
+        before, rows = list(last.rows[-1]), dataset.rows[-1:]
+    else:
+        return False
     model = copy.deepcopy(history.model)
-    model.load_state_dict(history.start)
-    params = model.parameters()
-    rows = dataset.rows if full_batch else dataset.rows[:1]
+    for p, value in zip(model.parameters(), before):
+        p.data = value
     model.zero_grad()
     terms = [loss(model(inputs_for(features, dataset.feature_names)), target) for features, target in rows]
     (terms[0] if len(terms) == 1 else total(terms)).backward()
-    stepped = [p.data - lr * p.grad for p in params]
-    if full_batch:
-        expected = [record.parameters[n] for n in names]
-    elif len(record.rows) > 1:
-        expected = list(record.rows[1])
-    elif len(dataset.rows) == 1:
-        expected = [record.parameters[n] for n in names]
-    else:
-        return False
+    stepped = [p.data - lr * p.grad for p in model.parameters()]
+    expected = [last.parameters[n] for n in names]
     return all(abs(a - b) <= _REPLAY_TOLERANCE * max(1.0, abs(b)) for a, b in zip(stepped, expected))
 
 
