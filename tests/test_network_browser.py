@@ -264,3 +264,13 @@ def test_a_what_if_weight_recomputes_the_frame_as_the_engine_would(runs: dict[st
     assert all(close(a, b) for a, b in zip(shown["grad"], engine["grad"]))
     page.click("#edit-reset")
     assert page.evaluate("() => networkStudio.frame().params") == before
+
+
+def test_many_rows_draw_a_sample_of_both_classes(opened: Any, tmp_path: Path) -> None:
+    data = moons(2600, seed=3)
+    history = train(nn.MLP(2, [1], output_activation=None), data, epochs=1, lr=0.001)
+    page = opened(viz.studio(history).save(tmp_path / "many.html"), "#epoch=0&row=2501")
+    fills = page.evaluate("() => [...document.querySelectorAll('#points circle')].map(c => c.getAttribute('fill'))")
+    assert 1500 <= len(fills) <= 2100  # a sample, not 2,600 elements
+    assert abs(fills.count("rgb(8,119,189)") - fills.count("rgb(245,147,34)")) < len(fills) * 0.1
+    assert page.locator("#points circle[data-row='2500']").count() == 1  # the current row is always drawn

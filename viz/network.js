@@ -380,7 +380,7 @@
     ctx.strokeStyle = "#999"; ctx.setLineDash([4, 3]); ctx.beginPath(); ctx.moveTo(0, yOf(thr)); ctx.lineTo(outSide, yOf(thr)); ctx.stroke();
     drawPoints();
   }
-  // At most MAX_DOTS points are drawn (evenly spaced rows), and always the current row's.
+  // At most about MAX_DOTS points are drawn (a spread-out sample of rows), and always the current row's.
   const MAX_DOTS = 2000, dots = new Map(), radius = N > 300 ? 2.5 : N > 100 ? 3.5 : 4.5;
   let marked = -1;
   function makeDot(r) {
@@ -407,8 +407,9 @@
     dots.clear();
     marked = -1;
     if (!PLANE && !grids) return;
-    const stride = Math.ceil(N / MAX_DOTS);
-    for (let r = 0; r < N; r += stride) makeDot(r);
+    // a golden-ratio sample, not every k-th row: data often alternates classes, and a stride would keep one
+    const share = MAX_DOTS / N;
+    for (let r = 0; r < N; r++) if (share >= 1 || (r * 0.6180339887498949) % 1 < share) makeDot(r);
     markRow();
   }
   function markRow() {
