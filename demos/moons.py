@@ -96,9 +96,10 @@ def run_network_demo(
             files.append(
                 plots.loss_curve(history.losses, title=f"{dataset.name}: loss per epoch").save(out / "loss.svg")
             )
-            x_name, y_name = dataset.feature_names
-            boundary = plots.decision_boundary(model, dataset.rows, xlabel=x_name, ylabel=y_name)
-            files.append(boundary.save(out / "decision_boundary.svg"))
+            if dataset.n_features == 2:
+                x_name, y_name = dataset.feature_names
+                boundary = plots.decision_boundary(model, dataset.rows, xlabel=x_name, ylabel=y_name)
+                files.append(boundary.save(out / "decision_boundary.svg"))
     except KeyboardInterrupt:
         raise cli.Interrupted(f"stopped while writing the new output; {stage.kept()}.") from None
     except (OSError, viz.OutputError) as error:

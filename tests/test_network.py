@@ -246,3 +246,14 @@ def test_xor_demo_refuses_a_bad_option(capsys) -> None:
         demo.main(["--lr", "-1"])
     assert stop.value.code == 2
     assert "expected a positive finite number, got '-1'" in capsys.readouterr().err
+
+
+def test_new_dataset_with_hidden_layers_writes_the_network_studio(tmp_path, capsys) -> None:
+    from demos import new_dataset
+
+    assert new_dataset.main(["--hidden", "3", "--epochs", "1", "--lr", "0.01", "--out", str(tmp_path / "o")]) == 0
+    assert "Training an MLP 2-3-1" in capsys.readouterr().out
+    text = (tmp_path / "o" / "index.html").read_text("utf-8")
+    data = json.loads(text.split('<script type="application/json" id="network-data">')[1].split("</script>")[0])
+    assert data["sizes"] == [2, 3, 1] and data["plane"] is not None  # two features: heatmaps over the plane
+    assert (tmp_path / "o" / "decision_boundary.svg").exists()
