@@ -819,9 +819,16 @@
     if (h.has("lr")) {
       $("lr").value = h.get("lr"); $("epochs").value = h.get("epochs") || D.epochs;
       const [settings, problem] = readSettings();
-      if (settings) { train(settings.lr, settings.epochs, { e: epoch, r: row, s: step }); return; }
+      const here = runs[1];
+      if (settings && here && here.lr === settings.lr && here.epochs === settings.epochs) {
+        if (state.run !== 1) showRun(1);
+        go(at(here), isFinite(row) ? row : 0, isFinite(step) ? step : 0);
+        return;
+      }
+      if (settings) { train(settings.lr, settings.epochs, { e: at({ kept: Array.from({ length: settings.epochs }, (_, k) => k) }), r: row, s: step }); return; }
       $("train-out").textContent = problem;
     }
+    if (state.run !== 0) showRun(0);
     go(at(recorded), isFinite(row) ? row : 0, isFinite(step) ? step : 0);
   }
 
@@ -831,7 +838,7 @@
     ? `every row's ${D.threshold.what}, row 1 on the left; dashed: ${fmt(thr)}; click a point for its row`
     : F === 1 ? `the ${D.threshold.what} against ${D.features[0]}; dashed: ${fmt(thr)}; the points are the data (click one)`
     : `the ${D.threshold.what} over the plane, blue for class 1, orange for 0; the dark line is the decision boundary (${fmt(thr)}); click a point for its row`;
-  $("lr").value = D.lr; $("epochs").value = D.epochs;
+  $("lr").value = D.lr ?? 0.1; $("epochs").value = D.epochs;
   $("notes").textContent = D.notes.join(" · ");
   $("prev").addEventListener("click", () => advance("step", -1));
   $("next").addEventListener("click", () => advance("step", 1));
@@ -860,7 +867,7 @@
   place();
   writeRuns();
   readHash();
-  window.addEventListener("hashchange", () => { /* our own writes use replaceState; a typed link reloads */ });
+  window.addEventListener("hashchange", readHash); // a link typed or pasted into this page (our writes replace it silently)
 
   // For tests and the curious: the numbers behind the picture.
   window.networkStudio = {
