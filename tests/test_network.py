@@ -15,7 +15,7 @@ import pytest
 import viz
 from autodiff import nn, train
 from autodiff.datasets import circles, moons, spiral, xor
-from autodiff.losses import binary_cross_entropy, squared_error
+from autodiff.losses import binary_cross_entropy, binary_cross_entropy_with_logits, squared_error
 from autodiff.optim import SGD, Adam
 from autodiff.training import inputs_for
 from viz.network import NetworkStudio, layout, network_javascript
@@ -158,7 +158,12 @@ def close(a: float, b: float, tolerance: float = 1e-12) -> bool:
 @pytest.mark.skipif(NODE is None, reason="needs Node.js to run the generated JavaScript")
 @pytest.mark.parametrize(
     ("hidden", "output", "loss"),
-    [("relu", None, squared_error), ("tanh", "sigmoid", binary_cross_entropy), ("sigmoid", "tanh", squared_error)],
+    [
+        ("relu", None, squared_error),
+        ("tanh", "sigmoid", binary_cross_entropy),
+        ("sigmoid", "tanh", squared_error),
+        ("relu", None, binary_cross_entropy_with_logits),
+    ],
 )
 def test_generated_javascript_equals_the_engine_per_neuron_and_row(hidden, output, loss) -> None:
     data = moons(8, seed=7)
