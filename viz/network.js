@@ -67,17 +67,17 @@
     if (!run.replay || !start) {
       out = { known: false, params: () => endOf(run, e) };
     } else if (run.mode === "full_batch") {
-      const G = new Float64Array(P);
-      for (let r = N - 1; r >= 0; r--) NET.backward(start, NET.forward(start, rowX(r)), Y[r], G); // backward()'s order
+      const G = new Float64Array(P), buf = NET.buffers();
+      for (let r = N - 1; r >= 0; r--) NET.backward(start, NET.forward(start, rowX(r), buf), Y[r], G); // backward()'s order
       const after = new Float64Array(P);
       for (let i = 0; i < P; i++) after[i] = start[i] - run.lr * G[i];
       out = { known: true, params: () => start, G, after };
     } else {
-      const rows = [start];
+      const rows = [start], buf = NET.buffers(), G = new Float64Array(P);
       let p = start;
       for (let r = 0; r < N; r++) {
-        const G = new Float64Array(P);
-        NET.backward(p, NET.forward(p, rowX(r)), Y[r], G);
+        G.fill(0);
+        NET.backward(p, NET.forward(p, rowX(r), buf), Y[r], G);
         const next = new Float64Array(P);
         for (let i = 0; i < P; i++) next[i] = p[i] - run.lr * G[i];
         rows.push(next);
@@ -119,7 +119,7 @@
   // --- layout: the project's places (layer, index), scaled to the pane ---------------------------
   const net = $("net"), edgesSvg = $("edges"), nodesDiv = $("nodes");
   const PLANE = D.plane && F <= 2 ? D.plane : null;
-  const GS = F === 1 ? 128 : 64, GO = GS; // one grid for every neuron and the output (canvas smoothing does the rest)
+  const GS = F === 1 ? 128 : 48, GO = GS; // one grid for every neuron and the output (canvas smoothing does the rest)
   const boxes = []; // boxes[c][j]: the div of column c (0 = inputs) neuron j
   const edgeLines = []; // {l, j, i, line, hit}
   let geometry = null;
