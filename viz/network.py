@@ -229,27 +229,16 @@ def _plane(dataset: Any) -> list[list[float]]:
 
 
 def _replayable(history: History, names: list[str]) -> bool:
-    """Whether the run's last update is plain SGD with its learning rate, so the page may replay every row.
+    """Whether a late update of the run is plain SGD with its learning rate, so the page may replay every row.
 
-    The last update, not the first: momentum's first step is plain SGD's (its velocity starts as
-    the first gradient), so only a later step tells them apart.
+    A late update, not the first: momentum's first step is plain SGD's (its velocity starts as the
+    first gradient), so only a later step tells them apart.
     """
-    lr = history.settings.get("lr")
-    dataset, loss, last = history.dataset, history.loss, history.records[-1]
-    if not isinstance(lr, (int, float)) or dataset is None or history.model is None or loss is None:
+    step = _late_step(history, names)
+    lr, dataset, loss = history.settings.get("lr"), history.dataset, history.loss
+    if step is None or not isinstance(lr, (int, float)) or dataset is None or history.model is None or loss is None:
         return False
-    if history.settings.get("mode") == "full_batch":
-        if len(history.records) > 1 and history.records[-2].epoch == last.epoch - 1:
-            before = [history.records[-2].parameters[n] for n in names]
-        elif last.epoch == 0 and history.start:
-            before = [history.start[n] for n in names]
-        else:
-            return False
-        rows = dataset.rows
-    elif last.rows:
-        before, rows = list(last.rows[-1]), dataset.rows[-1:]
-    else:
-        return False
+    before, rows, expected = step
     model = copy.deepcopy(history.model)
     for p, value in zip(model.parameters(), before):
         p.data = value
@@ -257,8 +246,28 @@ def _replayable(history: History, names: list[str]) -> bool:
     terms = [loss(model(inputs_for(features, dataset.feature_names)), target) for features, target in rows]
     (terms[0] if len(terms) == 1 else total(terms)).backward()
     stepped = [p.data - lr * p.grad for p in model.parameters()]
-    expected = [last.parameters[n] for n in names]
     return all(abs(a - b) <= _REPLAY_TOLERANCE * max(1.0, abs(b)) for a, b in zip(stepped, expected))
+
+
+def _late_step(history: History, names: list[str]) -> tuple[list[float], Sequence[Any], list[float]] | None:
+    """(parameters before, the rows of the step, parameters after) of the latest update the History shows."""
+    dataset, records = history.dataset, history.records
+    assert dataset is not None
+    if history.settings.get("mode") == "full_batch":
+        last = records[-1]
+        if len(records) > 1 and records[-2].epoch == last.epoch - 1:
+            before = [records[-2].parameters[n] for n in names]
+        elif last.epoch == 0 and history.start:
+            before = [history.start[n] for n in names]
+        else:
+            return None
+        return before, dataset.rows, [last.parameters[n] for n in names]
+    snapshots = next((r for r in reversed(records) if r.rows), None)  # the parameters before each row
+    if snapshots is None:
+        return None
+    if len(snapshots.rows) > 1:  # the second-to-last row's update, from one snapshot to the next
+        return list(snapshots.rows[-2]), dataset.rows[-2:-1], list(snapshots.rows[-1])
+    return list(snapshots.rows[-1]), dataset.rows[-1:], [snapshots.parameters[n] for n in names]
 
 
 def network_data(history: History, title: str) -> dict[str, Any]:
