@@ -674,21 +674,23 @@
   // --- training again in this page --------------------------------------------------------------
   // The engine's loop in the same float operations: per row, predict, add the metric, backward, step;
   // full batch, every row's forward (the metric summed in row order), backward last row first, one step.
+  const trainBuf = NET.buffers(), trainG = new Float64Array(P);
   function trainEpoch(p, lr, mode) {
     let loss = 0;
+    const buf = trainBuf, G = trainG;
+    G.fill(0);
     if (mode === "full_batch") {
-      const fs = [];
-      for (let r = 0; r < N; r++) { const f = NET.forward(p, rowX(r)); fs.push(f); loss += NET.metricOf(f.a[L][0], Y[r])[0]; }
-      const G = new Float64Array(P);
-      for (let r = N - 1; r >= 0; r--) NET.backward(p, fs[r], Y[r], G);
+      for (let r = 0; r < N; r++) loss += NET.metricOf(NET.forward(p, rowX(r), buf).a[L][0], Y[r])[0];
+      // the same forward again (the same numbers) right before each row's backward, last row first
+      for (let r = N - 1; r >= 0; r--) NET.backward(p, NET.forward(p, rowX(r), buf), Y[r], G);
       const next = new Float64Array(P);
       for (let i = 0; i < P; i++) next[i] = p[i] - lr * G[i];
       return [next, loss];
     }
     for (let r = 0; r < N; r++) {
-      const f = NET.forward(p, rowX(r));
+      const f = NET.forward(p, rowX(r), buf);
       loss += NET.metricOf(f.a[L][0], Y[r])[0];
-      const G = new Float64Array(P);
+      G.fill(0);
       NET.backward(p, f, Y[r], G);
       const next = new Float64Array(P);
       for (let i = 0; i < P; i++) next[i] = p[i] - lr * G[i];
