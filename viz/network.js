@@ -243,7 +243,7 @@
     }
     return { small: g, out: g[L][0] };
   }
-  function paintSquare(canvas, values, n, t) {
+  function paintSquare(canvas, n, t) {
     canvas.width = n; canvas.height = n;
     const ctx = canvas.getContext("2d"), img = ctx.createImageData(n, n);
     const px = img.data;
@@ -293,7 +293,7 @@
       for (let j = 0; j < SIZES[c]; j++) {
         const values = grids.small[c][j], t = scaled(c === 0 ? -1 : c - 1, values);
         const canvas = boxes[c][j].querySelector("canvas");
-        if (F === 1) paintCurve(canvas, values, t, geometry.s); else paintSquare(canvas, values, GS, t);
+        if (F === 1) paintCurve(canvas, values, t, geometry.s); else paintSquare(canvas, GS, t);
       }
     }
     paintOutput();
