@@ -841,6 +841,7 @@
     : F === 1 ? `the ${D.threshold.what} against ${D.features[0]}; dashed: ${fmt(thr)}; the points are the data (click one)`
     : `the ${D.threshold.what} over the plane, blue for class 1, orange for 0; the dark line is the decision boundary (${fmt(thr)}); click a point for its row`;
   $("lr").value = D.lr ?? 0.1; $("epochs").value = D.epochs;
+  if (!D.replay) document.querySelector("#retrain .head").textContent = "Train again, in this page, with plain gradient descent";
   $("notes").textContent = D.notes.join(" · ");
   $("prev").addEventListener("click", () => advance("step", -1));
   $("next").addEventListener("click", () => advance("step", 1));
