@@ -26,7 +26,16 @@ DEFAULT_OUT = "out/moons"
 
 
 def accuracy(model: nn.Module, dataset: Dataset, threshold: float = 0.5) -> float:
-    """The share of rows whose output falls on their label's side of ``threshold``."""
+    """The share of rows whose output falls on their label's side of ``threshold``.
+
+    Args:
+        model: the network (its current parameters).
+        dataset: the rows to classify.
+        threshold: the output at the boundary between the classes.
+
+    Returns:
+        A number from 0 to 1.
+    """
     right = 0
     for features, label in dataset.rows:
         output = model(inputs_for(features, dataset.feature_names))
@@ -35,7 +44,14 @@ def accuracy(model: nn.Module, dataset: Dataset, threshold: float = 0.5) -> floa
 
 
 def add_network_args(parser: argparse.ArgumentParser, epochs: int, lr: float, out: str) -> None:
-    """The options the network demos share: --epochs, --lr, --mode, --seed and --out."""
+    """The options the network demos share: --epochs, --lr, --mode, --seed and --out.
+
+    Args:
+        parser: the demo's parser.
+        epochs: the default number of epochs.
+        lr: the default learning rate.
+        out: the default output directory.
+    """
     parser.add_argument("--epochs", type=cli.positive_int, default=epochs, help=f"epochs to train (default: {epochs})")
     parser.add_argument("--lr", type=cli.positive_float, default=lr, help=f"learning rate (default: {lr:g})")
     parser.add_argument(

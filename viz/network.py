@@ -45,12 +45,26 @@ _REPLAY_TOLERANCE = 1e-12
 
 
 def is_network(model: object) -> bool:
-    """Whether ``model`` is made of ``nn.Layer``s (an ``nn.MLP`` or one ``nn.Layer``): the network studio's models."""
+    """Whether ``model`` is made of ``nn.Layer``s (an ``nn.MLP`` or one ``nn.Layer``): the network studio's models.
+
+    Args:
+        model: anything (a History's model).
+
+    Returns:
+        True for an ``nn.MLP`` or ``nn.Layer``.
+    """
     return isinstance(model, (nn.MLP, nn.Layer))
 
 
 def layers_of(model: nn.MLP | nn.Layer) -> list[nn.Layer]:
-    """The model's layers in order (a lone Layer is a one-layer network)."""
+    """The model's layers in order (a lone Layer is a one-layer network).
+
+    Args:
+        model: an ``nn.MLP`` or ``nn.Layer``.
+
+    Returns:
+        Its layers, inputs side first.
+    """
     return list(model.layers) if isinstance(model, nn.MLP) else [model]
 
 
@@ -271,7 +285,16 @@ def _late_step(history: History, names: list[str]) -> tuple[list[float], Sequenc
 
 
 def network_data(history: History, title: str) -> dict[str, Any]:
-    """Everything the network page needs, compactly (see the module's docstring)."""
+    """Everything the network page needs, compactly (see the module's docstring).
+
+    Args:
+        history: a run of a layered model, with its dataset and loss.
+        title: the page's title.
+
+    Returns:
+        Plain data for JSON: the network's shape and places, the rows, the checkpoints (base64
+        float64), every epoch's loss, the run's settings and notes.
+    """
     model, dataset = history.model, history.dataset
     assert is_network(model) and dataset is not None
     layers = layers_of(model)  # type: ignore[arg-type]
