@@ -350,15 +350,15 @@ def _model_boundary(
     ylabel: str,
 ) -> Plot:
     """decision_boundary for any model of two inputs: its output shaded, the contour at ``threshold``."""
-    from autodiff import Value, compile  # noqa: A004 - autodiff's compile, not the builtin
+    import autodiff  # the model's graph compiled once (autodiff.compile), then called per grid point
 
     xs, ys = _split(rows, 2, "decision_boundary")
     x_scale, x_lo, x_hi, shown_xlabel = _axis([x[0] for x in xs], xlabel)
     y_scale, y_lo, y_hi, shown_ylabel = _axis([x[1] for x in xs], ylabel)
-    first, second = Value(0.0, label=xlabel), Value(0.0, label=ylabel)
+    first, second = autodiff.Value(0.0, label=xlabel), autodiff.Value(0.0, label=ylabel)
     output = model([first, second])
     output = output[0] if isinstance(output, list) else output
-    predict = compile(output, [first, second])
+    predict = autodiff.compile(output, [first, second])
     gx, gy = _grid(x_lo, x_hi, 80), _grid(y_lo, y_hi, 80)
     grid = np.array([[predict(x * x_scale, y * y_scale)[0] for x in gx] for y in gy])
     figure = _figure()
