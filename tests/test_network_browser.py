@@ -208,6 +208,8 @@ def test_clicks_pick_a_row_a_neuron_and_a_weight(runs: dict[str, Any], opened: A
     assert page.evaluate("() => networkStudio.state.r") == 9
     page.locator(".neuron[data-column='2'][data-index='1']").click()
     assert "Neuron L2.n2" in page.inner_text("#detail")
+    page.locator("#detail .weight-box[data-i='2']").dispatch_event("click")  # a weight in the neuron's own graph
+    assert "Weight L2.n2.w3" in page.inner_text("#detail")
     page.evaluate("() => networkStudio.pick({type: 'weight', l: 1, j: 1, i: 0})")
     text = page.inner_text("#detail")
     assert "Weight L2.n2.w1" in text and "update: L2.n2.w1 ←" in text

@@ -513,7 +513,13 @@
   }
   function writeDetailBody(box, fr, run, current) {
     if (state.pick && state.pick.type === "weight") { box.innerHTML = weightDetail(fr, run, state.pick); return; }
-    if (state.pick && state.pick.type === "neuron") { box.innerHTML = neuronDetail(fr, state.pick.l, state.pick.j); return; }
+    if (state.pick && state.pick.type === "neuron") {
+      box.innerHTML = neuronDetail(fr, state.pick.l, state.pick.j);
+      for (const g of box.querySelectorAll(".weight-box")) {
+        g.addEventListener("click", () => pick({ type: "weight", l: Number(g.dataset.l), j: Number(g.dataset.j), i: Number(g.dataset.i) }));
+      }
+      return;
+    }
     if (state.s === 0) {
       const shows = !PLANE ? "Each square shows the neuron's output for this row (blue > 0, orange < 0)" : F === 1 ? `Each square shows the neuron's output as a curve over ${esc(D.features[0])}` : "Each square shows the neuron's output over the whole input plane (blue > 0, orange < 0)";
       box.innerHTML = `<h2>Forward pass</h2><div>Each neuron adds its weighted inputs and its bias, z = Σ w·x + b, and passes z through its activation: a = ${esc(actName(0))}(z). ${shows}.</div><div>Click a neuron for its own graph, a weight for its numbers, a point for its row.</div>`;
@@ -594,7 +600,9 @@
       const x = fr.f.a[l][i], w = fr.params[o + i];
       box(0, y, 90, inputName(l, i), x, dz * w, l === 0 ? "#fff8dc" : "#fff");
       s += `<text x="92" y="${y + 4}">×</text>`;
+      s += `<g class="weight-box" data-l="${l}" data-j="${j}" data-i="${i}"><title>click for this weight's update and to try another value</title>`;
       box(102, y, 86, D.params[o + i].replace(/^.*\./, ""), w, fr.G[o + i], "#eaf2ff");
+      s += "</g>";
       if (grads) s += `<text x="192" y="${y + 4}" fill="${colourOf(fr.G[o + i])}">∂ ${fmt(x)} → ${fmt(fr.G[o + i])}</text>`;
       y += rowH;
     }
