@@ -38,6 +38,7 @@
     return String(Number(v.toPrecision(4)));
   };
   const sign = (v) => (v > 0 ? "pos" : v < 0 ? "neg" : "");
+  const paren = (v) => (v < 0 ? `(${fmt(v)})` : fmt(v)); // a negative factor in a product, bracketed
   const num = (v) => `<span class="${sign(v)}" title="${v}">${fmt(v)}</span>`;
   const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]));
   const actName = (l) => D.activations[l] || "identity";
@@ -538,15 +539,14 @@
       const next = SIZES[l + 2], terms = [];
       for (let k = next - 1; k >= 0; k--) terms.push([weightOf(fr, l + 1, k, j), fr.b.dz[l + 1][k], neuronName(l + 1, k)]);
       terms.sort((a, b) => Math.abs(b[0] * b[1]) - Math.abs(a[0] * a[1]));
-      const paren = (v) => (v < 0 ? `(${fmt(v)})` : fmt(v));
       const shown = terms.slice(0, 3).map(([w, d]) => `${paren(w)}×${paren(d)}`).join(" + ");
       html += `<div>its output feeds ${next} neuron${next > 1 ? "s" : ""}: ∂loss/∂a = Σ weight × that neuron's ∂loss/∂z</div>`;
       html += `<div class="math">= ${shown}${terms.length > 3 ? ` + … (${terms.length - 3} more)` : ""} = ${num(da)}</div>`;
     }
-    if (D.activations[l]) html += `<div class="math">∂loss/∂z = ${esc(actName(l))}′(z) × ∂loss/∂a = ${num(slope)} × ${num(da)} = ${num(dz)}</div>`;
+    if (D.activations[l]) html += `<div class="math">∂loss/∂z = ${esc(actName(l))}′(z) × ∂loss/∂a = ${num(slope)} × ${da < 0 ? "(" + num(da) + ")" : num(da)} = ${num(dz)}</div>`;
     const k = SIZES[l], o = paramAt(l, j);
     html += `<div>so each weight's gradient is ∂loss/∂z × its input, the bias's is ∂loss/∂z:</div><div class="math">`;
-    for (let i = 0; i < Math.min(k, 4); i++) html += `∂loss/∂${esc(D.params[o + i])} = ${fmt(dz)} × ${fmt(fr.f.a[l][i])} = ${num(fr.G[o + i])}<br>`;
+    for (let i = 0; i < Math.min(k, 4); i++) html += `∂loss/∂${esc(D.params[o + i])} = ${fmt(dz)} × ${paren(fr.f.a[l][i])} = ${num(fr.G[o + i])}<br>`;
     if (k > 4) html += `… ${k - 4} more weights<br>`;
     html += `∂loss/∂${esc(D.params[o + k])} = ${num(fr.G[o + k])}</div>`;
     return html + neuronGraph(fr, l, j, true);
@@ -555,7 +555,7 @@
   function updateLine(fr, run, index) {
     const before = fr.params[index], grad = fr.grads[index];
     if (!fr.after) return `not replayed here (${esc(D.optimizer || "this optimizer")})`;
-    return `${fmt(before)} − ${fmt(run.lr)} × ${fmt(grad)} = ${num(fr.after[index])}`;
+    return `${fmt(before)} − ${fmt(run.lr)} × ${paren(grad)} = ${num(fr.after[index])}`;
   }
 
   function weightDetail(fr, run, { l, j, i }) {
@@ -563,7 +563,7 @@
     const batch = run.mode === "full_batch";
     return `<h2>Weight ${esc(D.params[o])}</h2>` +
       `<div>from ${esc(inputName(l, i))} into ${esc(neuronName(l, j))}: value ${num(w)}</div>` +
-      `<div class="math">gradient this row = ∂loss/∂z of ${esc(neuronName(l, j))} × its input ${esc(inputName(l, i))}<br>= ${fmt(dz)} × ${fmt(x)} = ${num(fr.G[o])}</div>` +
+      `<div class="math">gradient this row = ∂loss/∂z of ${esc(neuronName(l, j))} × its input ${esc(inputName(l, i))}<br>= ${fmt(dz)} × ${paren(x)} = ${num(fr.G[o])}</div>` +
       (batch ? `<div>full batch: the update uses the gradient summed over all ${N} rows, ${num(fr.grads[o])}</div>` : "") +
       `<div class="math">update: ${esc(D.params[o])} ← ${updateLine(fr, run, o)}</div>` +
       `<div class="edit"><label>what if it were <input id="edit-value" type="text" inputmode="decimal" size="10" value="${w}"></label> <button type="button" id="edit-set">set</button></div>`;
@@ -573,7 +573,7 @@
     const o = paramAt(l, j), k = SIZES[l];
     const reached = state.s >= stepOf(l, j);
     let html = `<h2>Neuron ${esc(neuronName(l, j))}: ${esc(actName(l))}(Σ w·x + b)</h2>`;
-    html += `<div class="math">z = ${Array.from({ length: Math.min(k, 3) }, (_, i) => `${fmt(fr.params[o + i])}×${fmt(fr.f.a[l][i])}`).join(" + ")}${k > 3 ? " + …" : ""} + ${fmt(fr.params[o + k])} = ${num(fr.f.z[l][j])}</div>`;
+    html += `<div class="math">z = ${Array.from({ length: Math.min(k, 3) }, (_, i) => `${fmt(fr.params[o + i])}×${paren(fr.f.a[l][i])}`).join(" + ")}${k > 3 ? " + …" : ""} + ${fmt(fr.params[o + k])} = ${num(fr.f.z[l][j])}</div>`;
     html += `<div class="math">a = ${esc(actName(l))}(${fmt(fr.f.z[l][j])}) = ${num(fr.f.a[l + 1][j])}</div>`;
     if (!reached) html += `<div>The backward pass reaches this neuron at step ${stepOf(l, j)}; step there for its gradients.</div>`;
     return html + neuronGraph(fr, l, j, reached);
