@@ -6,6 +6,7 @@ import csv
 import io
 import math
 import os
+import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -259,3 +260,146 @@ def _number(cell: str, column: str, where: str, line: int) -> float:
             f"{where}, line {line}: column {_quote(column)} has {_quote(text)}, expected a finite number"
         )
     return x
+
+
+# --- generated two-feature datasets: the shapes TensorFlow Playground and micrograd train on -------
+# Each is deterministic for its seed (random.Random), features x1 and x2, label 0 or 1, classes
+# alternating row by row so any prefix of the rows holds both.
+
+
+def _check_generator(name: str, n: int, noise: float) -> None:
+    if isinstance(n, bool) or not isinstance(n, int) or n < 2:
+        raise ValueError(f"{name} needs n to be a whole number of points ≥ 2, got {n!r}")
+    if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not 0 <= noise < math.inf:
+        raise ValueError(f"{name} needs noise to be a finite number ≥ 0, got {noise!r}")
+
+
+def _generated(name: str, points: list[tuple[float, float, float]]) -> Dataset:
+    # 12 decimals: the same numbers on every platform's libm, and a CSV of them reads back exactly.
+    rows = tuple(((round(x1, 12), round(x2, 12)), label) for x1, x2, label in points)
+    return Dataset(name=name, feature_names=("x1", "x2"), rows=rows, label_name="label")
+
+
+def _interleave(first: list[tuple[float, float, float]], second: list[tuple[float, float, float]]) -> list:
+    mixed = [p for pair in zip(first, second) for p in pair]
+    longer = first if len(first) > len(second) else second
+    return mixed + longer[min(len(first), len(second)) :]
+
+
+def moons(n: int = 100, noise: float = 0.1, seed: int = 0) -> Dataset:
+    """Two interleaving half circles (scikit-learn's ``make_moons``): micrograd's demo data.
+
+    Args:
+        n: how many points, split evenly between the two moons (label 0: the upper, 1: the lower).
+        noise: the standard deviation of Gaussian noise added to each coordinate.
+        seed: the seed of the ``random.Random`` that draws the noise.
+
+    Returns:
+        A Dataset named ``moons`` with features ``x1``, ``x2`` and label ``label``.
+
+    Raises:
+        ValueError: ``n`` is not a whole number ≥ 2 or ``noise`` is not a finite number ≥ 0.
+    """
+    _check_generator("moons", n, noise)
+    rng = random.Random(seed)
+    upper, lower = n - n // 2, n // 2
+    first = [
+        (math.cos(math.pi * i / max(upper - 1, 1)), math.sin(math.pi * i / max(upper - 1, 1)), 0.0)
+        for i in range(upper)
+    ]
+    second = [
+        (1 - math.cos(math.pi * i / max(lower - 1, 1)), 0.5 - math.sin(math.pi * i / max(lower - 1, 1)), 1.0)
+        for i in range(lower)
+    ]
+    points = [(x + rng.gauss(0, noise), y + rng.gauss(0, noise), c) for x, y, c in _interleave(first, second)]
+    return _generated("moons", points)
+
+
+def circles(n: int = 100, noise: float = 0.05, factor: float = 0.5, seed: int = 0) -> Dataset:
+    """A small circle inside a large one (scikit-learn's ``make_circles``): label 1 inside, 0 outside.
+
+    Args:
+        n: how many points, split evenly between the circles.
+        noise: the standard deviation of Gaussian noise added to each coordinate.
+        factor: the inner circle's radius relative to the outer's (between 0 and 1).
+        seed: the seed of the ``random.Random`` that draws the noise.
+
+    Returns:
+        A Dataset named ``circles`` with features ``x1``, ``x2`` and label ``label``.
+
+    Raises:
+        ValueError: a bad ``n`` or ``noise``, or ``factor`` outside (0, 1).
+    """
+    _check_generator("circles", n, noise)
+    if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not 0 < factor < 1:
+        raise ValueError(f"circles needs factor strictly between 0 and 1, got {factor!r}")
+    rng = random.Random(seed)
+    outer, inner = n - n // 2, n // 2
+    first = [(math.cos(2 * math.pi * i / outer), math.sin(2 * math.pi * i / outer), 0.0) for i in range(outer)]
+    second = [
+        (factor * math.cos(2 * math.pi * i / inner), factor * math.sin(2 * math.pi * i / inner), 1.0)
+        for i in range(inner)
+    ]
+    points = [(x + rng.gauss(0, noise), y + rng.gauss(0, noise), c) for x, y, c in _interleave(first, second)]
+    return _generated("circles", points)
+
+
+def xor(n: int = 100, noise: float = 0.0, seed: int = 0) -> Dataset:
+    """Points in the square [-1, 1]², label 1 where x1 and x2 have different signs (TensorFlow Playground's XOR).
+
+    Points keep 0.1 away from the axes, so every label is clear; ``noise`` then moves them.
+
+    Args:
+        n: how many points (half with label 1).
+        noise: the standard deviation of Gaussian noise added to each coordinate after labelling.
+        seed: the seed of the ``random.Random`` that places the points.
+
+    Returns:
+        A Dataset named ``xor`` with features ``x1``, ``x2`` and label ``label``.
+
+    Raises:
+        ValueError: ``n`` is not a whole number ≥ 2 or ``noise`` is not a finite number ≥ 0.
+    """
+    _check_generator("xor", n, noise)
+    rng = random.Random(seed)
+    points = []
+    for i in range(n):
+        label = float(i % 2)  # alternate the classes, as the other generators do
+        quadrant = rng.randrange(2)
+        sx = 1 if quadrant else -1
+        sy = -sx if label else sx
+        x1 = sx * (0.1 + 0.9 * rng.random())
+        x2 = sy * (0.1 + 0.9 * rng.random())
+        points.append((x1 + rng.gauss(0, noise) if noise else x1, x2 + rng.gauss(0, noise) if noise else x2, label))
+    return _generated("xor", points)
+
+
+def spiral(n: int = 100, noise: float = 0.0, turns: float = 1.5, seed: int = 0) -> Dataset:
+    """Two interleaved spirals from the centre outward (TensorFlow Playground's hardest set).
+
+    Args:
+        n: how many points, split evenly between the two arms (label 0 and 1).
+        noise: the standard deviation of Gaussian noise added to each coordinate.
+        turns: how many times each arm winds around the centre (> 0).
+        seed: the seed of the ``random.Random`` that draws the noise.
+
+    Returns:
+        A Dataset named ``spiral`` with features ``x1``, ``x2`` and label ``label``.
+
+    Raises:
+        ValueError: a bad ``n`` or ``noise``, or ``turns`` not a finite number > 0.
+    """
+    _check_generator("spiral", n, noise)
+    if isinstance(turns, bool) or not isinstance(turns, (int, float)) or not 0 < turns < math.inf:
+        raise ValueError(f"spiral needs turns to be a finite number > 0, got {turns!r}")
+    rng = random.Random(seed)
+    arms = []
+    for label, count in ((0.0, n - n // 2), (1.0, n // 2)):
+        arm = []
+        for i in range(count):
+            radius = (i + 1) / count
+            angle = 2 * math.pi * turns * radius + math.pi * label
+            arm.append((radius * math.cos(angle), radius * math.sin(angle), label))
+        arms.append(arm)
+    points = [(x + rng.gauss(0, noise), y + rng.gauss(0, noise), c) for x, y, c in _interleave(*arms)]
+    return _generated("spiral", points)

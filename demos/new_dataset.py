@@ -1,6 +1,7 @@
 """Practice project: a new dataset from a CSV file — by default quiz score and attendance (out of 10) → passed.
 
     python -m demos.new_dataset [--csv demos/data/quiz_attendance.csv] [--epochs 1000] [--lr 0.1] [--out DIR]
+    python -m demos.new_dataset --csv FILE --hidden 8,8 --epochs 100 --lr 0.01   # an MLP: the network studio
 
 Any CSV with a header, numeric feature columns and a 0/1 label in the last column works: the
 same neuron (one weight per column, all starting at 0.1) trains on it with the tutorial's loop.
@@ -9,11 +10,14 @@ quiz out of 100 and attendance out of 1 both suit one learning rate; the mean an
 printed and stored in model.json, and demos.predict applies them. --no-standardize trains on
 the raw numbers.
 One or two features also get a fit plot; every run gets the studio, graphs and model.json.
+--hidden 8,8 trains an MLP with those hidden layers instead (relu, squared error) and writes the
+network studio (two features: every neuron's heatmap and the decision boundary).
 A bad file gets one sentence naming the file, the line and the problem (exit 2).
 """
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -35,6 +39,28 @@ def describe_scaling(dataset: Dataset) -> str:
     return "\n".join(lines)
 
 
+def hidden_sizes(text: str) -> list[int]:
+    """argparse type: hidden layer sizes, whole numbers ≥ 1 separated by commas ("8,8")."""
+    try:
+        sizes = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected layer sizes such as 8,8, got {text!r}") from None
+    if not sizes or any(size < 1 for size in sizes):
+        raise argparse.ArgumentTypeError(f"expected layer sizes of at least 1 each, such as 8,8, got {text!r}")
+    return sizes
+
+
+def train_network(dataset: Dataset, args: argparse.Namespace) -> int:
+    """--hidden: an MLP on the dataset, its loss and accuracy per epoch, and the network studio."""
+    from autodiff import nn
+    from demos.moons import run_network_demo
+
+    model = nn.MLP(dataset.n_features, [*args.hidden, 1], activation="relu", output_activation=None, seed=1)
+    args.mode = "per_row"
+    run_network_demo(dataset, model, args)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Load the CSV, train on it, print the log and predictions, write the studio, graphs and plots."""
     parser = cli.parser("new_dataset", __doc__)
@@ -48,6 +74,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="train on the raw numbers (default: standardise each feature to mean 0, spread 1)",
     )
     cli.add_training_args(parser, runs.UPDATE_HELP, default="bce")
+    parser.add_argument(
+        "--hidden", type=hidden_sizes, metavar="N,N", help="train an MLP with these hidden layer sizes (e.g. 8,8)"
+    )
     cli.add_out(parser, DEFAULT_OUT)
     args = parser.parse_args(argv)
 
@@ -55,6 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.standardize:
         dataset = standardize(dataset)
         print(describe_scaling(dataset))
+    if args.hidden:
+        return train_network(dataset, args)
     start = runs.Start(weights=(0.1,) * dataset.n_features, bias=0.0, learning_rate=args.lr, epochs=args.epochs)
     history, model, written = train_and_write(
         dataset, start, args.update, args.out, every=args.every, log_every=LOG_EVERY

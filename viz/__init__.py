@@ -5,12 +5,14 @@ Rendering needs no system Graphviz: DOT becomes SVG in-process (Graphviz compile
 """
 
 from viz.graph import Graph, draw
+from viz.network import NetworkStudio
 from viz.outputs import OutputError, prepare_out_dir, write_bytes, write_text
 from viz.render import RenderError, render_svg
 from viz.studio import Studio, studio
 
 __all__ = [
     "Graph",
+    "NetworkStudio",
     "OutputError",
     "RenderError",
     "Studio",

@@ -267,17 +267,41 @@ def sigmoid_fit(
 
 
 def decision_boundary(
-    w1: SupportsFloat,
-    w2: SupportsFloat,
-    bias: SupportsFloat,
-    rows: Iterable[Row],
+    w1: Any,
+    w2: Any = None,
+    bias: Any = None,
+    rows: Any = None,
     path: str | os.PathLike[str] | None = None,
     *,
     threshold: float = 0.5,
     xlabel: str = "study hours",
     ylabel: str = "sleep hours",
 ) -> Plot:
-    """The two-input model: probability shaded over the plane, the students, and the line p = threshold."""
+    """A two-input model's output shaded over the plane, the data, and the boundary where it crosses ``threshold``.
+
+    ``decision_boundary(w1, w2, bias, rows)`` draws the tutorial's neuron (its boundary is a straight
+    line); ``decision_boundary(model, rows)`` draws any model of two inputs, such as an ``nn.MLP``
+    (its boundary is the contour where the model's output equals ``threshold``, from the model
+    compiled once by ``autodiff.compile`` and evaluated on an 80 × 80 grid).
+
+    Args:
+        w1: the first weight, or a model taking two inputs.
+        w2: the second weight; with a model, the rows.
+        bias: the bias; with a model, the path.
+        rows: the data, ((x1, x2), label) pairs (only with weights).
+        path: where to save the SVG (only with weights; None: do not save).
+        threshold: the output at the boundary (0.5 for a probability; 0 for a raw score).
+        xlabel: the first feature's name.
+        ylabel: the second feature's name.
+
+    Returns:
+        The Plot (``.save(path)``, ``.svg()``).
+
+    Raises:
+        ValueError: a row without two features, or numbers that are not finite.
+    """
+    if callable(w1) and hasattr(w1, "parameters"):
+        return _model_boundary(w1, w2, bias, threshold=threshold, xlabel=xlabel, ylabel=ylabel)
     a, c, b = float(w1), float(w2), float(bias)
     cut = _logit(threshold)
     xs, ys = _split(rows, 2, "decision_boundary")
@@ -307,6 +331,62 @@ def decision_boundary(
     formula = f"w1 = {a:.4g}, w2 = {c:.4g}, bias = {b:.4g}"
     axes.set(
         title=f"Decision boundary ({formula})",
+        xlabel=shown_xlabel,
+        ylabel=shown_ylabel,
+        xlim=(x_lo, x_hi),
+        ylim=(y_lo, y_hi),
+    )
+    axes.legend(fontsize=8, loc="upper left")
+    return _finish(figure, path)
+
+
+def _model_boundary(
+    model: Any,
+    rows: Iterable[Row],
+    path: str | os.PathLike[str] | None,
+    *,
+    threshold: float,
+    xlabel: str,
+    ylabel: str,
+) -> Plot:
+    """decision_boundary for any model of two inputs: its output shaded, the contour at ``threshold``."""
+    import autodiff  # the model's graph compiled once (autodiff.compile), then called per grid point
+
+    xs, ys = _split(rows, 2, "decision_boundary")
+    x_scale, x_lo, x_hi, shown_xlabel = _axis([x[0] for x in xs], xlabel)
+    y_scale, y_lo, y_hi, shown_ylabel = _axis([x[1] for x in xs], ylabel)
+    first, second = autodiff.Value(0.0, label=xlabel), autodiff.Value(0.0, label=ylabel)
+    output = model([first, second])
+    output = output[0] if isinstance(output, list) else output
+    predict = autodiff.compile(output, [first, second])
+    gx, gy = _grid(x_lo, x_hi, 80), _grid(y_lo, y_hi, 80)
+    grid = np.array([[predict(x * x_scale, y * y_scale)[0] for x in gx] for y in gy])
+    figure = _figure()
+    axes = figure.add_subplot()
+    spread = float(np.nanmax(np.abs(grid - threshold))) or 1.0
+    shading = axes.contourf(
+        gx, gy, grid, levels=np.linspace(threshold - spread, threshold + spread, 11), cmap="RdYlGn", alpha=0.35
+    )
+    figure.colorbar(shading, ax=axes, label="model output")
+    if float(np.nanmin(grid)) < threshold < float(np.nanmax(grid)):
+        axes.contour(gx, gy, grid, levels=[threshold], colors="black", linewidths=1.5)
+        axes.plot([], [], color="black", linewidth=1.5, label=f"output = {threshold:g}")
+    points = np.array(xs) / [x_scale, y_scale]
+    passed = np.array(ys) >= 0.5
+    size, many = (30, False) if len(xs) <= RASTER_POINTS else (6, True)
+    for chosen, colour, name in ((passed, _PASS, "label 1"), (~passed, _FAIL, "label 0")):
+        axes.scatter(
+            points[chosen, 0],
+            points[chosen, 1],
+            color=colour,
+            edgecolors="black",
+            zorder=3,
+            s=size,
+            rasterized=many,
+            label=name,
+        )
+    axes.set(
+        title=f"Decision boundary of {type(model).__name__}",
         xlabel=shown_xlabel,
         ylabel=shown_ylabel,
         xlim=(x_lo, x_hi),

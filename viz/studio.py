@@ -38,6 +38,7 @@ from autodiff import Constant, History, Value, nn, topological_order
 from autodiff.training import inputs_for
 from autodiff.value import total
 from viz.graph import COMPUTED, CONSTANT, DATA_INPUT, PARAMETER, fmt, node_kind, record_text
+from viz.network import is_network, network_studio
 from viz.outputs import OutputError, write_text
 from viz.render import render_svg
 
@@ -623,7 +624,10 @@ def studio(
 
     ``every``: the per-epoch SVG files keep every ``every``-th epoch (the page keeps them all).
     ``show_all_gradients``: also show the gradients of data inputs, targets and constants.
+    A run of a layered model (``nn.MLP``, ``nn.Layer``) gets the network studio (viz.network) instead.
     """
+    if isinstance(source, History) and is_network(source.model):
+        return network_studio(source, title=title)  # type: ignore[return-value]
     if isinstance(source, History):
         if not source.records:
             raise ValueError("studio needs a History with at least one finished epoch")
