@@ -224,31 +224,44 @@ def _unchanged(out: Path, manifest: dict[str, str]) -> set[str]:
     return {name for name, digest in manifest.items() if name != MARKER and _digest(out / name) == digest}
 
 
-def _carry_over(old: Path, new: Path, ours: set[str], prefix: str = "") -> None:
+def _carry_over(old: Path, new: Path, ours: set[str]) -> None:
     """Move everything in ``old`` but the unchanged files of ours (``ours``) into ``new``, at the same place.
 
     Runs after the swap. A name taken in ``new`` is left in ``old`` (never replaced); the swap
-    checked for those beforehand, so that happens only if someone wrote there meanwhile.
+    checked for those beforehand, so that happens only if someone wrote there meanwhile. Ctrl-C
+    waits until every file has moved (where signals cannot be held, as on Windows, too).
     """
+    stopped = False
+    for source, target in _moves(old, new, ours, ""):
+        for _attempt in range(2):  # a Ctrl-C that lands on a move is remembered, and the move made again
+            try:
+                with contextlib.suppress(OSError):  # a file that cannot move stays in the old output
+                    if os.path.lexists(source) and not os.path.lexists(target):
+                        os.rename(source, target)
+                break
+            except KeyboardInterrupt:
+                stopped = True
+    if stopped:
+        raise KeyboardInterrupt
+
+
+def _moves(old: Path, new: Path, ours: set[str], prefix: str) -> Iterator[tuple[str, Path]]:
+    """(source, target) for each of the learner's entries in ``old``: whole folders where none of ours is inside."""
     for entry in sorted(os.scandir(old), key=lambda e: e.name):
         name = prefix + entry.name
         if name == MARKER or name in ours:
             continue
         target = new / entry.name
-        if entry.is_dir(follow_symlinks=False):
-            holds_ours = any(path.startswith(name + "/") for path in ours)
-            if not holds_ours and not os.path.lexists(target):
-                with contextlib.suppress(OSError):
-                    os.rename(entry.path, target)
-                continue
+        if entry.is_dir(follow_symlinks=False) and (
+            os.path.lexists(target) or any(path.startswith(name + "/") for path in ours)
+        ):
             with contextlib.suppress(OSError):
                 if not os.path.lexists(target):
                     target.mkdir()
             if target.is_dir() and not target.is_symlink():
-                _carry_over(Path(entry.path), target, ours, name + "/")
-        elif not os.path.lexists(target):
-            with contextlib.suppress(OSError):  # a file that cannot move stays in the old output
-                os.rename(entry.path, target)
+                yield from _moves(Path(entry.path), target, ours, name + "/")
+        else:
+            yield entry.path, target
 
 
 def _retire(old: Path, ours: set[str]) -> None:
