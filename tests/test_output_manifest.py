@@ -56,7 +56,9 @@ def place(out: Path, entries: list[tuple[str, bytes | None]]) -> dict[str, bytes
                 path.write_bytes(data)
         except OSError:  # a file in the way of a folder, a name taken: the learner could not do it either
             continue
-        placed = {k: v for k, v in placed.items() if not (k == name or k.startswith(name + "/") or name.startswith(k + "/"))}
+        placed = {
+            k: v for k, v in placed.items() if not (k == name or k.startswith(name + "/") or name.startswith(k + "/"))
+        }
         placed[name] = data
     return placed
 
@@ -88,7 +90,10 @@ def interrupt_at(monkeypatch: pytest.MonkeyPatch, k: int) -> None:
     monkeypatch.setattr(os, "rename", maybe(real_rename))
 
 
-@settings(max_examples=1_000 if FUZZ else 25, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=1_000 if FUZZ else 25,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(first=ours, second=ours, entries=user_entries, k=st.integers(0, 12))
 def test_a_learners_files_survive_any_rerun(
     first: list[str], second: list[str], entries: list[tuple[str, bytes | None]], k: int, tmp_path_factory
