@@ -6,12 +6,30 @@ import csv
 import io
 import math
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 Row = tuple[tuple[float, ...], float]
+
+# Names the engine gives parameters (w, w1, b, weight, bias_2, layer.w3): a data column named so
+# is drawn quoted, so a graph never shows a data input ``w1`` beside the parameter ``w1``.
+_PARAMETER_NAME = re.compile(r"(w|b|weight|bias)(\d+|_\w*)?", re.IGNORECASE)
+
+
+def input_label(name: str) -> str:
+    """The label a data column's inputs carry in graphs: its name, quoted when it reads like a parameter's.
+
+    Args:
+        name: A feature's name, as the CSV header or dataset spells it.
+
+    Returns:
+        ``name`` itself, or ``'w1'`` (in quotes) for a name such as ``w1`` or ``b`` that a
+        parameter could have, so ``w1*'w1' + b`` shows which is the data.
+    """
+    return f"'{name}'" if _PARAMETER_NAME.fullmatch(name.rsplit(".", 1)[-1]) else name
 
 
 class DatasetError(ValueError):

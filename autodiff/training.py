@@ -43,7 +43,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from autodiff.datasets import Dataset
+from autodiff.datasets import Dataset, input_label
 from autodiff.losses import EPS, binary_cross_entropy, squared_error
 from autodiff.nn import Module
 from autodiff.optim import SGD, Optimizer
@@ -84,7 +84,7 @@ class EpochRecord:
 
 def inputs_for(features: Sequence[float], names: Sequence[str]) -> list[Value]:
     """A row's features as labelled leaves, so graphs read ``w*hours + b``."""
-    return [Value(x, label=name) for x, name in zip(features, names)]
+    return [Value(x, label=input_label(name)) for x, name in zip(features, names)]
 
 
 def epoch_objective(model: Module, dataset: Dataset, loss: LossFunction) -> Value:

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from autodiff.datasets import Dataset, load_csv, standardize
+from autodiff.text import terminal
 from demos import cli, runs
 from demos.report import print_written, train_and_write
 
@@ -31,7 +32,7 @@ def describe_scaling(dataset: Dataset) -> str:
     assert dataset.scaling is not None
     lines = ["Standardising each feature as (value − mean) / spread (--no-standardize to train on raw values):"]
     for name, mean, spread in zip(dataset.feature_names, dataset.scaling.mean, dataset.scaling.spread):
-        lines.append(f"  {name}: mean {mean:.6g}, spread {spread:.6g}")
+        lines.append(f"  {terminal(name)}: mean {mean:.6g}, spread {spread:.6g}")
     return "\n".join(lines)
 
 

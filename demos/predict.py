@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from autodiff.text import terminal
 from demos import cli, model_file
 
 
@@ -46,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"use --inputs with one value per feature."
         )
     probability, verdict = saved.predict(features)
-    given_text = ", ".join(f"{name} {x:g}" for name, x in zip(saved.feature_names, features))
+    given_text = ", ".join(f"{terminal(name)} {x:g}" for name, x in zip(saved.feature_names, features))
     print(f"{given_text}: probability of passing {probability:.4f} → {verdict} (threshold {saved.threshold:g})")
     return 0
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from autodiff import EpochRecord, History, Value, nn
 from autodiff.datasets import Dataset
+from autodiff.text import terminal
 from demos import cli, model_file, runs
 
 FRAMES_AFTER_INTERRUPT = 200
@@ -24,9 +25,9 @@ def describe_start(dataset: Dataset, start: runs.Start, update: str, out: Path) 
     """One line saying what is about to be trained and where its files go."""
     weights = ", ".join(f"{w:g}" for w in start.weights)
     return (
-        f"Training on {dataset.name} ({len(dataset)} rows): weight{'s' if len(start.weights) > 1 else ''} "
+        f"Training on {terminal(dataset.name)} ({len(dataset)} rows): weight{'s' if len(start.weights) > 1 else ''} "
         f"{weights}, bias {start.bias:g}, learning rate {start.learning_rate:g}, {start.epochs} epochs, "
-        f"per-row updates, update: {update}; writing into {out}/"
+        f"per-row updates, update: {update}; writing into {terminal(str(out))}/"
     )
 
 
@@ -293,8 +294,8 @@ def print_written(written: Written, history: History) -> None:
     """The files a run wrote and the studio to open; Interrupted (exit 130) if Ctrl-C cut the run short."""
     print("\nWrote:")
     for path in written.files:
-        print(f"  {path}")
-    print(f"Open the studio in a browser: {written.player}")
+        print(f"  {terminal(str(path))}")
+    print(f"Open the studio in a browser: {terminal(str(written.player))}")
     if written.partial:
         raise cli.Interrupted(
             f"stopped while drawing graphs: {written.partial}; the studio holds every epoch: "

@@ -97,7 +97,7 @@ def record_text(text: str, width: int = _WRAP) -> str:
         # with a line break (seen after many renders in one process), and the picture is the same.
         pieces = [clean[i : i + width] for i in range(0, len(clean), width)] or ["\u00a0"]
         for piece in pieces:
-            escaped = "".join("\\" + ch if ch in _RECORD_SPECIAL else ch for ch in piece)
+            escaped = "".join("\\" + ch if ch in _RECORD_SPECIAL else ch for ch in piece).replace("&", "&amp;")
             # Records trim and collapse spaces (even escaped leading ones); no-break spaces stay as typed.
             out_lines.append(_EDGE_OR_RUN_SPACES.sub(lambda m: "\u00a0" * len(m.group()), escaped))
     return "\\n".join(out_lines)
