@@ -40,6 +40,10 @@ def _xml_clean(text: str) -> str:
     return _NOT_XML.sub(_shown, text)
 
 
+# Line breaks and tabs as references, so an attribute keeps them too (a parser turns raw ones into spaces).
+_BREAKS = str.maketrans({"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+
+
 def html_text(text: str) -> str:
     """``text`` between tags or in a quoted attribute of an HTML page, shown as typed (``&amp;`` stays ``&amp;``).
 
@@ -50,7 +54,7 @@ def html_text(text: str) -> str:
         ``&``, ``<``, ``>`` (and quotes) as character references; characters a page cannot
         hold as ``\\xNN`` / ``\\uNNNN``.
     """
-    return html.escape(_xml_clean(text), quote=True)
+    return html.escape(_xml_clean(text), quote=True).translate(_BREAKS)
 
 
 def xml_text(text: str) -> str:
@@ -63,7 +67,7 @@ def xml_text(text: str) -> str:
         The text with ``&``, ``<``, ``>``, quotes as references and characters XML cannot hold
         as visible escapes.
     """
-    return html.escape(_xml_clean(text), quote=True)
+    return html.escape(_xml_clean(text), quote=True).translate(_BREAKS)
 
 
 def json_script(value: Any) -> str:
