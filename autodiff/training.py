@@ -367,6 +367,8 @@ def train(
     labels = [p.label for p in params]
     if len(set(labels)) != len(labels):
         raise ValueError(f"every parameter needs its own label to be recorded, got {labels}")
+    if bad := next((p for p in params if not math.isfinite(p.data)), None):  # not the learning rate's fault
+        raise ValueError(f"parameter {bad.label} starts at {bad.data}; training needs finite starting numbers")
     optimizer = optimizer if optimizer is not None else SGD(params, lr=lr)
     settings = {
         "epochs": epochs,

@@ -30,8 +30,8 @@ EXIT_INTERRUPTED = 130
 MESSAGE_LIMIT = 500
 # Without a terminal (a pipe, a log file, CI), progress is a line on stderr this often.
 PROGRESS_SECONDS = 10.0
-# Numbers as argparse would otherwise mistake for options: -1e3, -.5, -2E-4.
-_NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+# Numbers as argparse would otherwise mistake for options: -1e3, -.5, -2E-4, -inf (refused as not finite).
+_NEGATIVE_NUMBER = re.compile(r"^-((\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|inf|infinity|nan)$", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
