@@ -385,6 +385,9 @@ def _resolve_link(out: Path) -> Path:
     try:
         if not out.is_symlink():
             return out
+    except OSError:  # a name too long, say: prepare_out_dir names the problem
+        return out
+    try:
         target = out.resolve(strict=True)
     except (OSError, RuntimeError):  # RuntimeError: Python < 3.13 reports a loop that way
         raise OutputError(
