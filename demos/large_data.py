@@ -9,7 +9,12 @@ and gradients still over all of them).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import sys
+import threading
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from autodiff import History
@@ -89,3 +94,33 @@ def sample_history(history: History, rows: int | None) -> History:
     sample = dataclasses.replace(dataset, rows=dataset.rows[:rows])
     records = [dataclasses.replace(record, rows=record.rows[:rows]) for record in history.records]
     return dataclasses.replace(history, records=records, dataset=sample)
+
+
+@contextlib.contextmanager
+def heartbeat(what: str, every: float = 10.0) -> Iterator[None]:
+    """While the block runs, a line on stderr every ``every`` seconds: ``still working (…): 1 min 20 s so far``.
+
+    Training reports per epoch; one epoch of a million rows takes minutes, so this says the run
+    is alive in between. Nothing is printed by a block shorter than ``every`` seconds.
+
+    Args:
+        what: What the run is doing, for the line (``training on 1,000,000 rows``).
+        every: Seconds between lines.
+    """
+    stop = threading.Event()
+    began = time.monotonic()
+
+    def beat() -> None:
+        while not stop.wait(every):
+            seconds = int(time.monotonic() - began)
+            so_far = f"{seconds // 60} min {seconds % 60} s" if seconds >= 60 else f"{seconds} s"
+            with contextlib.suppress(OSError, ValueError):
+                print(f"still working ({what}): {so_far} so far", file=sys.stderr, flush=True)
+
+    thread = threading.Thread(target=beat, name="heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()

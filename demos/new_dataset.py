@@ -14,6 +14,7 @@ A bad file gets one sentence naming the file, the line and the problem (exit 2).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -63,9 +64,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         dataset = standardize(dataset)
         print(describe_scaling(dataset))
     start = runs.Start(weights=(0.1,) * dataset.n_features, bias=0.0, learning_rate=args.lr, epochs=args.epochs)
-    history, model, written = train_and_write(
-        dataset, start, args.update, args.out, every=args.every, log_every=LOG_EVERY, limits=limits
-    )
+    beating = large_data.heartbeat(f"{len(dataset):,} rows × {dataset.n_features:,} features", cli.PROGRESS_SECONDS)
+    with beating if limits.sentence else contextlib.nullcontext():
+        history, model, written = train_and_write(
+            dataset, start, args.update, args.out, every=args.every, log_every=LOG_EVERY, limits=limits
+        )
     print_written(written, history)
     return 0
 

@@ -81,3 +81,22 @@ def test_a_sampled_history_keeps_every_epochs_numbers() -> None:
 def test_the_studio_script_never_spreads_rows_into_a_call() -> None:
     script = (ROOT / "viz" / "studio.js").read_text(encoding="utf-8")
     assert not re.search(r"Math\.(min|max)\([^)]*\.\.\.", script), "Math.min(...rows) overflows the stack"
+
+
+def test_a_long_block_says_it_is_alive_on_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+    import time
+
+    from demos.large_data import heartbeat
+
+    err = ""
+    with heartbeat("training on 1,000,000 rows", every=0.01):
+        for _ in range(1000):  # until the first line (a guard against a hang, not a timing)
+            time.sleep(0.01)
+            err += capsys.readouterr().err
+            if err:
+                break
+    err += capsys.readouterr().err
+    assert re.fullmatch(r"(still working \(training on 1,000,000 rows\): \d+ s so far\n)+", err), err
+    with heartbeat("quick", every=60):
+        pass
+    assert capsys.readouterr().err == ""
