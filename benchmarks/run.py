@@ -265,6 +265,7 @@ def main() -> None:
     for renderer in ("wasm", "system"):
         r[f"render_{renderer}"] = {"ours": time_best(functools.partial(w.render_epoch_graph, renderer), 30)}
     r["studio"] = studio_page()
+    r["large_data"] = large_data_runs()
 
     rows = []
 
@@ -351,6 +352,7 @@ def main() -> None:
     row("Render one epoch graph (tutorial, 4 rows): draw + SVG, in-process wasm", "render_wasm", "reported")
     row("  … spawning the system `dot` per graph", "render_system", "reported")
     rows.extend(studio_rows(r["studio"]))
+    rows.extend(large_data_rows(r["large_data"]))
 
     text = table(rows)
     info = machine()
@@ -384,6 +386,19 @@ def studio_rows(result: dict[str, Any]) -> list[list[str]]:
     from benchmarks import studio
 
     return studio.rows(result)
+
+
+def large_data_runs() -> dict[str, Any]:
+    """demos.new_dataset on 1M rows and on 1,000 columns (benchmarks.large_data)."""
+    from benchmarks import large_data
+
+    return large_data.measure()
+
+
+def large_data_rows(result: dict[str, Any]) -> list[list[str]]:
+    from benchmarks import large_data
+
+    return large_data.rows(result)
 
 
 if __name__ == "__main__":
