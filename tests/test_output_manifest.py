@@ -170,3 +170,15 @@ def test_out_above_the_working_folder_says_so_truly(tmp_path: Path, monkeypatch:
         write_run(tmp_path / "work", ["index.html"], b"1:")
     with pytest.raises(OutputError, match=r"^/ holds the folder you are working in"):
         write_run(Path("/"), ["index.html"], b"1:")
+
+
+def test_a_folder_from_an_older_autodiff_without_a_record_is_refused_whole(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / MARKER).write_text("Written by autodiff: a re-run may replace the files it made in this directory.\n")
+    (out / "index.html").write_bytes(b"written by an older run, or by the learner: nobody knows")
+    with pytest.raises(OutputError, match=r"older autodiff that kept no record of its files, so it cannot tell"):
+        write_run(out, ["index.html"], b"2:")
+    assert (out / "index.html").read_bytes() == b"written by an older run, or by the learner: nobody knows"
+    write_run(out, ["model.json"], b"2:")  # nothing in the way: the run goes ahead, the old file stays
+    assert (out / "index.html").is_file() and (out / "model.json").read_bytes() == b"2:model.json"

@@ -55,6 +55,14 @@ def read_manifest(out: Path) -> dict[str, str]:
     return {k: v for k, v in files.items() if isinstance(k, str) and isinstance(v, str)}
 
 
+def _recorded(out: Path) -> bool:
+    """Whether ``out``'s marker is a manifest at all (an older autodiff wrote a marker without one)."""
+    try:
+        return isinstance(json.loads((out / MARKER).read_text(encoding="utf-8")), dict)
+    except (OSError, ValueError):
+        return False
+
+
 def _digest(path: Path) -> str | None:
     """SHA-256 of a regular file's bytes (a link, a folder or an unreadable file: None)."""
     try:
@@ -342,6 +350,11 @@ def _swap(staged: staged_output) -> None:
     ours = _unchanged(out, previous)
     written = sorted(name for name in _files(new) if name != MARKER)
     blocked = _in_the_way(out, written, ours)
+    if blocked and not previous and not _recorded(out):
+        raise OutputError(
+            f"{_short(out)} was written by an older autodiff that kept no record of its files, so it cannot tell "
+            f"them from yours; choose a new --out (or empty this one)."
+        )
     if blocked:
         more = f" (and {len(blocked) - 1} more)" if len(blocked) > 1 else ""
         raise OutputError(
