@@ -56,7 +56,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     cli.add_out(parser, DEFAULT_OUT)
     args = parser.parse_args(argv)
 
-    dataset = load_csv(args.csv)
+    with large_data.heartbeat(f"reading {terminal(str(args.csv))}", cli.PROGRESS_SECONDS):
+        dataset = load_csv(args.csv)
     limits = large_data.limits_for(dataset)
     if limits.sentence:
         print(limits.sentence, flush=True)

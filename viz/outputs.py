@@ -30,6 +30,8 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from autodiff.text import terminal
+
 MARKER = ".autodiff-output"
 _NOTE = "Written by autodiff: a re-run replaces only the files listed here, and only while they are as written."
 
@@ -388,9 +390,8 @@ def _swap(staged: staged_output) -> None:
 
 def _note(line: str) -> None:
     """One line on stderr (a run's output folder is the demos' business, and they speak there)."""
-    encoding = getattr(sys.stderr, "encoding", None) or "utf-8"
     with contextlib.suppress(OSError, ValueError):
-        print(line.encode(encoding, "backslashreplace").decode(encoding), file=sys.stderr, flush=True)
+        print(terminal(line, getattr(sys.stderr, "encoding", None) or "utf-8"), file=sys.stderr, flush=True)
 
 
 def _resolve_link(out: Path) -> Path:
