@@ -142,7 +142,9 @@ def test_labels_and_titles_reach_every_svg_and_the_page_as_typed(label: str, tit
     if label.strip() and not XML_INVALID.search(label) and "\n" not in label and len(label) < 20:
         assert label.replace(" ", "\u00a0") in shown.replace(" ", "\u00a0")
     page = viz.studio(y, title=title)
-    data = json.loads(STUDIO_DATA.search(page.html()).group(1))  # type: ignore[union-attr]
+    block = STUDIO_DATA.search(page.html()).group(1)  # type: ignore[union-attr]
+    assert "<" not in block  # no "<!--" or "<script" to send the HTML parser into an escaped state
+    data = json.loads(block)
     assert any(label in t for t in strings(data)) and any(title in t for t in strings(data)) or not title
     svg_texts(page.svg)
     head = page.html().split("</title>", 1)[0]
@@ -160,7 +162,9 @@ def test_csv_headers_and_file_name_reach_the_page_and_log_as_typed(tmp_path: Pat
     assert not any(line.startswith("error:") for line in log.splitlines()), log
     assert "hours\\nerror: training diverged" in log
     page = (out / "index.html").read_text(encoding="utf-8")
-    data = json.loads(STUDIO_DATA.search(page).group(1))  # type: ignore[union-attr]
+    block = STUDIO_DATA.search(page).group(1)  # type: ignore[union-attr]
+    assert "<" not in block and page.count("<script") == 3  # the data block cannot swallow the page's scripts
+    data = json.loads(block)
     assert any(header in t for t in strings(data)) and any(name in t for t in strings(data)), strings(data)[:40]
     for svg in [*out.glob("*.svg"), *(out / "graphs").glob("*.svg")]:
         ET.parse(svg)
@@ -207,6 +211,10 @@ def test_the_studio_page_loads_and_shows_hostile_text_as_typed(tmp_path: Path) -
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(path.as_uri())
             page.wait_for_load_state("load")
+            # The page's script ran (a data block swallowing the document would leave it undefined).
+            # (window.studio alone is the <main id="studio"> element; the script's object has .go.)
+            page.wait_for_function("typeof (window.studio || {}).go === 'function'", timeout=30_000)
+            assert page.evaluate("document.querySelectorAll('script').length") == 3
             assert page.title() == title
             assert page.locator("#title").text_content() == title
             shown = page.locator("#graph svg").text_content() or ""
