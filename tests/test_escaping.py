@@ -224,3 +224,11 @@ def test_the_studio_page_loads_and_shows_hostile_text_as_typed(tmp_path: Path) -
     assert errors == [], errors
     for label in labels:
         assert label in shown, (label, shown[:300])
+
+
+@pytest.mark.parametrize("label", [h for h in HOSTILE if not re.search("[\x00-\x1f\ud800-\udfff]", h)])
+def test_each_reported_label_is_drawn_as_typed(label: str) -> None:
+    import viz
+
+    shown = svg_texts(viz.draw(Value(1.0, label=label) * 2).svg())
+    assert label in shown.split("\n"), (label, shown)
