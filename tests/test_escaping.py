@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
 import subprocess
 import xml.etree.ElementTree as ET
@@ -129,7 +130,7 @@ def test_generated_javascript_comments_and_strings_hold_the_text() -> None:
 # --- through the pipelines ------------------------------------------------------------------------
 
 
-@settings(max_examples=15)
+@settings(max_examples=500 if os.environ.get("HYPOTHESIS_PROFILE") == "fuzz" else 15)  # each draws twice
 @given(label=any_text, title=any_text)
 def test_labels_and_titles_reach_every_svg_and_the_page_as_typed(label: str, title: str) -> None:
     import viz
