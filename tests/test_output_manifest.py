@@ -182,3 +182,19 @@ def test_a_folder_from_an_older_autodiff_without_a_record_is_refused_whole(tmp_p
     assert (out / "index.html").read_bytes() == b"written by an older run, or by the learner: nobody knows"
     write_run(out, ["model.json"], b"2:")  # nothing in the way: the run goes ahead, the old file stays
     assert (out / "index.html").is_file() and (out / "model.json").read_bytes() == b"2:model.json"
+
+
+def test_a_hand_edited_manifest_cannot_reach_outside_the_folder(tmp_path: Path) -> None:
+    import json
+
+    out = tmp_path / "out"
+    write_run(out, ["index.html"], b"1:")
+    outside = tmp_path / ".secret.txt.1234abcd.tmp"  # named like one of our temporary files
+    outside.write_bytes(b"not ours")
+    document = json.loads((out / MARKER).read_text(encoding="utf-8"))
+    document["files"]["../secret.txt"] = "0" * 64
+    document["files"]["/etc/hostname"] = "0" * 64
+    (out / MARKER).write_text(json.dumps(document), encoding="utf-8")
+    assert set(outputs.read_manifest(out)) == {"index.html"}
+    write_run(out, ["index.html"], b"2:")
+    assert outside.read_bytes() == b"not ours"

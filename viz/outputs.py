@@ -54,7 +54,12 @@ def read_manifest(out: Path) -> dict[str, str]:
         return {}
     if not isinstance(files, dict):
         return {}
-    return {k: v for k, v in files.items() if isinstance(k, str) and isinstance(v, str)}
+    # Only plain relative paths inside the folder: a hand-edited "../x" must never reach outside it.
+    return {
+        k: v
+        for k, v in files.items()
+        if isinstance(k, str) and isinstance(v, str) and k and not k.startswith("/") and ".." not in k.split("/")
+    }
 
 
 def _recorded(out: Path) -> bool:
