@@ -37,7 +37,14 @@ _NOTE = "Written by autodiff: a re-run replaces only the files listed here, and 
 
 
 def manifest_text(files: dict[str, str]) -> str:
-    """The marker's content: a note for a curious reader and ``files``, relative path → SHA-256 of its bytes."""
+    """The marker's content: a note for a curious reader and the files a run wrote.
+
+    Args:
+        files: Relative POSIX path → SHA-256 (hex) of the bytes written there.
+
+    Returns:
+        JSON text, ASCII only, paths sorted.
+    """
     return json.dumps({"note": _NOTE, "files": dict(sorted(files.items()))}, indent=1, ensure_ascii=True) + "\n"
 
 
@@ -46,6 +53,12 @@ def read_manifest(out: Path) -> dict[str, str]:
 
     An unreadable manifest (an older marker, a file edited by hand) records nothing, so every
     file in ``out`` counts as the learner's: the safe reading.
+
+    Args:
+        out: An output folder.
+
+    Returns:
+        Relative POSIX path → SHA-256, only paths inside ``out`` (no ``..``, not absolute).
     """
     try:
         document = json.loads((out / MARKER).read_text(encoding="utf-8"))
@@ -75,8 +88,11 @@ def _digest(path: Path) -> str | None:
     try:
         if not stat.S_ISREG(os.lstat(path).st_mode):
             return None
+        digest = hashlib.sha256()
         with open(path, "rb") as handle:
-            return hashlib.file_digest(handle, "sha256").hexdigest()
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest()
     except OSError:
         return None
 
