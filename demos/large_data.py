@@ -50,6 +50,20 @@ class Limits:
 SHOW_ALL = Limits()
 
 
+def first_of(items: list[str], limit: int = LOG_COLUMNS, mark: str = "") -> list[str]:
+    """``items``, or its first ``limit`` and a last item saying how many there are in all (a log line stays readable).
+
+    Args:
+        items: Text for each feature (a weight, a value, a name).
+        limit: How many to keep.
+        mark: The last item when some are left out (default ``"… (10,000 in all)"``).
+
+    Returns:
+        The items, or the first ``limit`` and ``mark``.
+    """
+    return items if len(items) <= limit else [*items[:limit], mark or f"… ({len(items):,} in all)"]
+
+
 def limits_for(dataset: Dataset) -> Limits:
     """The limits for ``dataset``: none for a small one; for a large one, what is summarised, in one sentence.
 

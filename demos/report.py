@@ -17,14 +17,14 @@ from autodiff import EpochRecord, History, Value, nn
 from autodiff.datasets import Dataset
 from autodiff.text import terminal
 from demos import cli, model_file, runs
-from demos.large_data import SHOW_ALL, Limits, sample_history
+from demos.large_data import SHOW_ALL, Limits, first_of, sample_history
 
 FRAMES_AFTER_INTERRUPT = 200
 
 
 def describe_start(dataset: Dataset, start: runs.Start, update: str, out: Path) -> str:
     """One line saying what is about to be trained and where its files go."""
-    weights = ", ".join(f"{w:g}" for w in start.weights)
+    weights = ", ".join(first_of([f"{w:g}" for w in start.weights]))
     return (
         f"Training on {terminal(dataset.name)} ({len(dataset)} rows): weight{'s' if len(start.weights) > 1 else ''} "
         f"{weights}, bias {start.bias:g}, learning rate {start.learning_rate:g}, {start.epochs} epochs, "
@@ -130,7 +130,7 @@ def print_log(history: History, every: int) -> None:
     if len(names) == 2:  # one input: the tutorial's "weight" and "bias"
         print(f"Final weight: {parameters[names[0]]:.4f}, bias: {parameters[names[1]]:.4f}")
     else:
-        shown = ", ".join(f"{name}: {value:.4f}" for name, value in list(parameters.items())[:-1])
+        shown = ", ".join(first_of([f"{name}: {value:.4f}" for name, value in list(parameters.items())[:-1]]))
         print(f"Final {shown}, bias: {parameters[names[-1]]:.4f}")
 
 
@@ -156,9 +156,12 @@ def print_predictions(model: nn.Neuron, dataset: Dataset, threshold: float = 0.5
         if scaling is not None:  # show the learner's own numbers, not the standardised ones
             features = tuple(x * s + m for x, m, s in zip(features, scaling.mean, scaling.spread))
         rows.append(
-            [*(f"{x:g}" for x in features), f"{raw:.4f}", f"{probability:.4f}", verdict, "Pass" if actual else "Fail"]
+            [
+                *first_of([f"{x:g}" for x in features], mark="…"),
+                *(f"{raw:.4f}", f"{probability:.4f}", verdict, "Pass" if actual else "Fail"),
+            ]
         )
-    print(cli.table([*dataset.feature_names, "raw", "probability", "prediction", "actual"], rows))
+    print(cli.table([*first_of(list(dataset.feature_names)), "raw", "probability", "prediction", "actual"], rows))
     if len(shown) < len(dataset.rows):
         print(f"… and {len(dataset.rows) - len(shown):,} more rows, not shown ({len(dataset.rows):,} in all)")
 

@@ -58,6 +58,8 @@ def test_many_columns_are_trained_but_not_drawn(tmp_path: Path, capsys: pytest.C
     assert run(new_dataset.main, ["--csv", str(csv), "--epochs", "2", "--out", str(out)]) == 0
     log = capsys.readouterr().out
     assert "no graph is drawn" in log.splitlines()[0] and "… and 130 more features" in log
+    assert max(len(line) for line in log.splitlines()) < 500, "a weight, value or name per feature on one line"
+    assert "… (150 in all)" in log
     assert sorted(p.name for p in out.iterdir()) == [".autodiff-output", "loss.svg", "model.json"]
     assert len(json.loads((out / "model.json").read_text(encoding="utf-8"))["weights"]) == DRAW_COLUMNS + 50
 
