@@ -64,6 +64,10 @@ def backward(root: Value, break_at: Value | str | None = None) -> None:
 
     ``break_at`` (a Value or a label) calls ``breakpoint()`` when backprop reaches that node,
     honouring PYTHONBREAKPOINT; see autodiff.debugger for what the debugger shows there.
+
+    Not thread-safe: backward writes ``grad`` on every node of the graph, so two threads running
+    it on one graph (or on graphs that share nodes) corrupt each other's gradients. Separate graphs
+    in separate threads are fine.
     """
     # No pause of the cyclic garbage collector here: the fast walk reads parents from slots and
     # allocates next to nothing, so a collection never falls inside it (measured: backward of a

@@ -24,7 +24,6 @@ import builtins
 import copy
 import functools
 import inspect
-import json
 import keyword
 import math
 import numbers
@@ -39,6 +38,7 @@ from autodiff import ops
 from autodiff import value as value_module
 from autodiff.backward import topological_order
 from autodiff.losses import CLAMPED_LOG_CODE, _clamped_log
+from autodiff.text import code_comment, js_string
 from autodiff.value import Value, _same
 
 __all__ = ["CompileError", "compile"]
@@ -506,7 +506,7 @@ class _Program:
                 python = f"if {'not ' if result else ''}({text}): raise {check}"
                 flipped = _path_changed(self.function_name, text, result).args[0]
                 condition = f"{js[0]} {op} {js[1]}"
-                javascript = f"if ({'!' if result else ''}({condition})) throw new Error({json.dumps(flipped)});"
+                javascript = f"if ({'!' if result else ''}({condition})) throw new Error({js_string(flipped)});"
                 last = max(varying, key=position.__getitem__)
                 checks.setdefault(None if last._op is None else last, []).append((python, javascript, text))
         return checks
@@ -571,7 +571,7 @@ class _Program:
                 if parent not in self.varies:
                     continue
                 py, js = _times(upstream, local_of[node][j])
-                where = f"{node.op}: ∂{self.var[node]}/∂{self.var[parent]}"
+                where = code_comment(f"{node.op}: ∂{self.var[node]}/∂{self.var[parent]}")
                 self.backward.append((self.grad[parent], parent not in started, py, js, where))
                 started.add(parent)
 

@@ -7,12 +7,30 @@ import io
 import math
 import os
 import random
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 Row = tuple[tuple[float, ...], float]
+
+# Names the engine gives parameters (w, w1, b, weight, bias_2, layer.w3): a data column named so
+# is drawn quoted, so a graph never shows a data input ``w1`` beside the parameter ``w1``.
+_PARAMETER_NAME = re.compile(r"(w|b|weight|bias)(\d+|_\w*)?", re.IGNORECASE)
+
+
+def input_label(name: str) -> str:
+    """The label a data column's inputs carry in graphs: its name, quoted when it reads like a parameter's.
+
+    Args:
+        name: A feature's name, as the CSV header or dataset spells it.
+
+    Returns:
+        ``name`` itself, or ``'w1'`` (in quotes) for a name such as ``w1`` or ``b`` that a
+        parameter could have, so ``w1*'w1' + b`` shows which is the data.
+    """
+    return f"'{name}'" if _PARAMETER_NAME.fullmatch(name.rsplit(".", 1)[-1]) else name
 
 
 class DatasetError(ValueError):
@@ -32,7 +50,10 @@ class Scaling:
 
     def apply(self, features: tuple[float, ...] | list[float]) -> tuple[float, ...]:
         """Raw features in the units the model was trained on."""
-        return tuple((x - m) / s for x, m, s in zip(features, self.mean, self.spread))
+        # x/s − m/s where x − m itself would overflow (features near ±1.8e308).
+        return tuple(
+            (x - m) / s if math.isfinite(x - m) else x / s - m / s for x, m, s in zip(features, self.mean, self.spread)
+        )
 
 
 @dataclass(frozen=True)
@@ -77,14 +98,34 @@ def standardize(dataset: Dataset) -> Dataset:
     suits all. A feature with no spread (the same in every row) is only shifted.
     """
     columns = list(zip(*(features for features, _ in dataset.rows)))
-    mean = tuple(math.fsum(column) / len(column) for column in columns)
-    spread = []
-    for column, m in zip(columns, mean):
-        sd = math.sqrt(math.fsum((x - m) ** 2 for x in column) / len(column))
-        spread.append(sd if sd > 0 and math.isfinite(sd) else 1.0)
-    scaling = Scaling(mean, tuple(spread))
+    mean, spread = [], []
+    for name, column in zip(dataset.feature_names, columns):
+        m, sd = _mean_and_spread(column)
+        if not math.isfinite(m) or not math.isfinite(sd):
+            raise DatasetError(
+                f"dataset {dataset.name!r}: feature {_quote(name)} spans more than a float can hold "
+                f"(from {min(column):g} to {max(column):g}); rescale it, or train with the raw numbers"
+            )
+        mean.append(m)
+        spread.append(sd if sd > 0 else 1.0)
+    scaling = Scaling(tuple(mean), tuple(spread))
     rows = tuple((scaling.apply(features), label) for features, label in dataset.rows)
     return Dataset(dataset.name, dataset.feature_names, rows, dataset.label_name, scaling)
+
+
+def _mean_and_spread(column: tuple[float, ...]) -> tuple[float, float]:
+    """A column's mean and standard deviation, computed on the column divided by its largest size.
+
+    Squaring ``x - mean`` overflows beyond about 1.3e154; scaled to at most 1 first, nothing
+    overflows until the answer itself does (a spread beyond 1.8e308 is inf).
+    """
+    size = max(abs(x) for x in column)
+    if size == 0:
+        return 0.0, 0.0
+    scaled = [x / size for x in column]
+    m = math.fsum(scaled) / len(scaled)
+    variance = math.fsum((x - m) ** 2 for x in scaled) / len(scaled)
+    return m * size, math.sqrt(variance) * size
 
 
 # Page 1 onward: study hours → passed.

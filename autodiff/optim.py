@@ -28,6 +28,9 @@ class Optimizer:
         for p in self.params:
             if not isinstance(p, Value):
                 raise TypeError(f"an optimizer's parameters must be Values, got {type(p).__name__} {p!r}")
+        if len({id(p) for p in self.params}) < len(self.params):  # a repeat would be updated twice per step
+            twice = next(p for i, p in enumerate(self.params) if any(p is q for q in self.params[:i]))
+            raise ValueError(f"an optimizer's parameters must each appear once, got {twice!r} more than once")
 
     def zero_grad(self) -> None:
         """Reset every parameter's grad to 0 (backward accumulates into it)."""
@@ -75,6 +78,8 @@ class Adam(Optimizer):
     ) -> None:
         super().__init__(params)
         self.lr = _positive(lr, "Adam learning rate lr")
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"Adam betas must be a pair (beta1, beta2) such as (0.9, 0.999), got {betas!r}")
         beta1, beta2 = betas
         for name, beta in (("betas[0]", beta1), ("betas[1]", beta2)):
             if not 0.0 <= beta < 1.0:

@@ -49,7 +49,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from autodiff.datasets import Dataset
+from autodiff.datasets import Dataset, input_label
 from autodiff.losses import EPS, binary_cross_entropy, squared_error
 from autodiff.nn import Module
 from autodiff.optim import SGD, Optimizer
@@ -95,7 +95,7 @@ class EpochRecord:
 
 def inputs_for(features: Sequence[float], names: Sequence[str]) -> list[Value]:
     """A row's features as labelled leaves, so graphs read ``w*hours + b``."""
-    return [Value(x, label=name) for x, name in zip(features, names)]
+    return [Value(x, label=input_label(name)) for x, name in zip(features, names)]
 
 
 def epoch_objective(model: Module, dataset: Dataset, loss: LossFunction) -> Value:
@@ -424,6 +424,8 @@ def train(
     labels = [p.label for p in params]
     if len(set(labels)) != len(labels):
         raise ValueError(f"every parameter needs its own label to be recorded, got {labels}")
+    if bad := next((p for p in params if not math.isfinite(p.data)), None):  # not the learning rate's fault
+        raise ValueError(f"parameter {bad.label} starts at {bad.data}; training needs finite starting numbers")
     optimizer = optimizer if optimizer is not None else SGD(params, lr=lr)
     settings = {
         "epochs": epochs,

@@ -52,7 +52,7 @@ def _binary_method(op: type[Op], name: str, reflected: bool = False) -> Callable
             constant = _new(Constant)
             constant.data = other
             constant.grad = 0.0
-            constant.label = ""
+            constant._label = ""
             constant._op = constant._a = constant._b = None
             other = constant
         elif not isinstance(other, Value):
@@ -61,7 +61,7 @@ def _binary_method(op: type[Op], name: str, reflected: bool = False) -> Callable
         out = _new(Value)
         out.data = forward(a.data, b.data)
         out.grad = 0.0
-        out.label = ""
+        out._label = ""
         out._op = op
         out._a = a
         out._b = b
@@ -79,7 +79,7 @@ def _unary_method(op: type[Op], name: str, doc: str) -> Callable[[Value], Value]
         out = _new(Value)
         out.data = forward(self.data)
         out.grad = 0.0
-        out.label = ""
+        out._label = ""
         out._op = op
         out._a = self
         out._b = None
@@ -118,11 +118,9 @@ class Value:
         three or more (linear, total): _a = None, _b = the tuple of them
     """
 
-    __slots__ = ("data", "grad", "label", "_op", "_a", "_b")
+    __slots__ = ("data", "grad", "_label", "_op", "_a", "_b")
 
     def __init__(self, data: Number, label: str = "") -> None:
-        if not isinstance(label, str):
-            raise TypeError(f"Value label needs a str, got {type(label).__name__} {label!r}")
         self.data = _check_number(data)
         self.grad = 0.0
         self.label = label
@@ -212,8 +210,26 @@ class Value:
 
     # --- backprop ------------------------------------------------------------------------------
 
+    @property
+    def label(self) -> str:
+        """A name for graphs and reprs (``""``: none); set to a str, or TypeError names what was given."""
+        return self._label
+
+    @label.setter
+    def label(self, label: str) -> None:
+        if not isinstance(label, str):
+            raise TypeError(f"Value label needs a str, got {type(label).__name__} {label!r}")
+        self._label = label
+
     def backward(self, break_at: Value | str | None = None) -> None:
-        """Fill in ``grad`` of every value this one was computed from (see autodiff.backward)."""
+        """Fill in ``grad`` of every value this one was computed from (see autodiff.backward).
+
+        Not thread-safe: backward writes ``grad`` on every node of the graph, so two threads
+        running it on one graph (or on graphs that share nodes) corrupt each other's gradients.
+        Separate graphs in separate threads are fine.
+        """
+        if not isinstance(self, Value):  # Value.backward([v]) reaches here with a list
+            raise TypeError(f"backward is called on a Value (v.backward()), got {type(self).__name__} {self!r}")
         (_backward or _backward_function())(self, break_at)
 
     def backward_steps(self) -> Iterator[Step]:
@@ -278,7 +294,7 @@ def _node(op: type[Op], parents: tuple[Value, ...], data: float) -> Value:
     out = _new(Value)
     out.data = data
     out.grad = 0.0
-    out.label = ""
+    out._label = ""
     out._op = op
     _set_parents(out, parents)
     return out
@@ -301,7 +317,7 @@ def _as_value(x: Operand) -> Value:
     constant = _new(Constant)
     constant.data = x if type(x) is float else _check_number(x, "an operand")
     constant.grad = 0.0
-    constant.label = ""
+    constant._label = ""
     constant._op = None
     constant._a = None
     constant._b = None

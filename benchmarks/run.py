@@ -266,6 +266,7 @@ def main() -> None:
         r[f"render_{renderer}"] = {"ours": time_best(functools.partial(w.render_epoch_graph, renderer), 30)}
     r["studio"] = studio_page()
     r["layout"] = layout.measure()  # viz.draw's layout time against nodes + edges, per shape
+    r["large_data"] = large_data_runs()
 
     rows = []
 
@@ -353,6 +354,7 @@ def main() -> None:
     row("  … spawning the system `dot` per graph", "render_system", "reported")
     rows.extend(studio_rows(r["studio"]))
     rows.extend(layout.rows(r["layout"]))
+    rows.extend(large_data_rows(r["large_data"]))
 
     text = table(rows)
     info = machine()
@@ -386,6 +388,19 @@ def studio_rows(result: dict[str, Any]) -> list[list[str]]:
     from benchmarks import studio
 
     return studio.rows(result)
+
+
+def large_data_runs() -> dict[str, Any]:
+    """demos.new_dataset on 1M rows and on 1,000 columns (benchmarks.large_data)."""
+    from benchmarks import large_data
+
+    return large_data.measure()
+
+
+def large_data_rows(result: dict[str, Any]) -> list[list[str]]:
+    from benchmarks import large_data
+
+    return large_data.rows(result)
 
 
 if __name__ == "__main__":

@@ -173,27 +173,31 @@ def main(argv: Sequence[str] | None = None) -> int:
             # A fresh copy of the row to draw, so the printed graph's leaves don't accumulate twice.
             fresh = tutorial_row(args.hours, args.passed, args.weight, args.bias, loss)
             page = viz.studio(fresh["L"], title=f"backprop: {LOSSES[loss][0]}")
-            pages.append((loss, page.save(out / f"{loss}.html")))
+            pages.append((loss, page))  # written together at the end, whole or not at all
     if not args.no_code:
         print_generated_code(args.hours, args.passed, args.weight, args.bias, losses)
     if out is not None:
-        _write_index(out, pages)
+        _write_pages(out, pages)
         print(f"\nstep through it: open {out / 'index.html'} in a browser (works offline)")
     return 0
 
 
-def _write_index(out: Path, pages: list[tuple[str, Path]]) -> None:
-    """A small offline page linking each loss's studio."""
-    from viz.outputs import write_text
+def _write_pages(out: Path, pages: list[tuple[str, Any]]) -> None:
+    """Each loss's studio and a small offline page linking them, swapped into ``out`` whole (viz.outputs.staged_output).
 
-    links = "\n".join(
-        f'<li><a href="{page.relative_to(out).as_posix()}">{LOSSES[loss][0]}</a></li>' for loss, page in pages
-    )
-    write_text(
-        out / "index.html",
-        "<!doctype html>\n<meta charset='utf-8'>\n<title>backprop, step by step</title>\n"
-        "<h1>One backward pass, step by step</h1>\n<ul>\n" + links + "\n</ul>\n",
-    )
+    A re-run replaces only what the last one wrote; a learner's own files in ``out`` stay.
+    """
+    from viz.outputs import staged_output, write_text
+
+    with staged_output(out) as stage:
+        for loss, page in pages:
+            page.save(stage.dir / f"{loss}.html")
+        links = "\n".join(f'<li><a href="{loss}.html">{LOSSES[loss][0]}</a></li>' for loss, _ in pages)
+        write_text(
+            stage.dir / "index.html",
+            "<!doctype html>\n<meta charset='utf-8'>\n<title>backprop, step by step</title>\n"
+            "<h1>One backward pass, step by step</h1>\n<ul>\n" + links + "\n</ul>\n",
+        )
 
 
 if __name__ == "__main__":

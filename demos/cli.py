@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
+from autodiff.text import terminal
+
 EXIT_USAGE = 2
 EXIT_IO = 1
 EXIT_INTERRUPTED = 130
@@ -28,8 +30,8 @@ EXIT_INTERRUPTED = 130
 MESSAGE_LIMIT = 500
 # Without a terminal (a pipe, a log file, CI), progress is a line on stderr this often.
 PROGRESS_SECONDS = 10.0
-# Numbers as argparse would otherwise mistake for options: -1e3, -.5, -2E-4.
-_NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+# Numbers as argparse would otherwise mistake for options: -1e3, -.5, -2E-4, -inf (refused as not finite).
+_NEGATIVE_NUMBER = re.compile(r"^-((\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|inf|infinity|nan)$", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
@@ -52,7 +54,7 @@ class Parser(argparse.ArgumentParser):
         self._negative_number_matcher = _NEGATIVE_NUMBER
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {shorten(printable(message))} (see --help)\n")
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {shorten(terminal(message))} (see --help)\n")
 
     def parse_known_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> Any:
         """As argparse, but an option given twice is refused (argparse would silently keep the last)."""
@@ -212,9 +214,12 @@ class LineProgress:
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    """A plain-text table: columns of numbers right-aligned, other columns left-aligned."""
-    body = [[str(c) for c in row] for row in rows]
-    cells = [[str(h) for h in headers], *body]
+    """A plain-text table: columns of numbers right-aligned, other columns left-aligned.
+
+    Every cell is one line on screen: a header or cell holding a newline shows it as ``\\n``.
+    """
+    body = [[terminal(str(c)) for c in row] for row in rows]
+    cells = [[terminal(str(h)) for h in headers], *body]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     numeric = [bool(body) and all(_is_number(row[i]) for row in body if row[i]) for i in range(len(headers))]
     lines = [
@@ -302,12 +307,6 @@ class GuardedOutput:
 def _escape(match: re.Match[str]) -> str:
     """A control character as a visible escape (``\\x1b``), so file contents cannot drive the terminal."""
     return match.group().encode("unicode_escape").decode("ascii")
-
-
-def printable(text: str) -> str:
-    """``text`` with control characters escaped and lone surrogates replaced, safe to print."""
-    text = _CONTROL.sub(_escape, text)
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def shorten(text: str, limit: int = MESSAGE_LIMIT) -> str:
@@ -400,7 +399,7 @@ def _run(main: Callable[[Sequence[str] | None], int], argv: Sequence[str] | None
         _say("error: the input is nested too deeply to read.")
         return EXIT_USAGE
     except OSError as error:  # the environment, not the learner: a full disk, a name the filesystem refuses
-        where = f" ({printable(shorten(os.fsdecode(error.filename), 120))})" if error.filename else ""
+        where = f" ({terminal(shorten(os.fsdecode(error.filename), 120))})" if error.filename else ""
         _say(f"error: {error.strerror or _one_line(error)}{where}.")
         return EXIT_IO
 
@@ -412,7 +411,7 @@ def _say(line: str) -> None:
 
 
 def _one_line(error: BaseException) -> str:
-    return printable(shorten(" ".join(str(error).split()))) or type(error).__name__
+    return terminal(shorten(" ".join(str(error).split()))) or type(error).__name__
 
 
 def entry(main: Callable[[Sequence[str] | None], int]) -> NoReturn:

@@ -14,7 +14,8 @@ from typing import Any
 
 from autodiff import History, Value, nn
 from autodiff.datasets import Scaling, read_regular_file
-from demos.cli import DemoError, printable
+from autodiff.text import terminal
+from demos.cli import DemoError
 
 FORMAT = "autodiff-neuron"
 VERSION = 1
@@ -87,7 +88,7 @@ def _quote(value: object, limit: int = 80) -> str:
         text = json.dumps(value, ensure_ascii=False)
     except (ValueError, RecursionError):
         text = type(value).__name__
-    text = printable(text)
+    text = terminal(text)
     return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
 
 

@@ -18,11 +18,13 @@ A bad file gets one sentence naming the file, the line and the problem (exit 2).
 from __future__ import annotations
 
 import argparse
+import contextlib
 from collections.abc import Sequence
 from pathlib import Path
 
 from autodiff.datasets import Dataset, load_csv, standardize
-from demos import cli, runs
+from autodiff.text import terminal
+from demos import cli, large_data, runs
 from demos.report import print_written, train_and_write
 
 DEFAULT_CSV = Path(__file__).parent / "data" / "quiz_attendance.csv"
@@ -34,8 +36,11 @@ def describe_scaling(dataset: Dataset) -> str:
     """One line per feature: the mean and spread its values are standardised with."""
     assert dataset.scaling is not None
     lines = ["Standardising each feature as (value − mean) / spread (--no-standardize to train on raw values):"]
-    for name, mean, spread in zip(dataset.feature_names, dataset.scaling.mean, dataset.scaling.spread):
-        lines.append(f"  {name}: mean {mean:.6g}, spread {spread:.6g}")
+    columns = list(zip(dataset.feature_names, dataset.scaling.mean, dataset.scaling.spread))
+    for name, mean, spread in columns[: large_data.LOG_COLUMNS]:
+        lines.append(f"  {terminal(name)}: mean {mean:.6g}, spread {spread:.6g}")
+    if len(columns) > large_data.LOG_COLUMNS:
+        lines.append(f"  … and {len(columns) - large_data.LOG_COLUMNS:,} more features (all in model.json)")
     return "\n".join(lines)
 
 
@@ -80,16 +85,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     cli.add_out(parser, DEFAULT_OUT)
     args = parser.parse_args(argv)
 
-    dataset = load_csv(args.csv)
+    with large_data.heartbeat(f"reading {terminal(str(args.csv))}", cli.PROGRESS_SECONDS):
+        dataset = load_csv(args.csv)
+    limits = large_data.limits_for(dataset)
+    if limits.sentence:
+        print(limits.sentence, flush=True)
     if args.standardize:
         dataset = standardize(dataset)
         print(describe_scaling(dataset))
     if args.hidden:
         return train_network(dataset, args)
     start = runs.Start(weights=(0.1,) * dataset.n_features, bias=0.0, learning_rate=args.lr, epochs=args.epochs)
-    history, model, written = train_and_write(
-        dataset, start, args.update, args.out, every=args.every, log_every=LOG_EVERY
-    )
+    beating = large_data.heartbeat(f"{len(dataset):,} rows × {dataset.n_features:,} features", cli.PROGRESS_SECONDS)
+    with beating if limits.sentence else contextlib.nullcontext():
+        history, model, written = train_and_write(
+            dataset, start, args.update, args.out, every=args.every, log_every=LOG_EVERY, limits=limits
+        )
     print_written(written, history)
     return 0
 

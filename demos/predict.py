@@ -9,9 +9,11 @@ field (missing keys, wrong types get one sentence and exit 2); nothing in it is 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
+from autodiff.text import terminal
 from demos import cli, model_file
 
 
@@ -46,7 +48,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"use --inputs with one value per feature."
         )
     probability, verdict = saved.predict(features)
-    given_text = ", ".join(f"{name} {x:g}" for name, x in zip(saved.feature_names, features))
+    if math.isnan(probability):  # weights × inputs overflowed: inf − inf
+        raise cli.DemoError(f"{args.model} gives no probability for these inputs (nan: the raw score overflows).")
+    given_text = ", ".join(f"{terminal(name)} {x:g}" for name, x in zip(saved.feature_names, features))
     print(f"{given_text}: probability of passing {probability:.4f} → {verdict} (threshold {saved.threshold:g})")
     return 0
 

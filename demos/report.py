@@ -15,18 +15,20 @@ from typing import Any
 
 from autodiff import EpochRecord, History, Value, nn
 from autodiff.datasets import Dataset
+from autodiff.text import terminal
 from demos import cli, model_file, runs
+from demos.large_data import SHOW_ALL, Limits, first_of, sample_history
 
 FRAMES_AFTER_INTERRUPT = 200
 
 
 def describe_start(dataset: Dataset, start: runs.Start, update: str, out: Path) -> str:
     """One line saying what is about to be trained and where its files go."""
-    weights = ", ".join(f"{w:g}" for w in start.weights)
+    weights = ", ".join(first_of([f"{w:g}" for w in start.weights]))
     return (
-        f"Training on {dataset.name} ({len(dataset)} rows): weight{'s' if len(start.weights) > 1 else ''} "
+        f"Training on {terminal(dataset.name)} ({len(dataset)} rows): weight{'s' if len(start.weights) > 1 else ''} "
         f"{weights}, bias {start.bias:g}, learning rate {start.learning_rate:g}, {start.epochs} epochs, "
-        f"per-row updates, update: {update}; writing into {out}/"
+        f"per-row updates, update: {update}; writing into {terminal(str(out))}/"
     )
 
 
@@ -128,39 +130,47 @@ def print_log(history: History, every: int) -> None:
     if len(names) == 2:  # one input: the tutorial's "weight" and "bias"
         print(f"Final weight: {parameters[names[0]]:.4f}, bias: {parameters[names[1]]:.4f}")
     else:
-        shown = ", ".join(f"{name}: {value:.4f}" for name, value in list(parameters.items())[:-1])
+        shown = ", ".join(first_of([f"{name}: {value:.4f}" for name, value in list(parameters.items())[:-1]]))
         print(f"Final {shown}, bias: {parameters[names[-1]]:.4f}")
 
 
-def predictions(model: nn.Neuron, dataset: Dataset, threshold: float = 0.5) -> list[tuple[float, float, str]]:
-    """Each row's raw score, probability and "Pass"/"Fail" from the trained neuron."""
+def predictions(
+    model: nn.Neuron, dataset: Dataset, threshold: float = 0.5, limit: int | None = None
+) -> list[tuple[float, float, str]]:
+    """Each row's raw score, probability and "Pass"/"Fail" from the trained neuron (the first ``limit`` rows)."""
     result = []
-    for features, _ in dataset.rows:
+    for features, _ in dataset.rows[:limit]:
         probability = model([Value(x, label=name) for x, name in zip(features, dataset.feature_names)])
         raw = probability.parents[0].data
         result.append((raw, probability.data, "Pass" if probability.data >= threshold else "Fail"))
     return result
 
 
-def print_predictions(model: nn.Neuron, dataset: Dataset, threshold: float = 0.5) -> None:
-    """Each student's probability and Pass/Fail next to what actually happened."""
+def print_predictions(model: nn.Neuron, dataset: Dataset, threshold: float = 0.5, limit: int | None = None) -> None:
+    """Each student's probability and Pass/Fail next to what actually happened (the first ``limit`` rows)."""
     print(f"\nPredictions (Pass when probability ≥ {threshold:g}):")
     rows = []
     scaling = dataset.scaling
-    for (features, actual), (raw, probability, verdict) in zip(dataset.rows, predictions(model, dataset, threshold)):
+    shown = dataset.rows[:limit]
+    for (features, actual), (raw, probability, verdict) in zip(shown, predictions(model, dataset, threshold, limit)):
         if scaling is not None:  # show the learner's own numbers, not the standardised ones
             features = tuple(x * s + m for x, m, s in zip(features, scaling.mean, scaling.spread))
         rows.append(
-            [*(f"{x:g}" for x in features), f"{raw:.4f}", f"{probability:.4f}", verdict, "Pass" if actual else "Fail"]
+            [
+                *first_of([f"{x:g}" for x in features], mark="…"),
+                *(f"{raw:.4f}", f"{probability:.4f}", verdict, "Pass" if actual else "Fail"),
+            ]
         )
-    print(cli.table([*dataset.feature_names, "raw", "probability", "prediction", "actual"], rows))
+    print(cli.table([*first_of(list(dataset.feature_names)), "raw", "probability", "prediction", "actual"], rows))
+    if len(shown) < len(dataset.rows):
+        print(f"… and {len(dataset.rows) - len(shown):,} more rows, not shown ({len(dataset.rows):,} in all)")
 
 
 @dataclass(frozen=True)
 class Written:
     """Where a run's files went (their final places, once the output is swapped in)."""
 
-    player: Path
+    player: Path | None  # the studio page (None: not drawn, see large_data.Limits)
     files: list[Path]
     drawn: int = 0  # how many epochs' graphs were chosen to draw
     partial: str = ""  # drawing was cut short: which epochs are drawn
@@ -174,8 +184,11 @@ def write_run(
     plot: str,
     every: int = 1,
     title: str = "",
+    draw: bool = True,
 ) -> Written:
     """model.json, the loss plot, the fit plot, the index.html studio, then a graph per chosen epoch, into ``out``.
+
+    ``draw=False`` leaves out the studio and the graphs (a row's graph too large to lay out).
 
     ``plot`` is "sigmoid_fit" (one input) or "decision_boundary" (two inputs). ``out`` is a
     staging directory (see train_and_write): whatever fails here leaves the previous output alone.
@@ -201,6 +214,8 @@ def write_run(
         files.append(boundary.save(out / "decision_boundary.svg"))
     if history.interrupted:  # Ctrl-C asked to stop: draw a sample of the epochs, not thousands
         every = max(every, math.ceil(len(history.records) / FRAMES_AFTER_INTERRUPT))
+    if not draw:  # too many inputs to lay out one row's graph: no studio, no graphs (said up front)
+        return Written(None, files)
     page = viz.studio(history, title=title or f"{dataset.name}: every epoch, row and step", every=every)
     player = page.save(out / "index.html")
     drawn, partial = _render_graphs(page, out, every)
@@ -216,6 +231,7 @@ def train_and_write(
     every: int,
     log_every: int,
     after_log: Callable[[History, nn.Neuron], None] | None = None,
+    limits: Limits = SHOW_ALL,
 ) -> tuple[History, nn.Neuron, Written]:
     """A training demo's run: train with progress, print the log and predictions, then write its files.
 
@@ -240,12 +256,13 @@ def train_and_write(
                 raise cli.Interrupted(f"{why}; {stage.kept()}.") if history.interrupted else cli.DemoError(why)
             print()
             print_log(history, log_every)
-            print_predictions(model, dataset)
+            print_predictions(model, dataset, limit=limits.log_rows)
             if after_log is not None:
                 after_log(history, model)
             sys.stdout.flush()
             plot = {1: "sigmoid_fit", 2: "decision_boundary"}.get(dataset.n_features, "")
-            written = write_run(history, model, stage.dir, plot=plot, every=every)
+            shown = sample_history(history, limits.page_rows)
+            written = write_run(shown, model, stage.dir, plot=plot, every=every, draw=limits.draw)
     except KeyboardInterrupt:
         raise cli.Interrupted(f"stopped while writing the new output; {stage.kept()}.") from None
     except (OSError, viz.OutputError, viz.RenderError, cli.DemoError) as error:
@@ -254,7 +271,10 @@ def train_and_write(
         message = " ".join(str(error).split()).rstrip(".")
         raise cli.DemoError(f"{message}; {stage.kept()}.") from None
     final = Written(
-        stage.final(written.player), [stage.final(f) for f in written.files], written.drawn, written.partial
+        written.player and stage.final(written.player),
+        [stage.final(f) for f in written.files],
+        written.drawn,
+        written.partial,
     )
     return history, model, final
 
@@ -293,8 +313,9 @@ def print_written(written: Written, history: History) -> None:
     """The files a run wrote and the studio to open; Interrupted (exit 130) if Ctrl-C cut the run short."""
     print("\nWrote:")
     for path in written.files:
-        print(f"  {path}")
-    print(f"Open the studio in a browser: {written.player}")
+        print(f"  {terminal(str(path))}")
+    if written.player is not None:
+        print(f"Open the studio in a browser: {terminal(str(written.player))}")
     if written.partial:
         raise cli.Interrupted(
             f"stopped while drawing graphs: {written.partial}; the studio holds every epoch: "
@@ -303,5 +324,6 @@ def print_written(written: Written, history: History) -> None:
     if history.interrupted:
         raise cli.Interrupted(
             f"training stopped after {history.epochs_run} epoch(s); model.json, the plots and the graphs "
-            f"of {written.drawn} of them are in {written.player.parent}/ — open the studio {written.player}."
+            f"of {written.drawn} of them are in {written.files[0].parent}/"
+            + (f" — open the studio {written.player}." if written.player else ".")
         )

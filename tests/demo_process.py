@@ -21,7 +21,11 @@ def _default_signals() -> None:
 
 
 def start_demo(module: str, argv: Sequence[str]) -> subprocess.Popen[str]:
-    """``python -m demos.<module> <argv>`` from the project root, with text pipes for stdout and stderr."""
+    """``python -m demos.<module> <argv>`` from the project root, with text pipes for stdout and stderr.
+
+    Use it in a ``with`` block, or end with ``communicate()``: either closes the pipes, which an
+    unclosed child would leave to the garbage collector (a ResourceWarning under ``-X dev -W error``).
+    """
     return subprocess.Popen(
         [sys.executable, "-m", f"demos.{module}", *argv],
         cwd=ROOT,

@@ -146,7 +146,11 @@ def executed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
             client = nbclient.NotebookClient(
                 book, km=manager, timeout=120, allow_errors=True, resources={"metadata": {"path": str(NOTEBOOKS)}}
             )
-            client.execute()
+            try:
+                client.execute()
+            finally:  # the client's zmq channels, which the shared kernel would otherwise leave open
+                if client.kc is not None:
+                    client.kc.stop_channels()
             first = book.cells.pop(0)
             assert not [o for o in first.outputs if o["output_type"] == "error"], f"kernel set-up: {first.outputs}"
             results[path.stem] = book

@@ -37,6 +37,18 @@ STUDIO_DATA = re.compile(r'<script type="application/json" id="studio-data">(.*?
 PREVIOUS = ["--epochs", "3", "--lr", "0.1"]
 NEW = ["--epochs", "6", "--lr", "0.5"]
 KEPT = "still holds the previous run's complete output"
+# A learner's own files in --out, named like ours (the suffixes, the folders, a temp file): every
+# interrupted or finished re-run must leave each of them byte for byte.
+USER_FILES = {
+    "my_grades.json": b'{"maths": 17}',
+    "essay.html": b"<p>my essay</p>",
+    "my_photo.png": b"\x89PNG\r\n\x1a\n not really",
+    "notes.txt": b"what I learned",
+    "frames/my_notes.txt": b"frame notes",
+    "graphs/my_notes.txt": b"graph notes",
+    "backprop/style.css": b"body {}",
+    ".draft.json.tmp": b"half a thought",
+}
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
@@ -76,6 +88,7 @@ def assert_consistent(out: Path, epochs: int, lr: float, drawn_to: int | None = 
 def assert_previous_or_new(out: Path, before: dict[str, bytes], err: str) -> str:
     """The folder is the previous output, byte for byte, or a consistent new one; the message agrees."""
     assert "Traceback" not in err, err
+    assert_user_files(out)
     if snapshot(out) == before:
         assert KEPT in err, f"the previous output is intact, but the message says otherwise:\n{err}"
         return "previous"
@@ -85,9 +98,20 @@ def assert_previous_or_new(out: Path, before: dict[str, bytes], err: str) -> str
     return "new"
 
 
+def place_user_files(out: Path) -> None:
+    for name, data in USER_FILES.items():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_bytes(data)
+
+
+def assert_user_files(out: Path) -> None:
+    for name, data in USER_FILES.items():
+        assert (out / name).is_file() and (out / name).read_bytes() == data, f"{name} was lost or changed"
+
+
 def assert_no_leftovers(out: Path) -> None:
     siblings = [p.name for p in out.parent.iterdir() if p.name.startswith(".") and p.name != ".autodiff-output"]
-    temps = [p.name for p in out.rglob("*.tmp")]
+    temps = [p.name for p in out.rglob("*.tmp") if p.relative_to(out).as_posix() not in USER_FILES]
     assert not siblings and not temps, (siblings, temps)
 
 
@@ -96,6 +120,7 @@ def previous(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Path, 
     out = tmp_path / "run"
     assert run(study_hours.main, [*PREVIOUS, "--out", str(out)]) == 0
     capsys.readouterr()
+    place_user_files(out)
     return out, snapshot(out)
 
 
@@ -290,6 +315,7 @@ def test_real_signals_during_a_rerun(sig: int, line: str, epochs: int, tmp_path:
     first = start(PREVIOUS, out)
     first.communicate(timeout=120)
     assert first.returncode == 0
+    place_user_files(out)
     before = snapshot(out)
     child = start(["--epochs", str(epochs), "--lr", "0.5"], out)
     stdout, err = stop_when(child, line, sig)
@@ -297,6 +323,7 @@ def test_real_signals_during_a_rerun(sig: int, line: str, epochs: int, tmp_path:
     name = "Ctrl-C" if sig == signal.SIGINT else signal.Signals(sig).name
     assert f"interrupted ({name})" in err, err
     assert "Traceback" not in err, err
+    assert_user_files(out)
     if snapshot(out) == before:
         assert KEPT in err, err
     else:

@@ -294,11 +294,11 @@ def test_stdout_to_dev_full_still_writes_the_files(tmp_path: Path) -> None:
 def test_a_closed_pipe_does_not_stop_the_run(tmp_path: Path) -> None:
     """`demo | true`: the reader leaves at once; the run still trains and writes, and says the log was cut."""
     out = tmp_path / "o"
-    child = start_demo("study_hours", ["--epochs", "300", "--out", str(out)])
-    assert child.stdout is not None and child.stderr is not None
-    child.stdout.close()  # what `| true` does
-    err = child.stderr.read()
-    child.wait(timeout=300)
+    with start_demo("study_hours", ["--epochs", "300", "--out", str(out)]) as child:  # closes the pipes
+        assert child.stdout is not None and child.stderr is not None
+        child.stdout.close()  # what `| true` does
+        err = child.stderr.read()
+        child.wait(timeout=300)
     assert "Traceback" not in err, err
     assert child.returncode == 0 and "the reader closed the pipe" in err
     assert json.loads((out / "model.json").read_text(encoding="utf-8"))["epochs_trained"] == 300

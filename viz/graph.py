@@ -121,7 +121,7 @@ def record_text(text: str, width: int = _WRAP) -> str:
 
 def _record_line(line: str) -> str:
     """One shown line escaped for a record field."""
-    escaped = "".join("\\" + ch if ch in _RECORD_SPECIAL else ch for ch in line)
+    escaped = "".join("\\" + ch if ch in _RECORD_SPECIAL else ch for ch in line).replace("&", "&amp;")
     # Records trim and collapse spaces (even escaped leading ones); no-break spaces stay as typed.
     return _EDGE_OR_RUN_SPACES.sub(lambda m: "\u00a0" * len(m.group()), escaped)
 

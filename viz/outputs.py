@@ -2,28 +2,102 @@
 
 A file is first written to a temporary name in its own directory, then moved over the target
 with ``os.replace`` (atomic on POSIX and Windows), so a crash or Ctrl-C never leaves half an SVG.
-An output directory is marked with ``.autodiff-output`` so a re-run may replace what an earlier
-run wrote there, while a directory holding someone else's files is refused.
+An output directory is marked with ``.autodiff-output``, which is also its manifest: the files
+the last run wrote there and a hash of each. A re-run replaces exactly those files (those still as
+written); everything else in the directory — a learner's notes, a photo, a page they edited — is
+carried over untouched. A new directory holding someone else's files is refused.
 
 A whole run's output is built the same way one level up (``staged_output``): into a staging
 directory beside ``--out``, swapped in only when it is complete, so a failed or interrupted re-run
 leaves the previous run's output as it was, never a mix of two runs. A lock refuses a second run
-into the same directory while one is writing there.
+into the same directory while one is writing there. A new file that would land where the learner
+has a file of their own refuses the swap instead: their file stays, the previous output too.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import glob
+import hashlib
+import json
 import os
 import secrets
 import shutil
 import signal
+import stat
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from autodiff.text import terminal
+
 MARKER = ".autodiff-output"
-_MARKER_TEXT = "Written by autodiff: a re-run may replace the files it made in this directory.\n"
+_NOTE = "Written by autodiff: a re-run replaces only the files listed here, and only while they are as written."
+
+
+def manifest_text(files: dict[str, str]) -> str:
+    """The marker's content: a note for a curious reader and the files a run wrote.
+
+    Args:
+        files: Relative POSIX path → SHA-256 (hex) of the bytes written there.
+
+    Returns:
+        JSON text, ASCII only, paths sorted.
+    """
+    return json.dumps({"note": _NOTE, "files": dict(sorted(files.items()))}, indent=1, ensure_ascii=True) + "\n"
+
+
+def read_manifest(out: Path) -> dict[str, str]:
+    """The files the last run recorded in ``out`` (relative path → SHA-256); empty when none or unreadable.
+
+    An unreadable manifest (an older marker, a file edited by hand) records nothing, so every
+    file in ``out`` counts as the learner's: the safe reading.
+
+    Args:
+        out: An output folder.
+
+    Returns:
+        Relative POSIX path → SHA-256, only paths inside ``out`` (no ``..``, not absolute).
+    """
+    try:
+        document = json.loads((out / MARKER).read_text(encoding="utf-8"))
+        files = document["files"]
+    except (OSError, ValueError, TypeError, KeyError):
+        return {}
+    if not isinstance(files, dict):
+        return {}
+    # Only plain relative paths inside the folder: a hand-edited "../x" must never reach outside it.
+    return {
+        k: v
+        for k, v in files.items()
+        if isinstance(k, str) and isinstance(v, str) and k and not k.startswith("/") and ".." not in k.split("/")
+    }
+
+
+def _recorded(out: Path) -> bool:
+    """Whether ``out``'s marker is a manifest at all (an older autodiff wrote a marker without one)."""
+    try:
+        return isinstance(json.loads((out / MARKER).read_text(encoding="utf-8")), dict)
+    except (OSError, ValueError):
+        return False
+
+
+def _digest(path: Path) -> str | None:
+    """SHA-256 of a regular file's bytes (a link, a folder or an unreadable file: None)."""
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return None
+        digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest()
+    except OSError:
+        return None
+
+
+_MARKER_TEXT = manifest_text({})
 
 
 class OutputError(Exception):
@@ -124,17 +198,11 @@ def prepare_out_dir(path: str | os.PathLike[str]) -> Path:
 
 # --- a whole run's output: staged beside --out, swapped in when complete ------------------------
 
-# Names a run writes at the top of its directory; anything else found there (a learner's notes)
-# is carried over into the new output, never deleted.
-_OUR_SUFFIXES = (".svg", ".html", ".json", ".js", ".css", ".png", ".tmp")
-_OUR_DIRS = ("graphs", "frames", "backprop")
 _SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
 def _siblings(out: Path, kind: str) -> str:
     """The name pattern (with ``*``) of the staging or retired directories of ``out``, kept short."""
-    import hashlib
-
     digest = hashlib.sha256(os.fsencode(out.name)).hexdigest()[:8]
     return f".{out.name[:24]}-{digest}.{kind}-*"
 
@@ -167,25 +235,100 @@ def _lock(out: Path) -> int | None:
 
 
 def _remove_tree(path: Path) -> None:
-    """Delete a leftover staging or retired directory; never raises (the run's real error matters more)."""
+    """Delete a leftover staging directory (only ever our own files); never raises."""
     shutil.rmtree(path, ignore_errors=True)
 
 
+def _files(root: Path) -> Iterator[str]:
+    """Relative POSIX paths of everything under ``root`` that is not a folder (links are not followed)."""
+    for folder, dirs, names in os.walk(root):
+        base = Path(folder).relative_to(root)
+        for name in names:
+            yield (base / name).as_posix()
+        for name in dirs:
+            if os.path.islink(os.path.join(folder, name)):
+                yield (base / name).as_posix()
+
+
+def _unchanged(out: Path, manifest: dict[str, str]) -> set[str]:
+    """The recorded files still exactly as the last run wrote them: the only ones a re-run may replace."""
+    return {name for name, digest in manifest.items() if name != MARKER and _digest(out / name) == digest}
+
+
+def _carry_over(old: Path, new: Path, ours: set[str]) -> None:
+    """Move everything in ``old`` but the unchanged files of ours (``ours``) into ``new``, at the same place.
+
+    Runs after the swap. A name taken in ``new`` is left in ``old`` (never replaced); the swap
+    checked for those beforehand, so that happens only if someone wrote there meanwhile. Ctrl-C
+    waits until every file has moved (where signals cannot be held, as on Windows, too).
+    """
+    stopped = False
+    for source, target in _moves(old, new, ours, ""):
+        for _attempt in range(2):  # a Ctrl-C that lands on a move is remembered, and the move made again
+            try:
+                with contextlib.suppress(OSError):  # a file that cannot move stays in the old output
+                    if os.path.lexists(source) and not os.path.lexists(target):
+                        os.rename(source, target)
+                break
+            except KeyboardInterrupt:
+                stopped = True
+    if stopped:
+        raise KeyboardInterrupt
+
+
+def _moves(old: Path, new: Path, ours: set[str], prefix: str) -> Iterator[tuple[str, Path]]:
+    """(source, target) for each of the learner's entries in ``old``: whole folders where none of ours is inside."""
+    for entry in sorted(os.scandir(old), key=lambda e: e.name):
+        name = prefix + entry.name
+        if name == MARKER or name in ours:
+            continue
+        target = new / entry.name
+        if entry.is_dir(follow_symlinks=False) and (
+            os.path.lexists(target) or any(path.startswith(name + "/") for path in ours)
+        ):
+            with contextlib.suppress(OSError):
+                if not os.path.lexists(target):
+                    target.mkdir()
+            if target.is_dir() and not target.is_symlink():
+                yield from _moves(Path(entry.path), target, ours, name + "/")
+        else:
+            yield entry.path, target
+
+
+def _retire(old: Path, ours: set[str]) -> None:
+    """Delete a retired output once only our unchanged files are left in it; otherwise leave it for the next run."""
+    if all(name in ours or name == MARKER for name in _files(old)):
+        _remove_tree(old)
+
+
+def _undo_half_swap(out: Path) -> None:
+    """Killed between the two renames of a swap: ``out`` is missing and the old output set aside; put it back."""
+    retired = sorted(out.parent.glob(_siblings(out, "old")))
+    with contextlib.suppress(OSError):
+        if retired and not os.path.lexists(out):
+            os.rename(retired[-1], out)
+
+
+def _drop_temps(root: Path) -> None:
+    """Remove temporary files our writes left (``.NAME.1234abcd.tmp`` beside a recorded NAME); a learner's stay."""
+    for name in read_manifest(root):
+        for temp in (root / name).parent.glob(f".{glob.escape(Path(name).name)}.*.tmp"):
+            if len(temp.name) == len(Path(name).name) + 14:
+                _discard(temp)
+
+
 def _clean_leftovers(out: Path) -> None:
-    """Remove what a killed run left: its staging directory, a retired output, stray temporary files."""
+    """Finish what a killed run left: carry a learner's files over, drop staging and temporary files."""
     parent = out.parent
-    retired = sorted(parent.glob(_siblings(out, "old")))
-    if retired and not out.exists():  # killed between the two renames of a swap: put the old output back
+    for old in sorted(parent.glob(_siblings(out, "old"))):  # killed after the swap: a learner's files may be in there
+        _drop_temps(old)
+        ours = _unchanged(old, read_manifest(old))
         with contextlib.suppress(OSError):
-            os.rename(retired.pop(), out)
-    for old in retired:  # killed after the swap: a learner's own files may still be in there
-        with contextlib.suppress(OSError):
-            _carry_over(old, out)
-    for leftover in [*parent.glob(_siblings(out, "staging")), *retired]:
+            _carry_over(old, out, ours)
+        _retire(old, ours)
+    for leftover in parent.glob(_siblings(out, "staging")):
         _remove_tree(leftover)
-    if out.is_dir():
-        for temp in out.rglob(".*.tmp"):
-            _discard(temp)
+    _drop_temps(out)
 
 
 @contextlib.contextmanager
@@ -201,46 +344,105 @@ def _signals_held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
-def _carry_over(old: Path, new: Path) -> None:
-    """Move a learner's own files (anything a run does not write) from the old output into the new."""
-    for entry in old.iterdir():
-        ours = entry.name == MARKER or entry.name.endswith(_OUR_SUFFIXES) or entry.name in _OUR_DIRS
-        if not ours and not (new / entry.name).exists():
-            with contextlib.suppress(OSError):  # a file that cannot move stays in the old output
-                os.rename(entry, new / entry.name)
+def _in_the_way(out: Path, new_files: Iterator[str] | list[str], ours: set[str]) -> list[str]:
+    """The learner's files and folders in ``out`` where the new output would put a file of ours."""
+    blocked: list[str] = []
+    for name in new_files:
+        parts = name.split("/")
+        for depth in range(1, len(parts)):  # each folder on the way must be a folder (not a file or a link)
+            folder = "/".join(parts[:depth])
+            path = out / folder
+            if os.path.lexists(path) and (path.is_symlink() or not path.is_dir()):
+                blocked.append(folder)
+                break
+        else:
+            if os.path.lexists(out / name) and name not in ours:
+                blocked.append(name)
+    return sorted(set(blocked))
 
 
 def _swap(staged: staged_output) -> None:
-    """Put the complete new output in place of the old one: two renames with signals held."""
+    """Put the complete new output in place of the old one, keeping every file that is not ours.
+
+    First the new manifest is written and checked against what is on disk (a learner's file
+    where a new one would go refuses the swap); then two renames with signals held, then the
+    learner's files move from the old output into the new one.
+    """
     out, new = staged.out, staged.dir
+    previous = read_manifest(out)
+    ours = _unchanged(out, previous)
+    written = sorted(name for name in _files(new) if name != MARKER)
+    blocked = _in_the_way(out, written, ours)
+    if blocked and not previous and not _recorded(out):
+        raise OutputError(
+            f"{_short(out)} was written by an older autodiff that kept no record of its files, so it cannot tell "
+            f"them from yours; choose a new --out (or empty this one)."
+        )
+    if blocked:
+        more = f" (and {len(blocked) - 1} more)" if len(blocked) > 1 else ""
+        raise OutputError(
+            f"{_short(out / blocked[0])}{more} is not what the last run wrote there (added or changed since), so "
+            f"autodiff keeps it and did not put the new output in place; move it away or choose another --out."
+        )
+    write_text(new / MARKER, manifest_text({name: _digest(new / name) or "" for name in written}))
+    staged.changed = sorted(name for name in previous if name not in ours and os.path.lexists(out / name))
     retired = out.parent / _siblings(out, "old").replace("*", secrets.token_hex(4))
     try:
         with _signals_held():
-            if out.exists():
-                os.rename(out, retired)
+            os.rename(out, retired)
             try:
                 os.rename(new, out)
             except BaseException:
-                if retired.exists():  # put the previous output back before saying what failed
-                    os.rename(retired, out)
+                os.rename(retired, out)  # put the previous output back before saying what failed
                 raise
+            staged.committed = True
+            _carry_over(retired, out, ours)
     except OSError as error:
-        raise OutputError(f"cannot put the new output in place at {_short(out)}: {error.strerror}.") from error
-    staged.committed = True
-    if retired.exists():
-        _carry_over(retired, out)
-        _remove_tree(retired)
+        if not staged.committed:
+            raise OutputError(f"cannot put the new output in place at {_short(out)}: {error.strerror}.") from error
+    finally:
+        if staged.committed:
+            _retire(retired, ours)
+    if staged.changed:
+        more = len(staged.changed) - 3
+        shown = ", ".join(staged.changed[:3]) + (f" and {more} more" if more > 0 else "")
+        _note(f"note: kept {shown} in {_short(out)}: changed since the last run wrote it, so it is yours now.")
+
+
+def _note(line: str) -> None:
+    """One line on stderr (a run's output folder is the demos' business, and they speak there)."""
+    with contextlib.suppress(OSError, ValueError):
+        print(terminal(line, getattr(sys.stderr, "encoding", None) or "utf-8"), file=sys.stderr, flush=True)
+
+
+def _resolve_link(out: Path) -> Path:
+    """``out`` itself, or the folder a symlinked ``out`` points to (the run works there)."""
+    try:
+        if not out.is_symlink():
+            return out
+    except OSError:  # a name too long, say: prepare_out_dir names the problem
+        return out
+    try:
+        target = out.resolve(strict=True)
+    except (OSError, RuntimeError):  # RuntimeError: Python < 3.13 reports a loop that way
+        raise OutputError(
+            f"{_short(out)} is a link that leads to nothing (missing, or a loop of links); give --out a folder."
+        ) from None
+    return target
 
 
 class staged_output:  # noqa: N801 - used as a function: ``with staged_output(out) as staged``
     """Build a run's output beside ``path`` and swap it in when the ``with`` block finishes.
 
     ``path`` is checked as ``prepare_out_dir`` does (created and marked if new) and locked, so a
-    second run into it is refused with OutputError. Leftovers of a killed run are cleaned first.
-    Inside the block, write into ``staged.dir``. A normal exit swaps the new output in (signals
-    held for the two renames); any exception — a full disk, a render error, Ctrl-C — discards it,
-    leaving ``path`` exactly as the previous run left it. ``committed`` says which happened, and
-    ``kept()`` says it in words.
+    second run into it is refused with OutputError; a symlink is followed, and the run works in
+    the folder it points to. Leftovers of a killed run are cleaned first. Inside the block, write
+    into ``staged.dir``. A normal exit swaps the new output in (signals held for the renames) and
+    carries every file the previous run did not write (or that changed since) over into it; any
+    exception — a full disk, a render error, Ctrl-C, a learner's file where a new one would go —
+    discards the new output, leaving ``path`` exactly as it was. ``committed`` says which
+    happened, ``kept()`` says it in words, and ``changed`` lists files of ours the learner edited
+    (kept, and named on stderr).
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
@@ -248,17 +450,21 @@ class staged_output:  # noqa: N801 - used as a function: ``with staged_output(ou
         self.dir = self.out  # the staging directory once entered
         self.had_output = False  # the previous run's complete output is there (and stays until the swap)
         self.committed = False
+        self.changed: list[str] = []
         self._fd: int | None = None
 
     def __enter__(self) -> staged_output:
-        out = self.out
+        self.out = out = _resolve_link(self.out)
         here = Path.cwd().resolve()
-        with contextlib.suppress(OSError):
-            if here == out.resolve() or out.resolve() in here.parents:
+        with contextlib.suppress(OSError, RuntimeError):
+            whole = out.resolve()
+            if here == whole or whole in here.parents:
+                where = "is the folder you are working in" if here == whole else "holds the folder you are working in"
                 raise OutputError(
-                    f"{_short(out)} is the folder you are working in; a run replaces its output folder "
-                    f"whole, so name a folder inside it instead (e.g. --out {_short(out / 'run')})."
+                    f"{_short(out)} {where}; a run replaces its output folder whole, so name a new folder "
+                    f"instead (e.g. --out {_short(here / 'out')})."
                 )
+        _undo_half_swap(out)
         prepare_out_dir(out)
         self.had_output = any(p.name != MARKER for p in out.iterdir())
         self._fd = _lock(out)

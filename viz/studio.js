@@ -584,7 +584,7 @@
     const c = $("chart");
     const L = { l: 44, r: 10, t: 8, b: 30 }, W = 320, H = 150;
     const ys = D.epochs.map((x) => x.loss).filter(Number.isFinite);
-    const lo = Math.min(0, ...ys), hi = Math.max(...ys, lo + 1e-9);
+    const lo = ys.reduce((a, b) => Math.min(a, b), 0), hi = ys.reduce((a, b) => Math.max(a, b), lo + 1e-9);
     const n = num(D.epochs.length - 1) + 1;  // the x axis counts epochs, recorded or not
     const X = (epoch) => L.l + (n > 1 ? (epoch / (n - 1)) * (W - L.l - L.r) : 0);
     const Y = (v) => H - L.b - ((v - lo) / (hi - lo)) * (H - L.t - L.b);
@@ -623,7 +623,7 @@
     const c = $("fit");
     const W = 320, H = 170, L = { l: 36, r: 10, t: 8, b: 30 };
     const xs = D.rows.map((r) => r[0][0]);
-    const x0 = Math.min(...xs) - 1, x1 = Math.max(...xs) + 1;
+    const x0 = xs.reduce((a, b) => Math.min(a, b), Infinity) - 1, x1 = xs.reduce((a, b) => Math.max(a, b), -Infinity) + 1;
     const X = (x) => L.l + ((x - x0) / (x1 - x0)) * (W - L.l - L.r);
     c.appendChild(el("line", { x1: L.l, y1: H - L.b, x2: W - L.r, y2: H - L.b, stroke: "#888" }));
     c.appendChild(el("line", { x1: L.l, y1: L.t, x2: L.l, y2: H - L.b, stroke: "#888" }));
@@ -642,7 +642,7 @@
       $("fit-caption").textContent = "probability of " + D.label + " = sigmoid(w·" + D.features[0] + " + b) for this frame's w and b; dots: the data";
     } else {
       const ys = D.rows.map((r) => r[0][1]);
-      const y0 = Math.min(...ys) - 1, y1 = Math.max(...ys) + 1;
+      const y0 = ys.reduce((a, b) => Math.min(a, b), Infinity) - 1, y1 = ys.reduce((a, b) => Math.max(a, b), -Infinity) + 1;
       const Y = (y) => H - L.b - ((y - y0) / (y1 - y0)) * (H - L.t - L.b);
       for (const t of niceTicks(y0, y1, 4)) c.appendChild(el("text", { x: L.l - 5, y: Y(t) + 4, "text-anchor": "end", class: "chart-text" }, fmt(t)));
       c.appendChild(el("text", { x: (L.l + W - L.r) / 2, y: H - 3, "text-anchor": "middle", class: "chart-text" }, D.features[0] + " (up: " + D.features[1] + ")"));

@@ -22,7 +22,6 @@ from __future__ import annotations
 import copy
 import html
 import importlib
-import json
 import math
 import os
 import re
@@ -37,6 +36,7 @@ import graphviz
 from autodiff import Constant, History, Value, nn, topological_order
 from autodiff.training import inputs_for
 from autodiff.value import total
+from viz import escape
 from viz.graph import COMPUTED, CONSTANT, DATA_INPUT, PARAMETER, fmt, node_kind, record_text
 from viz.network import is_network, network_studio
 from viz.outputs import OutputError, write_text
@@ -323,13 +323,12 @@ class Studio:
     def html(self) -> str:
         """The whole page: one self-contained, offline HTML document."""
         if self._html is None:
-            data = json.dumps(_finite_json(self.data), separators=(",", ":"), allow_nan=False)
             values = {
-                "TITLE": html.escape(self.title),
+                "TITLE": escape.html_text(self.title),
                 "CSS": _asset("studio.css"),
                 "SVG": self.svg,
-                "DATA": data.replace("</", "<\\/"),
-                "TRACE": self.trace_js.replace("</", "<\\/"),
+                "DATA": escape.json_script(_finite_json(self.data)),
+                "TRACE": escape.script_code(self.trace_js),
                 "JS": _asset("studio.js"),
             }
             # One pass over the template only: text put in (a title, a label) is never read as a slot.
@@ -472,7 +471,7 @@ class _Template:
         for index, kind, sid, _default in self.slots:
             value = sources[kind].get(sid)
             if value is not None:
-                parts[index] = html.escape(value, quote=False) if kind == "text" else value
+                parts[index] = escape.xml_text(value) if kind == "text" else value
         return "".join(parts)
 
 

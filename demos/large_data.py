@@ -1,0 +1,140 @@
+"""Large data: what a run shows of a dataset too big for a terminal, a page or a drawing.
+
+A million rows train like four, but a log cannot hold a million predictions, nor a page a
+million rows of snapshots, nor a picture a neuron with 10,000 inputs. ``limits_for`` decides
+what is summarised and says it in one sentence before training starts; ``sample_history`` is
+the run as the page and the plots see it (the first rows, with every epoch's loss, parameters
+and gradients still over all of them).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from autodiff import History
+from autodiff.datasets import Dataset
+
+# The log prints the predictions of at most this many rows, then a count of the rest.
+LOG_ROWS = 10
+# The studio page and the plots hold at most this many rows (a page stays a few MB).
+PAGE_ROWS = 1_000
+# A row's graph with more inputs than this is not drawn: Graphviz would take minutes to hours.
+DRAW_COLUMNS = 100
+# The standardising printout lists at most this many features.
+LOG_COLUMNS = 20
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a run shows of its data; the defaults show everything (a small dataset).
+
+    Attributes:
+        log_rows: Prediction rows printed (None: all of them).
+        page_rows: Rows the studio page and plots hold (None: all of them).
+        draw: Whether one row's graph is drawn (the studio page and the per-epoch SVGs).
+        sentence: The one sentence saying the limits, printed before training ("" when none apply).
+    """
+
+    log_rows: int | None = None
+    page_rows: int | None = None
+    draw: bool = True
+    sentence: str = ""
+
+
+SHOW_ALL = Limits()
+
+
+def first_of(items: list[str], limit: int = LOG_COLUMNS, mark: str = "") -> list[str]:
+    """``items``, or its first ``limit`` and a last item saying how many there are in all (a log line stays readable).
+
+    Args:
+        items: Text for each feature (a weight, a value, a name).
+        limit: How many to keep.
+        mark: The last item when some are left out (default ``"… (10,000 in all)"``).
+
+    Returns:
+        The items, or the first ``limit`` and ``mark``.
+    """
+    return items if len(items) <= limit else [*items[:limit], mark or f"… ({len(items):,} in all)"]
+
+
+def limits_for(dataset: Dataset) -> Limits:
+    """The limits for ``dataset``: none for a small one; for a large one, what is summarised, in one sentence.
+
+    Args:
+        dataset: The loaded (possibly standardised) dataset.
+
+    Returns:
+        The Limits, with ``sentence`` naming every limit that applies.
+    """
+    rows, columns = len(dataset), dataset.n_features
+    said = []
+    log_rows = page_rows = None
+    if rows > LOG_ROWS * 2:
+        log_rows = LOG_ROWS
+        said.append(f"the log shows the first {LOG_ROWS} predictions and a count")
+    if rows > PAGE_ROWS:
+        page_rows = PAGE_ROWS
+        said.append(f"the studio and plots the first {PAGE_ROWS:,} rows")
+    draw = columns <= DRAW_COLUMNS
+    if not draw:
+        said.append(f"no graph is drawn (one with over {DRAW_COLUMNS} inputs would take hours to lay out)")
+    if not said:
+        return SHOW_ALL
+    sentence = f"Large data ({rows:,} rows × {columns:,} features): " + "; ".join(said) + "; training uses every row."
+    return Limits(log_rows, page_rows, draw, sentence)
+
+
+def sample_history(history: History, rows: int | None) -> History:
+    """``history`` as the page and plots see it: the first ``rows`` rows, every epoch's numbers unchanged.
+
+    Args:
+        history: A training run on the whole dataset.
+        rows: How many rows to keep (None: all).
+
+    Returns:
+        A History whose dataset and per-row snapshots hold the first ``rows`` rows; losses,
+        parameters and gradients stay those of the whole dataset.
+    """
+    dataset = history.dataset
+    if rows is None or dataset is None or len(dataset) <= rows:
+        return history
+    sample = dataclasses.replace(dataset, rows=dataset.rows[:rows])
+    records = [dataclasses.replace(record, rows=record.rows[:rows]) for record in history.records]
+    return dataclasses.replace(history, records=records, dataset=sample)
+
+
+@contextlib.contextmanager
+def heartbeat(what: str, every: float = 10.0) -> Iterator[None]:
+    """While the block runs, a line on stderr every ``every`` seconds: ``still working (…): 1 min 20 s so far``.
+
+    Training reports per epoch; one epoch of a million rows takes minutes, so this says the run
+    is alive in between. Nothing is printed by a block shorter than ``every`` seconds.
+
+    Args:
+        what: What the run is doing, for the line (``training on 1,000,000 rows``).
+        every: Seconds between lines.
+    """
+    stop = threading.Event()
+    began = time.monotonic()
+
+    def beat() -> None:
+        while not stop.wait(every):
+            seconds = int(time.monotonic() - began)
+            so_far = f"{seconds // 60} min {seconds % 60} s" if seconds >= 60 else f"{seconds} s"
+            with contextlib.suppress(OSError, ValueError):
+                print(f"still working ({what}): {so_far} so far", file=sys.stderr, flush=True)
+
+    thread = threading.Thread(target=beat, name="heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
