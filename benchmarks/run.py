@@ -367,7 +367,7 @@ def main() -> None:
     print(NOTES.format(same=same, same_compiled=r["tutorial_compiled"]["same_as_backward"]))
     write_json(
         {
-            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
             "command": "make bench  (python -m benchmarks.run)",
             "machine": info,
             "table": text,
