@@ -564,3 +564,167 @@ def test_an_optimizer_other_than_plain_sgd_shows_before_and_after_honestly(brows
         assert close(line["before"], before[k]) and close(line["after"], after[k])
         assert line["text"] == f"{name}: {line['before']:.4g} → {line['after']:.4g} (Adam)"  # no made-up SGD formula
     watched.close()
+
+
+# --- the studio as a lesson: opens on the question, predict mode, carried edits, the legend ------
+
+
+def test_the_page_opens_on_the_forward_pass_with_no_gradients(tutorial: dict[str, Any], watched: Watched) -> None:
+    page = watched.open(tutorial["url"])
+    assert page.evaluate("window.studio.state()") == {"epoch": 0, "row": 0, "step": 0}
+    seen = shown(page)
+    assert all(n["grad"] is None for n in seen["nodes"])
+    assert "grad = ·" in [n["gradText"] for n in seen["nodes"]]
+    assert "epoch 0's Loss = 1.0155" in page.text_content("#now")  # the tutorial's log: Loss: 1.0155
+
+
+def test_predict_mode_asks_checks_reveals_and_scores(tutorial: dict[str, Any], watched: Watched) -> None:
+    page = watched.open(tutorial["url"] + "#quiz&epoch=0&row=0&step=0")
+    assert page.evaluate("document.activeElement.id") == "quiz-input"
+    p = sigmoid(0.1 * 1 + 0.0)  # row 0: hours 1, passed 0, w 0.1, b 0
+    p_node = next(i for i, n in enumerate(shown(page)["nodes"]) if n["dataText"] == "data = ?")
+    assert "p = 1 / (1 + exp(−z)) = ?" in page.text_content("#quiz-q")
+    page.keyboard.type(f"{p:.3f}")  # 0.525: right within 1%
+    page.keyboard.press("Enter")
+    assert shown(page)["nodes"][p_node]["data"] == p
+    result = page.text_content("#quiz-result")
+    assert result.startswith("✓ right") and "= 0.525" in result
+    assert page.text_content("#quiz-score").endswith("1 of 1 right")
+    page.keyboard.press("Enter")  # an empty field goes on: backward step 1, through the loss
+    assert page.evaluate("window.studio.state()")["step"] == 1
+    edge = next(k for k, e in shown(page)["edges"].items() if page.text_content(f"#{k}-d") == "a: ∂ ?")
+    assert shown(page)["edges"][edge]["local"] is None
+    page.keyboard.type("5")  # wrong: ∂L/∂p = (p − y) / (p(1 − p)) = 1 / (1 − p) here
+    page.keyboard.press("Enter")
+    truth = (p - 0) / (p * (1 - p))
+    assert close(shown(page)["edges"][edge]["local"], truth)
+    result = page.text_content("#quiz-result")
+    assert result.startswith("✗ not quite") and f"{truth:.4g}" in result and f"off by {abs(5 - truth):.4g}" in result
+    assert page.text_content("#quiz-score").endswith("1 of 2 right")
+    assert page.text_content(f"#{edge}-c") == "→ ?"  # the contribution is asked next
+    page.keyboard.type(f"{truth:.4f}")
+    page.keyboard.press("Enter")
+    assert page.text_content("#quiz-score").endswith("2 of 3 right")
+
+
+def test_an_edit_carries_on_through_rows_and_epochs(tutorial: dict[str, Any], watched: Watched) -> None:
+    page = watched.open(tutorial["url"] + "#epoch=0&row=1&step=0")
+    assert page.evaluate("window.studio.carry")
+    page.click("#n0")  # w
+    assert page.input_value("#editor-input") == "0.0475"  # 4 digits, as the box shows it
+    page.fill("#editor-input", "3")
+    page.press("#editor-input", "Enter")
+    # The oracle: the tutorial's loop in plain floats, w set to 3 before row 1 of epoch 0.
+    w, b, lr = 0.1, 0.0, 0.1
+    befores, losses = [], []
+    for epoch in range(3):
+        total = 0.0
+        for r, ((x,), y) in enumerate(ROWS):
+            if (epoch, r) == (0, 1):
+                w = 3.0
+            befores.append((epoch, r, w, b))
+            p = sigmoid(w * x + b)
+            total += (y - p) ** 2
+            w, b = w - lr * (p - y) * x, b - lr * (p - y)
+        losses.append(total)
+    for epoch, r, w_before, b_before in befores[1:] + [befores[-1]]:
+        go(page, epoch, r, 5)
+        loss, nodes, _ = engine_row(w_before, b_before, r, None)
+        seen = shown(page)
+        for i, v in enumerate(nodes):
+            assert close(seen["nodes"][i]["data"], v.data), (epoch, r, i)
+            if seen["nodes"][i]["grad"] is not None:
+                assert close(seen["nodes"][i]["grad"], v.grad), (epoch, r, i)
+    for epoch in range(3):
+        assert close(page.evaluate(f"window.studio.loss({epoch})"), losses[epoch])
+    go(page, 2, 0, 0)
+    assert f"epoch 2's Loss = {losses[2]:.4f}" in page.text_content("#now")
+    assert "On screen: your run" in page.text_content("#edited")
+    assert "&edit=0_1_0_3" in page.evaluate("location.hash")
+    go(page, 0, 0, 5)  # before the edit: the recording
+    assert "On screen: the recorded run" in page.text_content("#edited")
+    # The link holds the edit: a fresh page from it shows the same run.
+    link = page.evaluate("location.href").replace("#epoch=0&row=0", "#epoch=2&row=3")
+    carried = page.evaluate("window.studio.params(2, 3)")
+    page.goto("about:blank")
+    page.goto(link)
+    wait_until(page, "window.studio !== undefined")
+    assert page.evaluate("window.studio.state()") == {"epoch": 2, "row": 3, "step": 5}
+    assert page.evaluate("window.studio.params(2, 3)") == carried and close(carried[0], befores[-1][2])
+    page.click("#reset")
+    assert page.is_hidden("#edited") and page.evaluate("window.studio.edits()") == []
+    assert close(page.evaluate("window.studio.loss(2)"), tutorial["studio"].data["epochs"][2]["loss"])
+
+
+def test_the_legend_explains_each_mark_once(tutorial: dict[str, Any], browser: Any) -> None:
+    w = Watched(browser)
+    w.page.goto(tutorial["url"])
+    wait_until(w.page, "window.studio !== undefined")
+    assert w.page.is_visible("#legend")  # a first visit
+    text = w.page.text_content("#legend")
+    for mark in ("∂ 0.2494", "local derivative", "→ 0.525", "contribution", "a: / b:", "dashed", "not reached yet"):
+        assert mark in text, mark
+    w.page.click("#legend-close")
+    w.page.reload()
+    wait_until(w.page, "window.studio !== undefined")
+    assert w.page.is_hidden("#legend")  # seen once; the "? legend" button opens it again
+    w.page.click("#legend-open")
+    assert w.page.is_visible("#legend")
+    w.page.keyboard.press("Escape")
+    assert w.page.is_hidden("#legend")
+    w.close()
+
+
+def test_the_loss_chart_tells_and_jumps(tutorial: dict[str, Any], watched: Watched) -> None:
+    page = watched.open(tutorial["url"])
+    box = page.locator("#chart").bounding_box()
+    # The plot spans x = 48…310 of the 320-wide viewBox; epoch 500 of 0–999 sits near the middle.
+    x = box["x"] + box["width"] * (48 + 262 * 500 / 999) / 320
+    page.mouse.move(x, box["y"] + box["height"] / 2)
+    tip = page.text_content(".chart-tip")
+    epoch = int(re.search(r"epoch (\d+)", tip).group(1))
+    assert abs(epoch - 500) <= 3
+    assert f"Loss {tutorial['studio'].data['epochs'][epoch]['loss']:.4f}" in tip
+    page.mouse.click(round(x), box["y"] + box["height"] / 2)  # a click's position is in whole pixels
+    landed = page.evaluate("window.studio.state().epoch")
+    assert abs(landed - 500) <= 3 and f"epoch {landed} " in page.text_content(".chart-tip")
+
+
+def test_the_side_panel_holds_still_while_stepping(tutorial: dict[str, Any], watched: Watched) -> None:
+    page = watched.open(tutorial["url"] + "#epoch=0&row=2&step=0")
+    tops = set()
+    for step in range(6):
+        go(page, 0, 2, step)
+        where = "['params', 'chart'].map(id => document.getElementById(id).getBoundingClientRect().top)"
+        tops.add(tuple(round(t) for t in page.evaluate(where)))
+    assert len(tops) == 1, tops  # it used to jump about 35 px
+    go(page, 0, 2, 5)
+    header = page.text_content("#params thead")
+    assert "change in this update" in header
+    w_cells = page.evaluate("[...document.querySelectorAll('#params tbody tr')[0].children].map(c => c.textContent)")
+    line = next(u for u in shown(page)["updates"] if u["param"] == "w")
+    assert w_cells[3] == ("+" if line["after"] > line["before"] else "") + f"{line['after'] - line['before']:.4g}"
+
+
+def test_a_phone_sees_the_whole_graph_and_no_key_hints(tutorial: dict[str, Any], browser: Any) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    page = context.new_page()
+    page.goto(tutorial["url"] + "#epoch=0&row=0&step=2")
+    wait_until(page, "window.studio !== undefined")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.is_hidden("#key .keys")
+    pane = page.locator("#graph").bounding_box()
+    for node in page.evaluate("[...document.querySelectorAll('#graph-svg g.node')].map(g => g.id)"):
+        r = page.locator(f"#{node}").bounding_box()
+        assert pane["y"] - 0.5 <= r["y"] and r["y"] + r["height"] <= pane["y"] + pane["height"] + 0.5, node
+        assert pane["x"] - 0.5 <= r["x"] and r["x"] + r["width"] <= pane["x"] + pane["width"] + 0.5, node
+    context.close()
+
+
+def test_sizes_are_balanced_at_1920_by_1080(tutorial: dict[str, Any], browser: Any) -> None:
+    w = Watched(browser, 1920, 1080)
+    page = w.open(tutorial["url"] + "#epoch=0&row=0&step=2")
+    graph_px = page.evaluate("(() => { const t = document.getElementById('n0-data'); return 14 * t.getScreenCTM().a; })()")
+    side_px = page.evaluate("parseFloat(getComputedStyle(document.querySelector('#now .formula')).fontSize)")
+    assert graph_px / side_px <= 1.5, (graph_px, side_px)
+    w.close()

@@ -688,10 +688,17 @@
     const w = pane.clientWidth, h = pane.clientHeight;
     svg.setAttribute("viewBox", [view.x, view.y, w / view.scale, h / view.scale].join(" "));
   }
+  function NARROW() { return window.matchMedia && window.matchMedia("(max-width: 700px)").matches; }
   function fitView() {
+    if (NARROW()) { // the pane takes the graph's height at the width it has, so no box is cut off
+      const want = Math.ceil((full.h * pane.clientWidth) / full.w) + 2;
+      if (Math.abs($("graph-pane").clientHeight - want) > 2) $("graph-pane").style.height = want + "px";
+    } else $("graph-pane").style.height = "";
     const w = pane.clientWidth || 600, h = pane.clientHeight || 400;
-    const fitScale = Math.min(w / full.w, h / full.h, 2.2); // big enough to read from the back of a room
-    view.scale = Math.max(fitScale, MIN_TEXT_SCALE);
+    // Big enough to read from the back of a room, but not so big that the numbers beside it look small.
+    const fitScale = Math.min(w / full.w, h / full.h, 1.6);
+    // A phone fits the whole graph to its width (pinch to zoom); a wider screen keeps text >= 12 px.
+    view.scale = NARROW() ? Math.min(w / full.w, 1.6) : Math.max(fitScale, MIN_TEXT_SCALE);
     const vw = w / view.scale;
     view.x = full.x + Math.min(0, (full.w - vw) / 2); // centred when it fits, from the left edge when not
     view.y = full.y;
@@ -1069,7 +1076,7 @@
     for (const [fe, fr, fs] of frames) {
       state.epoch = fe; state.row = fr; state.step = fs;
       render();
-      blocks.forEach((b, k) => { tallest[k] = Math.max(tallest[k], b.offsetHeight); });
+      blocks.forEach((b, k) => { tallest[k] = Math.max(tallest[k], b.getBoundingClientRect().height); });
     }
     blocks.forEach((b, k) => { b.style.minHeight = tallest[k] + "px"; });
     Object.assign(state, keep);

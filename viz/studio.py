@@ -612,8 +612,10 @@ def _plain_sgd(history: History, picture: _Picture, names: list[str], start: lis
         return False
     first = records[0]
     befores = [start] if full_batch else [list(row) for row in first.rows]
-    afters = [[first.parameters[n] for n in names]] if full_batch else befores[1:] + [[first.parameters[n] for n in names]]
-    data = {"kind": "history", "epochs": [{"rows": befores, "end": afters[-1]}], "rows": [[list(f), t] for f, t in history.dataset.rows]}  # type: ignore[union-attr]
+    end = [first.parameters[n] for n in names]
+    afters = [end] if full_batch else befores[1:] + [end]
+    rows = [[list(f), t] for f, t in history.dataset.rows]  # type: ignore[union-attr]
+    data = {"kind": "history", "epochs": [{"rows": befores, "end": end}], "rows": rows}
     for r, (before, after) in enumerate(zip(befores, afters)):
         leaves = frame_leaves(data, picture.sources, 0, r)
         _, local = evaluate(picture, leaves)
