@@ -724,7 +724,9 @@ def test_a_phone_sees_the_whole_graph_and_no_key_hints(tutorial: dict[str, Any],
 def test_sizes_are_balanced_at_1920_by_1080(tutorial: dict[str, Any], browser: Any) -> None:
     w = Watched(browser, 1920, 1080)
     page = w.open(tutorial["url"] + "#epoch=0&row=0&step=2")
-    graph_px = page.evaluate("(() => { const t = document.getElementById('n0-data'); return 14 * t.getScreenCTM().a; })()")
+    graph_px = page.evaluate(
+        "(() => { const t = document.getElementById('n0-data'); return 14 * t.getScreenCTM().a; })()"
+    )
     side_px = page.evaluate("parseFloat(getComputedStyle(document.querySelector('#now .formula')).fontSize)")
     assert graph_px / side_px <= 1.5, (graph_px, side_px)
     w.close()
