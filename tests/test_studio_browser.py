@@ -563,6 +563,9 @@ def test_an_optimizer_other_than_plain_sgd_shows_before_and_after_honestly(brows
         line = lines[name]
         assert close(line["before"], before[k]) and close(line["after"], after[k])
         assert line["text"] == f"{name}: {line['before']:.4g} → {line['after']:.4g} (Adam)"  # no made-up SGD formula
+    for row in range(4):  # never the plain rule beside Adam's steps, not even where a step happens to match it
+        go(page, 0, row, 5)
+        assert "←" not in page.text_content("#update")
     watched.close()
 
 

@@ -20,7 +20,9 @@
   // edits: the learner's {e, r, i, v, row}: leaf i set to v at frame (epoch index e, row r); row is
   // the data row it was made on. quiz: predict mode; check: central differences beside the gradients.
   const state = { epoch: 0, row: 0, step: 0, edits: [], showAll: false, quiz: false, check: false };
-  const CARRY = HISTORY && !!D.carry && !!trace; // edits carried on by redoing "p ← p − lr × grad" in the page
+  // Edits are carried on by redoing "p ← p − lr × grad" for every later row in the page: offered when
+  // the run's update is that rule and the redoing stays small (epochs × rows × nodes).
+  const CARRY = HISTORY && !!D.carry && !!trace && D.epochs.length * D.epochs[0].rows.length * N <= 4e7;
   let yours = null; // the learner's run after an edit: {rows, end, loss} per epoch index (see simulate)
 
   // --- numbers -----------------------------------------------------------------------------------
@@ -296,9 +298,9 @@
     for (const [k, i] of PARAM_NODES) {
       const g = back.grad[i], lr = D.lr, b = leaves[i];
       const sgd = b - lr * g;
-      const edited = !CARRY && state.edits.some((x) => holds(x, e, r));
-      const same = Math.abs(sgd - after[k]) <= 1e-9 * Math.max(1, Math.abs(after[k]));
-      const plain = typeof lr === "number" && (same || edited || carried);
+      // Written as the rule only when the run's update is that rule (not Adam, whose step is shown as before → after).
+      const plain = !!D.plainUpdate && typeof lr === "number";
+      const edited = state.edits.some((x) => holds(x, e, r));
       const rule = plain ? D.params[k] + " ← " + fmt(b) + " − " + fmt(lr) + " × " + fmt(g) : "";
       out.push({ k, i, before: b, grad: g, lr, rule, after: plain ? (carried ? after[k] : edited ? sgd : after[k]) : after[k] });
     }
@@ -1071,7 +1073,9 @@
     const tallest = blocks.map(() => 0);
     const e = keep.epoch, r = isEnd(keep.epoch, keep.row) ? 0 : keep.row;
     const frames = [];
-    for (let s = 0; s <= lastStep(e, r); s++) frames.push([e, r, s]);
+    const last = lastStep(e, r), stride = Math.max(1, Math.floor(last / 24)); // a big graph: a sample of its steps
+    for (let s = 0; s <= last; s += stride) frames.push([e, r, s]);
+    if (last % stride) frames.push([e, r, last]);
     if (HISTORY) frames.push([e, rowCount(e), 0]);
     for (const [fe, fr, fs] of frames) {
       state.epoch = fe; state.row = fr; state.step = fs;

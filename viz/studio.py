@@ -446,6 +446,29 @@ class Studio:
             chosen.append(count - 1)
         return chosen
 
+    def epoch_svg_title(self, index: int) -> str:
+        """What an epoch's SVG file shows, in words: which row, which parameters, which gradients.
+
+        Args:
+            index: the epoch's position in the page's recorded epochs.
+
+        Returns:
+            The sentence the file carries as its ``<title>`` (a viewer shows it on hover).
+        """
+        data = self.data
+        epoch = data["epochs"][index]["epoch"]
+        if data.get("fullBatch"):
+            return (
+                f"epoch {epoch}: all {len(data['rows'])} rows summed, with the parameters before this epoch's "
+                "update, after the whole backward pass (every gradient of the summed loss)"
+            )
+        features, target = data["rows"][0]
+        row = ", ".join(f"{n} {fmt(x)}" for n, x in zip(data["features"], features))
+        return (
+            f"epoch {epoch}, row 0 ({row}, {data['label']} {fmt(target)}) with the parameters before that row's "
+            "update, after its whole backward pass: one row's gradients, not the epoch's sum"
+        )
+
     def epoch_svg_count(self, every: int | None = None) -> int:
         """How many files ``write_epoch_svgs(every=every)`` writes."""
         return len(self._chosen_epochs(every))
@@ -466,7 +489,7 @@ class Studio:
         written = []
         for done, index in enumerate(chosen, 1):
             path = Path(out_dir) / f"epoch_{epochs[index]['epoch']:0{width}d}.svg"  # the epoch's own number
-            written.append(write_text(path, _standalone(self.frame_svg(index))))
+            written.append(write_text(path, _standalone(self.frame_svg(index), self.epoch_svg_title(index))))
             if progress is not None:
                 progress(done, len(chosen))
         return written
@@ -514,11 +537,19 @@ class _Template:
         return "".join(parts)
 
 
-def _standalone(svg: str) -> str:
-    """A frame as a file: the XML header and the namespace a viewer needs, and its natural size."""
+def _standalone(svg: str, title: str = "") -> str:
+    """A frame as a file: the XML header and the namespace a viewer needs, its natural size and its title."""
     m = re.search(r'viewBox="0(?:\.0+)? 0(?:\.0+)? ([\d.]+) ([\d.]+)"', svg)
     size = f' width="{m.group(1)}pt" height="{m.group(2)}pt"' if m else ""
-    return '<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n' + re.sub(r"<svg\b", f"<svg{size}", svg, count=1)
+    svg = re.sub(r"<svg\b", f"<svg{size}", svg, count=1)
+    if title:  # the first child of <svg>: what the picture shows
+        svg = re.sub(
+            r"(<svg\b[^>]*>)",
+            lambda t: t.group(1) + f"\n<title>{html.escape(title, quote=False)}</title>",
+            svg,
+            count=1,
+        )
+    return '<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n' + svg
 
 
 # --- building the page's data ------------------------------------------------------------------
@@ -569,7 +600,7 @@ def _history_data(history: History, picture: _Picture, embed: bool) -> dict[str,
     data: dict[str, Any] = {
         "kind": "history",
         "predictions": picture.predictions,
-        "carry": _plain_sgd(history, picture, names, start),
+        "plainUpdate": _plain_sgd(history, picture, names, start),
         "fullBatch": full_batch,
         "params": names,
         "start": start,
@@ -585,6 +616,7 @@ def _history_data(history: History, picture: _Picture, embed: bool) -> dict[str,
         "interrupted": history.interrupted,
         "historyNotes": notes,
     }
+    data["carry"] = _carry(history, data["plainUpdate"])
     if embed:
         for e, epoch in enumerate(epochs):
             numbers = []
@@ -597,18 +629,15 @@ def _history_data(history: History, picture: _Picture, embed: bool) -> dict[str,
 def _plain_sgd(history: History, picture: _Picture, names: list[str], start: list[float]) -> bool:
     """Whether every step of the first epoch is ``parameter − lr × gradient``: then the page can carry an edit on.
 
-    A learner's edit is carried through later rows and epochs by redoing that update in the page, so
-    it is offered only for a run that the plain rule reproduces (not Adam, not momentum) and whose
-    every epoch and row was recorded.
+    Only then does the page write an update as that rule with its numbers (an Adam step is shown as
+    before → after), and carry a learner's edit on by redoing the rule (see ``_carry``).
     """
     lr = history.settings.get("lr")
     records = history.records
+    full_batch = history.settings.get("mode") == "full_batch"
     if not isinstance(lr, (int, float)) or not records or not history.start:
         return False
-    if any(r.epoch != k for k, r in enumerate(records)):
-        return False
-    full_batch = history.settings.get("mode") == "full_batch"
-    if not full_batch and any(len(r.rows) != len(history.dataset.rows) for r in records):  # type: ignore[union-attr]
+    if not full_batch and len(records[0].rows) != len(history.dataset.rows):  # type: ignore[union-attr]
         return False
     first = records[0]
     befores = [start] if full_batch else [list(row) for row in first.rows]
@@ -626,6 +655,15 @@ def _plain_sgd(history: History, picture: _Picture, names: list[str], start: lis
                 if abs(expected - after[source[1]]) > 1e-9 * max(1.0, abs(after[source[1]])):
                     return False
     return True
+
+
+def _carry(history: History, plain: bool) -> bool:
+    """Whether the page can carry an edit on: a plain-SGD run with every epoch and row recorded."""
+    records = history.records
+    if not plain or any(r.epoch != k for k, r in enumerate(records)):
+        return False
+    full_batch = history.settings.get("mode") == "full_batch"
+    return full_batch or all(len(r.rows) == len(history.dataset.rows) for r in records)  # type: ignore[union-attr]
 
 
 def frame_leaves(data: dict[str, Any], sources: list[list[Any]], epoch: int, row: int) -> list[float]:
