@@ -340,7 +340,11 @@
       // Hover: the formula this node's numbers came from, with the numbers (never an answer still asked for).
       const lines = [];
       if (D.nodes[i].parents.length) lines.push(hide.data[i] ? name(i) + " = ? (predict mode: answer first)" : forwardText(i, f.data));
-      else lines.push((D.nodes[i].label || "constant") + " (" + D.nodes[i].kind + ") = " + fmt(f.data[i]) + (trace ? " — click to set it" : ""));
+      else {
+        const s = D.sources[i];
+        const raw = D.scaling && s[0] === "x" ? ", standardised: (" + fmt(f.data[i] * D.scaling.spread[s[2]] + D.scaling.mean[s[2]]) + " − " + fmt(D.scaling.mean[s[2]]) + ") / " + fmt(D.scaling.spread[s[2]]) : "";
+        lines.push((D.nodes[i].label || "constant") + " (" + D.nodes[i].kind + raw + ") = " + fmt(f.data[i]) + (trace ? " — click to set it" : ""));
+      }
       if (!shows(i)) lines.push("its gradient is not shown (tick “all grads”)");
       else if (hide.grad[i]) lines.push("d" + loss() + "/d" + name(i) + " = ? (answer first)");
       else if (!back.reached[i]) lines.push("grad: not reached yet — backward has not got here");
@@ -391,7 +395,7 @@
       else if (isEnd(e, r)) where += " · end: the parameters after this epoch's updates";
       else {
         const [xs, y] = D.rows[r];
-        where += " · row " + r + " (of 0–" + (D.rows.length - 1) + "): " + D.features.map((n, j) => (D.featureLabels ? D.featureLabels[j] : n) + " " + fmt(xs[j])).join(", ") + ", " + D.label + " " + fmt(y);
+        where += " · row " + r + " (of 0–" + (D.rows.length - 1) + "): " + D.features.map((n, j) => n + " " + feature(xs[j], j)).join(", ") + ", " + D.label + " " + fmt(y);
       }
     }
     const rootHidden = !!hide.data[ROOT];
@@ -425,6 +429,11 @@
   const LOSS_WHY = "Loss is what the tutorial prints each epoch: Σ (" + D.label + " − prediction)² over the epoch's rows, each before its update. " +
     "The gradients come from the training objective, " + D.objective + " (the graph's root L): the two are different numbers on purpose.";
 
+  // A feature as the learner knows it: the raw value, and when the run standardised it, the number the neuron sees.
+  function feature(x, j) {
+    if (!D.scaling) return fmt(x);
+    return fmt(x * D.scaling.spread[j] + D.scaling.mean[j]) + " (standardised " + fmt(x) + ")";
+  }
   function esc(t) { return String(t).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;"); }
 
   function paramLeaves() {
@@ -998,7 +1007,7 @@
         c.appendChild(el("text", { x: L.l - 5, y: Y(t) + 4, "text-anchor": "end", class: "chart-text" }, String(t)));
         c.appendChild(el("line", { x1: L.l, y1: Y(t), x2: W - L.r, y2: Y(t), stroke: "#eee" }));
       }
-      c.appendChild(el("text", { x: (L.l + W - L.r) / 2, y: H - 3, "text-anchor": "middle", class: "chart-text" }, D.features[0]));
+      c.appendChild(el("text", { x: (L.l + W - L.r) / 2, y: H - 3, "text-anchor": "middle", class: "chart-text" }, D.features[0] + (D.scaling ? " (standardised)" : "")));
       fitMap = { X, Y, x0, x1 };
       fitLayer = el("g", {});
       c.appendChild(fitLayer);
@@ -1009,7 +1018,7 @@
       const y0 = Math.min(...ys) - 1, y1 = Math.max(...ys) + 1;
       const Y = (y) => H - L.b - ((y - y0) / (y1 - y0)) * (H - L.t - L.b);
       for (const t of niceTicks(y0, y1, 4)) c.appendChild(el("text", { x: L.l - 5, y: Y(t) + 4, "text-anchor": "end", class: "chart-text" }, fmt(t)));
-      c.appendChild(el("text", { x: (L.l + W - L.r) / 2, y: H - 3, "text-anchor": "middle", class: "chart-text" }, D.features[0] + " (up: " + D.features[1] + ")"));
+      c.appendChild(el("text", { x: (L.l + W - L.r) / 2, y: H - 3, "text-anchor": "middle", class: "chart-text" }, D.features[0] + " (up: " + D.features[1] + ")" + (D.scaling ? ", both standardised" : "")));
       fitMap = { X, Y, x0, x1, y0, y1 };
       fitLayer = el("g", {});
       c.appendChild(fitLayer);

@@ -607,6 +607,10 @@ def _history_data(history: History, picture: _Picture, embed: bool) -> dict[str,
         "epochs": epochs,
         "rows": [[list(features), target] for features, target in dataset.rows],
         "features": list(dataset.feature_names),
+        # Standardised rows: the page shows each raw value beside the number the neuron sees.
+        "scaling": (
+            {"mean": list(dataset.scaling.mean), "spread": list(dataset.scaling.spread)} if dataset.scaling else None
+        ),
         "label": dataset.label_name or "target",
         "lr": history.settings.get("lr"),
         "optimizer": history.settings.get("optimizer", ""),
