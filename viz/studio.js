@@ -939,7 +939,9 @@
     if (!HISTORY) return;
     const c = $("chart");
     const L = CHART, W = L.W, H = L.H;
-    const ys = D.epochs.map((x) => x.loss).filter(Number.isFinite);
+    while (c.firstChild) c.removeChild(c.firstChild); // built again when the learner's run changes its range
+    drawnRun = yours;
+    const ys = D.epochs.map((x) => x.loss).concat(yours ? yours.loss : []).filter(Number.isFinite);
     const lo = Math.min(0, ...ys), hi = Math.max(...ys, lo + 1e-9);
     const n = num(D.epochs.length - 1) + 1;  // the x axis counts epochs, recorded or not
     const X = (epoch) => L.l + (n > 1 ? (epoch / (n - 1)) * (W - L.l - L.r) : 0);
@@ -957,7 +959,8 @@
     c.appendChild(el("text", { x: (L.l + W - L.r) / 2, y: H - 3, "text-anchor": "middle", class: "chart-text" }, "epoch"));
     chartRecorded = el("polyline", { points: lossPoints((e) => D.epochs[e].loss), fill: "none", stroke: "#1f4e9c", "stroke-width": 1.8 });
     c.appendChild(chartRecorded);
-    chartYours = el("polyline", { points: "", fill: "none", stroke: "#c05a00", "stroke-width": 2 });
+    chartYours = el("polyline", { points: yours ? lossPoints((k) => yours.loss[k]) : "", fill: "none", stroke: "#c05a00", "stroke-width": 2 });
+    chartRecorded.setAttribute("stroke-opacity", yours ? "0.35" : "1");
     c.appendChild(chartYours);
     chartMarker = el("g", {});
     chartMarker.appendChild(el("line", { x1: 0, y1: L.t, x2: 0, y2: H - L.b, stroke: "#e8590c", "stroke-width": 1.5 }));
@@ -972,20 +975,16 @@
       const epoch = Math.round(((x - L.l) / (W - L.l - L.r)) * (n - 1));
       return indexOf(Math.max(0, Math.min(n - 1, epoch)));
     };
-    c.addEventListener("pointermove", (ev) => { const e = epochAt(ev); tip.textContent = "epoch " + num(e) + " · Loss " + loss4(epochLoss(e)) + " · click to go"; });
-    c.addEventListener("pointerleave", () => { tip.textContent = ""; });
-    c.addEventListener("click", (ev) => { const e = epochAt(ev); go(e, 0, landing(e, 0)); });
+    c.onpointermove = (ev) => { const e = epochAt(ev); tip.textContent = "epoch " + num(e) + " · Loss " + loss4(epochLoss(e)) + " · click to go"; };
+    c.onpointerleave = () => { tip.textContent = ""; };
+    c.onclick = (ev) => { const e = epochAt(ev); go(e, 0, landing(e, 0)); };
     c.style.cursor = "pointer";
     $("chart-caption").textContent = "Loss per epoch (hover: its value; click: go to that epoch). " + LOSS_WHY;
   }
   function renderChart() {
     if (!chartMarker) return;
     const e = state.epoch;
-    if (drawnRun !== yours) { // the learner's run in orange, the recorded one faint behind it
-      drawnRun = yours;
-      chartYours.setAttribute("points", yours ? lossPoints((k) => yours.loss[k]) : "");
-      chartRecorded.setAttribute("stroke-opacity", yours ? "0.35" : "1");
-    }
+    if (drawnRun !== yours) buildChart(); // the learner's run in orange, the recorded one faint behind it
     chartMarker.setAttribute("transform", "translate(" + chartX(num(e)).toFixed(1) + ",0)");
     chartMarker.lastChild.setAttribute("cy", chartY(epochLoss(e)).toFixed(1));
   }
