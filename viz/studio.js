@@ -701,6 +701,7 @@
   }
   function NARROW() { return window.matchMedia && window.matchMedia("(max-width: 700px)").matches; }
   function fitView() {
+    if (!pane.isConnected) return; // the page is being replaced (a notebook re-running its cell)
     if (NARROW()) { // the pane takes the graph's height at the width it has, so no box is cut off
       const want = Math.ceil((full.h * pane.clientWidth) / full.w) + 2;
       if (Math.abs($("graph-pane").clientHeight - want) > 2) $("graph-pane").style.height = want + "px";
