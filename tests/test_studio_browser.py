@@ -737,3 +737,23 @@ def test_sizes_are_balanced_at_1920_by_1080(tutorial: dict[str, Any], browser: A
     side_px = page.evaluate("parseFloat(getComputedStyle(document.querySelector('#now .formula')).fontSize)")
     assert graph_px / side_px <= 1.5, (graph_px, side_px)
     w.close()
+
+
+def test_the_check_switch_puts_a_central_difference_beside_each_gradient(
+    tutorial: dict[str, Any], watched: Watched
+) -> None:
+    page = watched.open(tutorial["url"] + "#epoch=3&row=2&step=5")
+    assert "check" not in page.text_content("#params thead")
+    page.check("#check")
+    header = page.evaluate("[...document.querySelectorAll('#params thead th')].map(t => t.textContent)")
+    column = header.index("check (central difference)")
+    w, b = tutorial["params"][3][2]
+    _, nodes, _ = engine_row(w, b, 2, None)
+    grads = {"w": nodes[0].grad, "b": next(v for v in nodes if v.label == "b").grad}
+    cells = page.evaluate(
+        "[...document.querySelectorAll('#params tbody tr')].map(r => [...r.children].map(c => c.textContent))"
+    )
+    for cells_of_row in cells:
+        name, estimate = cells_of_row[0], float(cells_of_row[column])
+        assert abs(estimate - grads[name]) <= 1e-3 * max(1.0, abs(grads[name])), (name, estimate, grads[name])
+    assert "central difference: " in page.evaluate("document.querySelector('#n0 title').textContent")
