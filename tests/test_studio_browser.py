@@ -612,6 +612,9 @@ def test_predict_mode_asks_checks_reveals_and_scores(tutorial: dict[str, Any], w
     page.keyboard.type(f"{truth:.4f}")
     page.keyboard.press("Enter")
     assert page.text_content("#quiz-score").endswith("2 of 3 right")
+    page.keyboard.press("ArrowLeft")  # the empty answer field still lets ← → step
+    assert page.evaluate("window.studio.state()")["step"] == 0
+    assert page.text_content("#quiz-result").startswith("✓ right")  # an answered question stays answered
 
 
 def test_an_edit_carries_on_through_rows_and_epochs(tutorial: dict[str, Any], watched: Watched) -> None:

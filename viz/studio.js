@@ -373,7 +373,7 @@
     }
     frame = { data: f.data, local: f.local, grad: back.grad, reached: back.reached, contrib: back.contrib, current, questions: qs.map((q) => ({ id: q.id, kind: q.kind, truth: q.truth, hidden: hidden(q) })) };
     renderNow(f, back, current, hide);
-    renderUpdate(updates, qs);
+    renderUpdate(updates, qs, f);
     renderParams(back, updates, qs);
     renderQuiz(qs, open);
     renderRun();
@@ -443,9 +443,27 @@
   }
   const PARAM_NODES = paramLeaves();
 
-  function renderUpdate(updates, qs) {
+  // A one-pass page has no training to show: its panel lists the whole pass instead, forward
+  // formulas with their numbers and the backward steps in order, the one on screen marked.
+  function renderPass(f) {
+    const lines = ['<div class="pass-title">forward pass</div>'];
+    const WINDOW = 12; // a big graph: the lines near the step on screen, so a frame stays quick
+    for (const i of COMPUTED.slice(0, 2 * WINDOW)) lines.push('<div class="pass-line">' + esc(FORWARD_HIDDEN(i) ? name(i) + " = ?" : forwardText(i, f.data)) + "</div>");
+    if (COMPUTED.length > 2 * WINDOW) lines.push('<div class="pass-line">… and ' + (COMPUTED.length - 2 * WINDOW) + " more (hover a box for its formula)</div>");
+    lines.push('<div class="pass-title">backward pass: one step per box, in this order</div>');
+    const from = Math.max(0, Math.min(state.step - 1 - WINDOW / 2, S - WINDOW)), to = from + WINDOW;
+    ORDER.forEach((i, k) => {
+      if (k < from || k >= to) return;
+      const cls = k + 1 === state.step ? "pass-line on" : k + 1 < state.step ? "pass-line done" : "pass-line";
+      lines.push('<div class="' + cls + '">' + (k + 1) + ". " + esc(name(i)) + " (" + esc(D.nodes[i].op) + ")" + (k + 1 < state.step ? " ✓" : "") + "</div>");
+    });
+    return lines.join("");
+  }
+  function FORWARD_HIDDEN(i) { return state.quiz && state.step === 0 && frame && frame.questions.some((q) => q.hidden && q.kind === "forward") && (i >= FORWARD_ASK); }
+
+  function renderUpdate(updates, qs, f) {
     const el = $("update");
-    if (!HISTORY) { el.textContent = ""; return; }
+    if (!HISTORY) { el.innerHTML = renderPass(f); return; }
     const { epoch: e, row: r, step: s } = state;
     if (isEnd(e, r)) { el.innerHTML = '<span class="pending">after epoch ' + num(e) + ": " + D.params.map((p, k) => esc(p) + " = " + fmt(params(e, r)[k])).join(", ") + "</span>"; return; }
     if (s <= S) { el.innerHTML = '<span class="pending">update: after the backward pass (step ' + (S + 1) + ")</span>"; return; }
@@ -482,7 +500,7 @@
     const list = HISTORY ? PARAM_NODES : [];
     if (!HISTORY) for (let i = 0; i < N; i++) if (D.nodes[i].kind === "parameter") list.push([list.length, i]);
     const showRecorded = !!(yours && onYours(state.epoch, state.row));
-    const head = ["parameter", "value", "grad", "change in this update"];
+    const head = HISTORY ? ["parameter", "value", "grad", "change in this update"] : ["parameter", "value", "grad"];
     if (state.check) head.push("check (central difference)");
     if (showRecorded) head.push("recorded run");
     table.querySelector("thead").innerHTML = "<tr>" + head.map((h) => "<th>" + esc(h) + "</th>").join("") + "</tr>";
@@ -495,7 +513,7 @@
       const q = u && qs.find((x) => x.id === "u" + k);
       const change = !u ? "" : q && hidden(q) ? "?" : (u.after - u.before > 0 ? "+" : "") + fmt(u.after - u.before);
       const n = HISTORY ? D.params[k] : D.nodes[i].label;
-      let cells = "<td>" + esc(n) + "</td><td>" + fmt(v) + "</td><td>" + g + "</td><td>" + change + "</td>";
+      let cells = "<td>" + esc(n) + "</td><td>" + fmt(v) + "</td><td>" + g + "</td>" + (HISTORY ? "<td>" + change + "</td>" : "");
       if (state.check) cells += "<td>" + (checks && checks[i] !== undefined && back.reached[i] && !hiddenGrad ? fmt(checks[i]) : "") + "</td>";
       if (showRecorded) cells += '<td class="was">' + fmt(recordedParams(state.epoch, state.row)[k]) + "</td>";
       rows.push('<tr data-param="' + esc(n) + '">' + cells + "</tr>");
@@ -509,7 +527,7 @@
   const epochInput = $("epoch");
   const stepInput = $("step");
   if (HISTORY) epochInput.max = String(D.epochs.length - 1);
-  else { $("epoch-box").hidden = true; $("chart-box").hidden = true; $("fit-box").hidden = true; $("update").hidden = true; }
+  else { $("epoch-box").hidden = true; $("chart-box").hidden = true; $("fit-box").hidden = true; }
   $("title").textContent = D.title;
   if (!HISTORY) document.querySelector("#key .keys").textContent = "← → step · space play · Home/End · click a leaf to edit · wheel/drag zoom, pan";
   const notes = D.notes.slice();
@@ -634,7 +652,7 @@
     if (b && b.id !== "editor-ok") b.blur();
   });
   document.addEventListener("keydown", (ev) => {
-    if (ev.target && ev.target.tagName === "INPUT" && ev.target.type === "text") return;
+    if (ev.target && ev.target.tagName === "INPUT" && ev.target.type === "text" && !emptyQuizArrow(ev)) return;
     if (ev.target && ev.target.tagName === "SELECT") return;
     const dir = ev.key === "ArrowRight" ? 1 : ev.key === "ArrowLeft" ? -1 : 0;
     if (dir) {
@@ -865,7 +883,10 @@
     render();
   }
   $("predict").addEventListener("click", () => { setQuiz(!state.quiz, true); if (state.quiz) go(state.epoch, state.row, 0); render(); });
+  // The answer field keeps the focus; while it is empty, ← → still step.
+  function emptyQuizArrow(ev) { return ev.target.id === "quiz-input" && ev.target.value === "" && /^Arrow(Left|Right)$/.test(ev.key); }
   $("quiz-input").addEventListener("keydown", (ev) => {
+    if (emptyQuizArrow(ev)) return;
     ev.stopPropagation();
     if (ev.key === "Enter") { ev.preventDefault(); checkAnswer(); }
     else if (ev.key === "Escape") setQuiz(false);
