@@ -760,3 +760,26 @@ def test_the_check_switch_puts_a_central_difference_beside_each_gradient(
         name, estimate = cells_of_row[0], float(cells_of_row[column])
         assert abs(estimate - grads[name]) <= 1e-3 * max(1.0, abs(grads[name])), (name, estimate, grads[name])
     assert "central difference: " in page.evaluate("document.querySelector('#n0 title').textContent")
+
+
+def test_standardised_features_are_labelled_with_their_raw_values(browser: Any, tmp_path: Path) -> None:
+    import csv
+
+    from autodiff import load_csv
+    from autodiff.datasets import standardize
+    from demos import new_dataset
+
+    raw = list(csv.reader(new_dataset.DEFAULT_CSV.read_text(encoding="utf-8").splitlines()))
+    header, first = raw[0], [float(x) for x in raw[1][:-1]]
+    dataset = standardize(load_csv(new_dataset.DEFAULT_CSV))
+    history, _ = runs.run("bce", dataset, runs.Start(weights=(0.1, 0.1), epochs=2))
+    w = Watched(browser)
+    page = w.open(studio(history).save(tmp_path / "quiz.html").as_uri() + "#epoch=0&row=0&step=0")
+    where = page.text_content("#now .where")
+    columns = [[float(r[j]) for r in raw[1:]] for j in range(len(header) - 1)]
+    for j, name in enumerate(header[:-1]):
+        mean = sum(columns[j]) / len(columns[j])
+        spread = (sum((x - mean) ** 2 for x in columns[j]) / len(columns[j])) ** 0.5
+        standardised = (first[j] - mean) / spread
+        assert f"{name} {first[j]:.4g} (standardised {standardised:.4g})" in where, where
+    w.close()
