@@ -385,6 +385,11 @@ def test_editing_a_leaf_gives_the_engines_numbers(tutorial: dict[str, Any], watc
     w_line = next(u for u in seen["updates"] if u["param"] == "w")  # the update uses the edited w
     assert w_line["before"] == 0.5 and close(w_line["grad"], neuron.weights[0].grad)
     assert close(w_line["after"], 0.5 - 0.1 * neuron.weights[0].grad)
+    # The edited hours is row 1's from here on: the next epoch's row 1 still has it, row 2 its own.
+    go(page, 4, 1, 0)
+    assert shown(page)["nodes"][hours_node]["data"] == 2.5
+    go(page, 4, 2, 0)
+    assert shown(page)["nodes"][hours_node]["data"] == ROWS[2][0][0]
 
 
 def random_graph(seed: int, edit: dict[int, float] | None = None) -> tuple[Value, list[Value]]:
