@@ -817,9 +817,13 @@
 
   // Which run is on screen, said once, with the way back.
   function renderRun() {
-    const box = $("edited");
+    const box = $("edited"), badge = $("run-badge");
+    badge.hidden = !CARRY || !state.edits.length;
     if (!state.edits.length) { box.hidden = true; return; }
     box.hidden = false;
+    const mine = CARRY && onYours(state.epoch, state.row);
+    badge.textContent = mine ? "your run" : "recorded run";
+    badge.classList.toggle("yours", mine);
     const say = (x) => (D.nodes[x.i].label || "constant") + " = " + fmt(x.v) + (HISTORY ? " at epoch " + num(x.e) + ", " + (isEnd(x.e, x.r) ? "end" : "row " + x.r) : "");
     const list = state.edits.map(say).join("; ");
     const f = firstEdit();
