@@ -466,6 +466,9 @@ def test_a_value_used_twice_shows_each_path_and_their_sum(
     assert seen["edges"][f"e{i}_1"] == {"local": 3.0, "contribution": 1.5}
     assert seen["nodes"][nodes.index(x)]["grad"] == 3.0
     assert "x is used 2 times: 1.5 + 1.5 = 3" in page.text_content("#now")
+    assert "backward pass: one step per box" in page.text_content("#update")  # a one-pass page lists its pass
+    go(page, 0, 0, 0)
+    assert "forward pass: L = 4.5" in page.text_content("#now")  # the root named once, not "L = L"
     assert page.evaluate("window.studio.compiled") is (
         compiled and importlib.util.find_spec("autodiff.compile") is not None
     )
@@ -588,6 +591,20 @@ def test_the_page_opens_on_the_forward_pass_with_no_gradients(tutorial: dict[str
     assert all(n["grad"] is None for n in seen["nodes"])
     assert "grad = ·" in [n["gradText"] for n in seen["nodes"]]
     assert "epoch 0's Loss = 1.0155" in page.text_content("#now")  # the tutorial's log: Loss: 1.0155
+    # Hover any box: the formula its number came from, with the numbers in it.
+    titles = page.evaluate(
+        "[...document.querySelectorAll('#graph-svg g.node')].map(g => g.querySelector('title').textContent)"
+    )
+    assert any(t.startswith("p = 1 / (1 + exp(−z)) = 1 / (1 + exp(−0.1)) = 0.525\n") for t in titles), titles
+    assert any("grad: not reached yet" in t for t in titles)
+    go(page, 0, 0, 2)
+    edge_titles = page.evaluate(
+        "[...document.querySelectorAll('#graph-svg g.edge.cur')].map(g => g.querySelector('title').textContent)"
+    )
+    assert edge_titles == [
+        "∂p/∂z = p × (1 − p) = 0.525 × (1 − 0.525) = 0.2494\n"
+        "contribution: dL/dz += dL/dp × ∂p/∂z = 2.105 × 0.2494 = 0.525"
+    ]
 
 
 def test_predict_mode_asks_checks_reveals_and_scores(tutorial: dict[str, Any], watched: Watched) -> None:
@@ -627,6 +644,8 @@ def test_an_edit_carries_on_through_rows_and_epochs(tutorial: dict[str, Any], wa
     assert page.evaluate("window.studio.carry")
     page.click("#n0")  # w
     assert page.input_value("#editor-input") == "0.0475"  # 4 digits, as the box shows it
+    editor, box = page.locator("#editor").bounding_box(), page.locator("#n0-shape").bounding_box()
+    assert editor["y"] >= box["y"] + box["height"] or editor["y"] + editor["height"] <= box["y"]  # beside, not on it
     page.fill("#editor-input", "3")
     page.press("#editor-input", "Enter")
     # The oracle: the tutorial's loop in plain floats, w set to 3 before row 1 of epoch 0.

@@ -784,10 +784,10 @@
     editorText = fmt(leafValues(state.epoch, state.row)[i]); // 4 digits, as the box shows it; typed over or kept
     $("editor-input").value = editorText;
     // Beside the box, not on it: below its bottom edge, kept inside the pane.
-    const node = $("n" + i).getBoundingClientRect(), paneBox = $("graph-pane").getBoundingClientRect();
+    const node = $("n" + i + "-shape").getBoundingClientRect(), paneBox = $("graph-pane").getBoundingClientRect();
     const left = Math.max(4, Math.min(node.left - paneBox.left, paneBox.width - box.offsetWidth - 4));
-    let top = node.bottom - paneBox.top + 4;
-    if (top + box.offsetHeight > paneBox.height) top = Math.max(4, node.top - paneBox.top - box.offsetHeight - 4);
+    let top = node.bottom - paneBox.top + 10;
+    if (top + box.offsetHeight > paneBox.height) top = Math.max(4, node.top - paneBox.top - box.offsetHeight - 10);
     box.style.left = left + "px"; box.style.top = top + "px";
     $("editor-input").focus();
     $("editor-input").select();
