@@ -1073,28 +1073,32 @@
       // The line w1·x + w2·y + b = 0, and the side where the probability is above 0.5 shaded;
       // a polygon clipped to the plot box (Sutherland–Hodgman on one half-plane).
       const { y0, y1 } = fitMap;
-      const [w1, w2, b] = p;
-      const box = [[x0, y0], [x1, y0], [x1, y1], [x0, y1]];
-      const f = (q) => w1 * q[0] + w2 * q[1] + b;
-      const inside = [];
-      const cut = [];
-      for (let k = 0; k < 4; k++) {
-        const a = box[k], c = box[(k + 1) % 4];
-        const fa = f(a), fc = f(c);
-        if (fa >= 0) inside.push(a);
-        if ((fa >= 0) !== (fc >= 0)) {
-          const t = fa / (fa - fc);
-          const q = [a[0] + t * (c[0] - a[0]), a[1] + t * (c[1] - a[1])];
-          inside.push(q);
-          cut.push(q);
+      const boundary = (q, shade, attrs) => {
+        const [w1, w2, b] = q;
+        const box = [[x0, y0], [x1, y0], [x1, y1], [x0, y1]];
+        const f = (pt) => w1 * pt[0] + w2 * pt[1] + b;
+        const inside = [];
+        const cut = [];
+        for (let k = 0; k < 4; k++) {
+          const a = box[k], c = box[(k + 1) % 4];
+          const fa = f(a), fc = f(c);
+          if (fa >= 0) inside.push(a);
+          if ((fa >= 0) !== (fc >= 0)) {
+            const t = fa / (fa - fc);
+            const pt = [a[0] + t * (c[0] - a[0]), a[1] + t * (c[1] - a[1])];
+            inside.push(pt);
+            cut.push(pt);
+          }
         }
-      }
-      if (inside.length >= 3) {
-        fitLayer.appendChild(el("polygon", { points: inside.map((q) => X(q[0]).toFixed(1) + "," + Y(q[1]).toFixed(1)).join(" "), fill: "#2166ac", "fill-opacity": 0.12 }));
-      }
-      if (cut.length === 2) {
-        fitLayer.appendChild(el("line", { x1: X(cut[0][0]), y1: Y(cut[0][1]), x2: X(cut[1][0]), y2: Y(cut[1][1]), stroke: "#e8590c", "stroke-width": 2 }));
-      }
+        if (shade && inside.length >= 3) {
+          fitLayer.appendChild(el("polygon", { points: inside.map((pt) => X(pt[0]).toFixed(1) + "," + Y(pt[1]).toFixed(1)).join(" "), fill: "#2166ac", "fill-opacity": 0.12 }));
+        }
+        if (cut.length === 2) {
+          fitLayer.appendChild(el("line", Object.assign({ x1: X(cut[0][0]), y1: Y(cut[0][1]), x2: X(cut[1][0]), y2: Y(cut[1][1]), "stroke-width": 2 }, attrs)));
+        }
+      };
+      if (state.edits.length && onYours(state.epoch, state.row)) boundary(recordedParams(state.epoch, state.row), false, { stroke: "#1f4e9c", "stroke-opacity": 0.4, "stroke-dasharray": "4 3" });
+      boundary(p, true, { stroke: "#e8590c" });
     }
   }
 
