@@ -545,30 +545,46 @@
     stepInput.disabled = last === 0;
     const box = $("rows");
     if (!HISTORY) { box.hidden = true; return; }
-    if (box.childElementCount !== D.rows.length + 1) {
-      box.innerHTML = "";
+    const n = D.fullBatch ? 1 : D.rows.length;
+    if (!box.dataset.built) { // built once: a button per row, or a slider when there are many rows
+      box.dataset.built = "1";
       const title = document.createElement("span");
       title.textContent = D.fullBatch ? "batch" : "row";
       box.appendChild(title);
-      const n = D.fullBatch ? 1 : D.rows.length;
-      for (let k = 0; k <= n; k++) {
+      const pick = (rr) => { rr = Math.min(rr, rowCount(state.epoch)); go(state.epoch, rr, landing(state.epoch, rr)); };
+      if (n > MANY_ROWS) {
+        const slider = document.createElement("input");
+        Object.assign(slider, { type: "range", min: "0", max: String(n - 1), id: "row-slider" });
+        slider.setAttribute("aria-label", "row");
+        slider.addEventListener("input", () => pick(Number(slider.value)));
+        const out = document.createElement("output");
+        out.id = "row-out";
+        box.append(slider, out);
+      }
+      for (let k = n > MANY_ROWS ? n : 0; k <= n; k++) {
         const b = document.createElement("button");
         b.textContent = k < n ? (D.fullBatch ? "all rows" : String(k)) : "end";
         b.dataset.row = String(k);
-        b.addEventListener("click", () => { const rr = Number(b.dataset.row); go(state.epoch, Math.min(rr, rowCount(state.epoch)), landing(state.epoch, Math.min(rr, rowCount(state.epoch)))); });
+        b.addEventListener("click", () => pick(Number(b.dataset.row)));
         box.appendChild(b);
       }
     }
-    const buttons = box.querySelectorAll("button");
-    buttons.forEach((b, k) => {
-      const target = k === buttons.length - 1 ? rowCount(e) : k;
-      b.disabled = k !== buttons.length - 1 && k >= rowCount(e);
-      b.classList.toggle("on", target === r && !(k !== buttons.length - 1 && k >= rowCount(e)));
-      b.title = k === buttons.length - 1 ? "the parameters after the epoch"
+    if (n > MANY_ROWS) {
+      $("row-slider").value = String(Math.min(r, n - 1));
+      $("row-slider").disabled = rowCount(e) === 0;
+      $("row-out").textContent = isEnd(e, r) ? "end" : r + " / " + (n - 1);
+    }
+    box.querySelectorAll("button").forEach((b) => {
+      const k = Number(b.dataset.row), last = k === n;
+      const target = last ? rowCount(e) : k;
+      b.disabled = !last && k >= rowCount(e);
+      b.classList.toggle("on", target === r && !b.disabled);
+      b.title = last ? "the parameters after the epoch"
         : rowCount(e) === 0 ? "this epoch's rows were not recorded (a long run keeps a subset of epochs): only its end is known"
         : D.epochs[e].partial ? "rows of this epoch were not recorded; row 0 uses the previous epoch's parameters" : "";
     });
   }
+  const MANY_ROWS = 24; // more rows than buttons fit on a line: a slider
 
   // Where a jump to another row or epoch lands: on its update (the whole picture), or in predict mode
   // on its forward pass (the first question).
