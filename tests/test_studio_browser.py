@@ -807,3 +807,18 @@ def test_standardised_features_are_labelled_with_their_raw_values(browser: Any, 
         standardised = (first[j] - mean) / spread
         assert f"{name} {first[j]:.4g} (standardised {standardised:.4g})" in where, where
     w.close()
+
+
+def test_many_rows_get_a_slider_and_the_bar_is_built_once(browser: Any, tmp_path: Path) -> None:
+    from autodiff.datasets import Dataset
+
+    rows = tuple(((float(k % 7), float(k % 5)), float(k % 2)) for k in range(30))
+    history, _ = runs.run("bce", Dataset("thirty", ("x1", "x2"), rows), runs.Start(weights=(0.1, 0.1), epochs=2))
+    w = Watched(browser)
+    page = w.open(studio(history).save(tmp_path / "thirty.html").as_uri() + "#epoch=0&row=0&step=0")
+    assert page.evaluate("document.querySelectorAll('#rows button').length") == 1  # "end"; rows by the slider
+    page.evaluate("document.getElementById('rows').firstChild.dataset.mark = 'kept'")
+    page.fill("#row-slider", "17")
+    assert page.evaluate("window.studio.state()")["row"] == 17 and page.text_content("#row-out") == "17 / 29"
+    assert page.evaluate("document.getElementById('rows').firstChild.dataset.mark") == "kept"  # not rebuilt
+    w.close()
