@@ -93,7 +93,15 @@ LEARNING_RATE = 0.1
 
 
 def near(given: float, truth: float) -> bool:
-    """Whether an answer counts as right: within 1% of the value, or 0.001 when the value is near zero."""
+    """Whether an answer counts as right: within 1% of the value, or 0.001 when the value is near zero.
+
+    Args:
+        given: the learner's answer.
+        truth: the engine's number.
+
+    Returns:
+        True when the answer is within the tolerance.
+    """
     return abs(given - truth) <= max(0.01 * abs(truth), 0.001)
 
 
@@ -102,6 +110,12 @@ def quiz_questions(values: dict[str, Value]) -> list[tuple[str, float, str]]:
 
     The forward pass (p from z), then each backward step's local derivative and contribution for the
     parameters' path (the data get no question: training never changes them), then the update of w and b.
+
+    Args:
+        values: the row's named Values (``tutorial_row``), before backward has run.
+
+    Returns:
+        One (question, answer, explanation) per question; building them runs backward on ``values["L"]``.
     """
     L, z, p = values["L"], values["z"], values["p"]
     out = [
@@ -161,6 +175,13 @@ def run_quiz(values: dict[str, Value], ask: Callable[[str], str] = input) -> tup
     """Ask each question on the terminal, check the answer, reveal the value; returns (right, asked).
 
     End of input (Ctrl-D) or Ctrl-C ends the quiz early with one sentence and the score so far.
+
+    Args:
+        values: the row's named Values (``tutorial_row``), before backward has run.
+        ask: reads one answer after printing its prompt (``input`` by default).
+
+    Returns:
+        (right, asked): the score.
     """
     print(f"Predict each number before it is shown; an answer is right {TOLERANCE}.")
     right = asked = 0

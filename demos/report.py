@@ -261,8 +261,11 @@ def train_and_write(
 
 
 def _render_graphs(page: Any, out: Path, every: int) -> tuple[int, str]:
-    """The studio's per-epoch SVGs into out/graphs with a progress bar: how many were chosen, and on
-    Ctrl-C how many of them were drawn ("" when all were)."""
+    """The studio's per-epoch SVGs into out/graphs, with a progress bar.
+
+    Returns:
+        How many were chosen, and on Ctrl-C how many of them were drawn ("" when all were).
+    """
     chosen = page.epoch_svg_count(every)
     bar = cli.progress_bar(chosen, "drawing graphs", unit="graph")
     first_done = 0.0
