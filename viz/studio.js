@@ -513,7 +513,10 @@
       const q = u && qs.find((x) => x.id === "u" + k);
       const change = !u ? "" : q && hidden(q) ? "?" : (u.after - u.before > 0 ? "+" : "") + fmt(u.after - u.before);
       const n = HISTORY ? D.params[k] : D.nodes[i].label;
-      let cells = "<td>" + esc(n) + "</td><td>" + fmt(v) + "</td><td>" + g + "</td>" + (HISTORY ? "<td>" + change + "</td>" : "");
+      const gradTitle = back.reached[i] && !hiddenGrad ? "d" + loss() + "/d" + name(i) + " = " + (back.paths[i].length > 1 ? back.paths[i].map(fmt).join(" + ") + " = " : "") + fmt(back.grad[i]) + ": the sum of what backward sent up its edges" : "not reached yet";
+      const changeTitle = u && u.rule ? u.rule + " = " + fmt(u.after) + ", so the change is −lr × grad = " + fmt(u.after - u.before) : "after minus before this row's update";
+      let cells = "<td>" + esc(n) + '</td><td title="' + esc(n + " before this row's update") + '">' + fmt(v) + '</td><td title="' + esc(gradTitle) + '">' + g + "</td>" +
+        (HISTORY ? '<td title="' + esc(q && hidden(q) ? "answer first" : changeTitle) + '">' + change + "</td>" : "");
       if (state.check) cells += "<td>" + (checks && checks[i] !== undefined && back.reached[i] && !hiddenGrad ? fmt(checks[i]) : "") + "</td>";
       if (showRecorded) cells += '<td class="was">' + fmt(recordedParams(state.epoch, state.row)[k]) + "</td>";
       rows.push('<tr data-param="' + esc(n) + '">' + cells + "</tr>");
