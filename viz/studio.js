@@ -920,7 +920,7 @@
 
   // --- the legend: what each mark means (opens by itself on a first visit) -----------------------------
 
-  function showLegend(on) { $("legend").hidden = !on; if (on) $("legend-close").focus(); }
+  function showLegend(on) { $("legend").hidden = !on; if (on) $("legend-close").focus({ preventScroll: true }); } // read from the top
   $("legend-open").addEventListener("click", () => showLegend(true));
   $("legend-close").addEventListener("click", () => { showLegend(false); try { localStorage.setItem("autodiff-studio-legend", "seen"); } catch (err) { /* no storage */ } });
   $("legend").addEventListener("keydown", (ev) => { if (ev.key === "Escape" || ev.key === "Enter") { ev.stopPropagation(); $("legend-close").click(); } });
