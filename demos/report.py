@@ -201,15 +201,16 @@ def write_run(
     assert history.dataset is not None
     dataset = history.dataset
     files = [viz.write_text(out / "model.json", model_file.to_json(model, dataset.feature_names, history))]
-    loss_title = title or f"{dataset.name}: loss per epoch"
+    loss_title = title or f"{dataset.name}: Loss per epoch (the printed number)"
     files.append(plots.loss_curve(history.losses, title=loss_title).save(out / "loss.svg"))
     rows = list(dataset.rows)
     if plot == "sigmoid_fit":
-        fit = plots.sigmoid_fit(model.weights[0].data, model.bias.data, rows, xlabel=dataset.feature_names[0])
+        x_name = f"{dataset.feature_names[0]} (standardised)" if dataset.scaling else dataset.feature_names[0]
+        fit = plots.sigmoid_fit(model.weights[0].data, model.bias.data, rows, xlabel=x_name)
         files.append(fit.save(out / "sigmoid_fit.svg"))
     elif plot == "decision_boundary":
         w1, w2 = (w.data for w in model.weights)
-        x_name, y_name = dataset.feature_names
+        x_name, y_name = (f"{n} (standardised)" if dataset.scaling else n for n in dataset.feature_names)
         boundary = plots.decision_boundary(w1, w2, model.bias.data, rows, xlabel=x_name, ylabel=y_name)
         files.append(boundary.save(out / "decision_boundary.svg"))
     if history.interrupted:  # Ctrl-C asked to stop: draw a sample of the epochs, not thousands
@@ -280,8 +281,11 @@ def train_and_write(
 
 
 def _render_graphs(page: Any, out: Path, every: int) -> tuple[int, str]:
-    """The studio's per-epoch SVGs into out/graphs with a progress bar: how many were chosen, and on
-    Ctrl-C how many of them were drawn ("" when all were)."""
+    """The studio's per-epoch SVGs into out/graphs, with a progress bar.
+
+    Returns:
+        How many were chosen, and on Ctrl-C how many of them were drawn ("" when all were).
+    """
     chosen = page.epoch_svg_count(every)
     bar = cli.progress_bar(chosen, "drawing graphs", unit="graph")
     first_done = 0.0

@@ -162,3 +162,39 @@ def test_each_loss_gets_a_studio_with_a_step_per_printed_step(
     index = (out / "index.html").read_text(encoding="utf-8")
     assert 'href="squared.html"' in index and 'href="bce.html"' in index
     assert f"open {out / 'index.html'}" in printed
+
+
+def quiz(answers: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "demos.backprop", "--quiz"], input=answers, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_quiz_checks_piped_answers_against_hand_arithmetic() -> None:
+    # The tutorial's row by hand: hours 3, passed 1, w 0.1, b 0, cross-entropy.
+    p = 1 / (1 + math.exp(-0.3))
+    d_p = (p - 1) / (p * (1 - p))  # ∂L/∂p for bce, and dL/dp (upstream 1)
+    d_z = d_p * p * (1 - p)  # = p − 1: the hand rule's error
+    answers = [p, d_p, d_p, p * (1 - p), d_z, 1, d_z, 1, d_z, 3, d_z * 3, 0.1 - 0.1 * d_z * 3, 0 - 0.1 * d_z]
+    answers[3] = 0.5  # one wrong: ∂p/∂z is 0.2445
+    result = quiz("".join(f"{a!r}\n" for a in answers))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[-1] == "Score: 12 of 13 right."
+    wrong = next(line for line in lines if "not quite" in line)
+    assert "∂p/∂z = p × (1 − p) = 0.5744 × (1 − 0.5744) = 0.2445; you said 0.5" in wrong
+
+
+def test_quiz_ends_with_one_sentence_at_end_of_input() -> None:
+    result = quiz("0.5744\nnot a number\n")
+    assert result.returncode == 0 and result.stderr == ""
+    assert "'not a number' is not a number; type one, e.g. 0.25" in result.stdout
+    assert result.stdout.splitlines()[-1] == "Quiz ended early: 1 of 1 right."
+
+
+def test_the_index_is_a_styled_page_that_says_what_each_link_shows(tmp_path: Path) -> None:
+    assert main(["--out", str(tmp_path / "bp"), "--no-code"]) == 0
+    index = (tmp_path / "bp" / "index.html").read_text(encoding="utf-8")
+    assert "<style>" in index and "hours 3, passed 1; w 0.1, b 0" in index
+    for page, formula in (("squared.html", "L = (passed - p)²"), ("bce.html", "L = -[passed·log p")):
+        assert f'href="{page}"' in index and formula in index

@@ -153,6 +153,12 @@ def test_epoch_svgs_are_whole_files_from_the_one_layout(tutorial_page: tuple[obj
         positions.append([(t.get("x"), t.get("y")) for t in root.iter(f"{ns}text")])
     assert all(p == positions[0] for p in positions)  # one layout: nothing moves between files
     first = ET.parse(files[0]).getroot()
+    # Each file says what it shows: row 0 before its update, that row's gradients (not the epoch's sum).
+    assert first.find(f"{ns}title").text == (
+        "epoch 0, row 0 (hours 1, passed 0) with the parameters before that row's update, after its whole "
+        "backward pass: one row's gradients, not the epoch's sum"
+    )
+    assert ET.parse(files[-1]).getroot().find(f"{ns}title").text.startswith("epoch 29, row 0 (hours 1, passed 0)")
     assert "data = 0.1" in [("".join(t.itertext())) for t in first.iter(f"{ns}text")]  # epoch 0 starts at w 0.1
 
 

@@ -3,7 +3,8 @@
 One browser for the module; the tutorial's 1000-epoch run is trained and its studio written once.
 Every number the page shows is checked against the engine run here, independently of the page's
 data: the tutorial's loop in plain floats gives each row's parameters, autodiff builds that row's
-graph and steps through backward. No pixel comparisons; screenshots of three frames are left in
+graph and steps through backward. No pixel comparisons; screenshots of four frames (the page as it opens,
+predict mode, a carried edit, the last epoch) are left in
 out/studio-screenshots/ for a person to look at.
 """
 
@@ -123,6 +124,8 @@ class Watched:
     def open(self, url: str) -> Any:
         self.page.goto(url)
         wait_until(self.page, "window.studio !== undefined")
+        if self.page.is_visible("#legend"):  # the first visit's legend: read, then closed
+            self.page.click("#legend-close")
         return self.page
 
     def close(self) -> None:
@@ -197,13 +200,16 @@ def test_node_positions_never_move_across_epochs_rows_and_steps(tutorial: dict[s
         assert boxes == first, f"nodes moved at frame {frame}"
 
 
-@pytest.mark.parametrize(
-    "epoch, row, step", [(0, 0, 5), (0, 0, 2), (0, 3, 1), (500, 2, 3), (999, 3, 5), (999, 1, 0), (37, 1, 4)]
-)
-def test_frames_show_the_engines_numbers(
-    tutorial: dict[str, Any], watched: Watched, epoch: int, row: int, step: int
-) -> None:
+FRAMES = [(0, 0, 5), (0, 0, 2), (0, 3, 1), (500, 2, 3), (999, 3, 5), (999, 1, 0), (37, 1, 4)]
+
+
+def test_frames_show_the_engines_numbers(tutorial: dict[str, Any], watched: Watched) -> None:
     page = watched.open(tutorial["url"])
+    for epoch, row, step in FRAMES:  # one page, several frames: each page load costs a second
+        check_frame(tutorial, page, epoch, row, step)
+
+
+def check_frame(tutorial: dict[str, Any], page: Any, epoch: int, row: int, step: int) -> None:
     assert go(page, epoch, row, step) == {"epoch": epoch, "row": row, "step": step}
     w, b = tutorial["params"][epoch][row]
     backward_steps_done = min(step, 4)
@@ -222,7 +228,7 @@ def test_frames_show_the_engines_numbers(
             if v.label not in ("hours", "passed"):
                 assert got["gradText"] == f"grad = {v.grad:.4g}"
         else:
-            assert got["grad"] is None and got["gradText"] in ("grad =", "grad not shown"), (i, got)
+            assert got["grad"] is None and got["gradText"] in ("grad = ·", "grad not shown"), (i, got)
     for s in steps:  # every processed node's edges: ∂node/∂input and upstream × local = contribution
         node = index[id(s.node)]
         for j, part in enumerate(s.inputs):
@@ -333,15 +339,15 @@ def test_an_epoch_file_equals_the_pages_frame(tutorial: dict[str, Any], watched:
     assert file_texts == texts
 
 
-def test_screenshots_of_three_frames_for_a_person(tutorial: dict[str, Any], browser: Any) -> None:
+def test_screenshots_of_four_frames_for_a_person(tutorial: dict[str, Any], browser: Any) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    for width, height in ((1024, 768), (1920, 1080)):
+    shots = {
+        (1024, 768): (("epoch-start", ""), ("predict", "#quiz&epoch=0&row=0&step=2")),
+        (1920, 1080): (("your-run", "#epoch=2&row=1&step=5&edit=0_0_0_3"), ("last-epoch", "#epoch=999&row=end")),
+    }
+    for (width, height), frames in shots.items():
         w = Watched(browser, width, height)
-        for name, fragment in (
-            ("epoch-start", "#epoch=0&row=0&step=0"),
-            ("backward-step", "#epoch=0&row=0&step=2"),
-            ("last-epoch", "#epoch=999&row=end"),
-        ):
+        for name, fragment in frames:
             page = w.open(tutorial["url"] + fragment)
             path = SHOTS / f"{name}-{width}x{height}.png"
             page.screenshot(path=str(path))
@@ -379,6 +385,11 @@ def test_editing_a_leaf_gives_the_engines_numbers(tutorial: dict[str, Any], watc
     w_line = next(u for u in seen["updates"] if u["param"] == "w")  # the update uses the edited w
     assert w_line["before"] == 0.5 and close(w_line["grad"], neuron.weights[0].grad)
     assert close(w_line["after"], 0.5 - 0.1 * neuron.weights[0].grad)
+    # The edited hours is row 1's from here on: the next epoch's row 1 still has it, row 2 its own.
+    go(page, 4, 1, 0)
+    assert shown(page)["nodes"][hours_node]["data"] == 2.5
+    go(page, 4, 2, 0)
+    assert shown(page)["nodes"][hours_node]["data"] == ROWS[2][0][0]
 
 
 def random_graph(seed: int, edit: dict[int, float] | None = None) -> tuple[Value, list[Value]]:
@@ -455,6 +466,9 @@ def test_a_value_used_twice_shows_each_path_and_their_sum(
     assert seen["edges"][f"e{i}_1"] == {"local": 3.0, "contribution": 1.5}
     assert seen["nodes"][nodes.index(x)]["grad"] == 3.0
     assert "x is used 2 times: 1.5 + 1.5 = 3" in page.text_content("#now")
+    assert "backward pass: one step per box" in page.text_content("#update")  # a one-pass page lists its pass
+    go(page, 0, 0, 0)
+    assert "forward pass: L = 4.5" in page.text_content("#now")  # the root named once, not "L = L"
     assert page.evaluate("window.studio.compiled") is (
         compiled and importlib.util.find_spec("autodiff.compile") is not None
     )
@@ -561,4 +575,250 @@ def test_an_optimizer_other_than_plain_sgd_shows_before_and_after_honestly(brows
         line = lines[name]
         assert close(line["before"], before[k]) and close(line["after"], after[k])
         assert line["text"] == f"{name}: {line['before']:.4g} → {line['after']:.4g} (Adam)"  # no made-up SGD formula
+    for row in range(4):  # never the plain rule beside Adam's steps, not even where a step happens to match it
+        go(page, 0, row, 5)
+        assert "←" not in page.text_content("#update")
     watched.close()
+
+
+# --- the studio as a lesson: opens on the question, predict mode, carried edits, the legend ------
+
+
+def test_the_page_opens_on_the_forward_pass_with_no_gradients(tutorial: dict[str, Any], watched: Watched) -> None:
+    page = watched.open(tutorial["url"])
+    assert page.evaluate("window.studio.state()") == {"epoch": 0, "row": 0, "step": 0}
+    seen = shown(page)
+    assert all(n["grad"] is None for n in seen["nodes"])
+    assert "grad = ·" in [n["gradText"] for n in seen["nodes"]]
+    assert "epoch 0's Loss = 1.0155" in page.text_content("#now")  # the tutorial's log: Loss: 1.0155
+    # Hover any box: the formula its number came from, with the numbers in it.
+    titles = page.evaluate(
+        "[...document.querySelectorAll('#graph-svg g.node')].map(g => g.querySelector('title').textContent)"
+    )
+    assert any(t.startswith("p = 1 / (1 + exp(−z)) = 1 / (1 + exp(−0.1)) = 0.525\n") for t in titles), titles
+    assert any("grad: not reached yet" in t for t in titles)
+    go(page, 0, 0, 2)
+    edge_titles = page.evaluate(
+        "[...document.querySelectorAll('#graph-svg g.edge.cur')].map(g => g.querySelector('title').textContent)"
+    )
+    assert edge_titles == [
+        "∂p/∂z = p × (1 − p) = 0.525 × (1 − 0.525) = 0.2494\n"
+        "contribution: dL/dz += dL/dp × ∂p/∂z = 2.105 × 0.2494 = 0.525"
+    ]
+
+
+def test_predict_mode_asks_checks_reveals_and_scores(tutorial: dict[str, Any], watched: Watched) -> None:
+    page = watched.open(tutorial["url"] + "#quiz&epoch=0&row=0&step=0")
+    assert page.evaluate("document.activeElement.id") == "quiz-input"
+    p = sigmoid(0.1 * 1 + 0.0)  # row 0: hours 1, passed 0, w 0.1, b 0
+    p_node = next(i for i, n in enumerate(shown(page)["nodes"]) if n["dataText"] == "data = ?")
+    assert "p = 1 / (1 + exp(−z)) = ?" in page.text_content("#quiz-q")
+    page.keyboard.type(f"{p:.3f}")  # 0.525: right within 1%
+    page.keyboard.press("Enter")
+    assert shown(page)["nodes"][p_node]["data"] == p
+    result = page.text_content("#quiz-result")
+    assert result.startswith("✓ right") and "= 0.525" in result
+    assert page.text_content("#quiz-score").endswith("1 of 1 right")
+    page.keyboard.press("Enter")  # an empty field goes on: backward step 1, through the loss
+    assert page.evaluate("window.studio.state()")["step"] == 1
+    edge = next(k for k, e in shown(page)["edges"].items() if page.text_content(f"#{k}-d") == "a: ∂ ?")
+    assert shown(page)["edges"][edge]["local"] is None
+    page.keyboard.type("5")  # wrong: ∂L/∂p = (p − y) / (p(1 − p)) = 1 / (1 − p) here
+    page.keyboard.press("Enter")
+    truth = (p - 0) / (p * (1 - p))
+    assert close(shown(page)["edges"][edge]["local"], truth)
+    result = page.text_content("#quiz-result")
+    assert result.startswith("✗ not quite") and f"{truth:.4g}" in result and f"off by {abs(5 - truth):.4g}" in result
+    assert page.text_content("#quiz-score").endswith("1 of 2 right")
+    assert page.text_content(f"#{edge}-c") == "→ ?"  # the contribution is asked next
+    page.keyboard.type(f"{truth:.4f}")
+    page.keyboard.press("Enter")
+    assert page.text_content("#quiz-score").endswith("2 of 3 right")
+    page.keyboard.press("ArrowLeft")  # the empty answer field still lets ← → step
+    assert page.evaluate("window.studio.state()")["step"] == 0
+    assert page.text_content("#quiz-result").startswith("✓ right")  # an answered question stays answered
+
+
+def test_an_edit_carries_on_through_rows_and_epochs(tutorial: dict[str, Any], watched: Watched) -> None:
+    page = watched.open(tutorial["url"] + "#epoch=0&row=1&step=0")
+    assert page.evaluate("window.studio.carry")
+    page.click("#n0")  # w
+    assert page.input_value("#editor-input") == "0.0475"  # 4 digits, as the box shows it
+    editor, box = page.locator("#editor").bounding_box(), page.locator("#n0-shape").bounding_box()
+    assert editor["y"] >= box["y"] + box["height"] or editor["y"] + editor["height"] <= box["y"]  # beside, not on it
+    page.fill("#editor-input", "3")
+    page.press("#editor-input", "Enter")
+    # The oracle: the tutorial's loop in plain floats, w set to 3 before row 1 of epoch 0.
+    w, b, lr = 0.1, 0.0, 0.1
+    befores, losses = [], []
+    for epoch in range(3):
+        total = 0.0
+        for r, ((x,), y) in enumerate(ROWS):
+            if (epoch, r) == (0, 1):
+                w = 3.0
+            befores.append((epoch, r, w, b))
+            p = sigmoid(w * x + b)
+            total += (y - p) ** 2
+            w, b = w - lr * (p - y) * x, b - lr * (p - y)
+        losses.append(total)
+    for epoch, r, w_before, b_before in befores[1:] + [befores[-1]]:
+        go(page, epoch, r, 5)
+        loss, nodes, _ = engine_row(w_before, b_before, r, None)
+        seen = shown(page)
+        for i, v in enumerate(nodes):
+            assert close(seen["nodes"][i]["data"], v.data), (epoch, r, i)
+            if seen["nodes"][i]["grad"] is not None:
+                assert close(seen["nodes"][i]["grad"], v.grad), (epoch, r, i)
+    for epoch in range(3):
+        assert close(page.evaluate(f"window.studio.loss({epoch})"), losses[epoch])
+    go(page, 2, 0, 0)
+    assert f"epoch 2's Loss = {losses[2]:.4f}" in page.text_content("#now")
+    assert "On screen: your run" in page.text_content("#edited")
+    assert "&edit=0_1_0_3" in page.evaluate("location.hash")
+    go(page, 0, 0, 5)  # before the edit: the recording
+    assert "On screen: the recorded run" in page.text_content("#edited")
+    # The link holds the edit: a fresh page from it shows the same run.
+    link = page.evaluate("location.href").replace("#epoch=0&row=0", "#epoch=2&row=3")
+    carried = page.evaluate("window.studio.params(2, 3)")
+    page.goto("about:blank")
+    page.goto(link)
+    wait_until(page, "window.studio !== undefined")
+    assert page.evaluate("window.studio.state()") == {"epoch": 2, "row": 3, "step": 5}
+    assert page.evaluate("window.studio.params(2, 3)") == carried and close(carried[0], befores[-1][2])
+    page.click("#reset")
+    assert page.is_hidden("#edited") and page.evaluate("window.studio.edits()") == []
+    assert close(page.evaluate("window.studio.loss(2)"), tutorial["studio"].data["epochs"][2]["loss"])
+
+
+def test_the_legend_explains_each_mark_once(tutorial: dict[str, Any], browser: Any) -> None:
+    w = Watched(browser)
+    w.page.goto(tutorial["url"])
+    wait_until(w.page, "window.studio !== undefined")
+    assert w.page.is_visible("#legend")  # a first visit
+    text = w.page.text_content("#legend")
+    for mark in ("∂ 0.2494", "local derivative", "→ 0.525", "contribution", "a: / b:", "dashed", "not reached yet"):
+        assert mark in text, mark
+    w.page.click("#legend-close")
+    w.page.reload()
+    wait_until(w.page, "window.studio !== undefined")
+    assert w.page.is_hidden("#legend")  # seen once; the "? legend" button opens it again
+    w.page.click("#legend-open")
+    assert w.page.is_visible("#legend")
+    w.page.keyboard.press("Escape")
+    assert w.page.is_hidden("#legend")
+    w.close()
+
+
+def test_the_loss_chart_tells_and_jumps(tutorial: dict[str, Any], watched: Watched) -> None:
+    page = watched.open(tutorial["url"])
+    box = page.locator("#chart").bounding_box()
+    # The plot spans x = 48…310 of the 320-wide viewBox; epoch 500 of 0–999 sits near the middle.
+    x = box["x"] + box["width"] * (48 + 262 * 500 / 999) / 320
+    page.mouse.move(x, box["y"] + box["height"] / 2)
+    tip = page.text_content(".chart-tip")
+    epoch = int(re.search(r"epoch (\d+)", tip).group(1))
+    assert abs(epoch - 500) <= 3
+    assert f"Loss {tutorial['studio'].data['epochs'][epoch]['loss']:.4f}" in tip
+    page.mouse.click(round(x), box["y"] + box["height"] / 2)  # a click's position is in whole pixels
+    landed = page.evaluate("window.studio.state().epoch")
+    assert abs(landed - 500) <= 3 and f"epoch {landed} " in page.text_content(".chart-tip")
+
+
+def test_the_side_panel_holds_still_while_stepping(tutorial: dict[str, Any], watched: Watched) -> None:
+    page = watched.open(tutorial["url"] + "#epoch=0&row=2&step=0")
+    tops = set()
+    for step in range(6):
+        go(page, 0, 2, step)
+        where = "['params', 'chart'].map(id => document.getElementById(id).getBoundingClientRect().top)"
+        tops.add(tuple(round(t) for t in page.evaluate(where)))
+    assert len(tops) == 1, tops  # it used to jump about 35 px
+    go(page, 0, 2, 5)
+    header = page.text_content("#params thead")
+    assert "change in this update" in header
+    w_cells = page.evaluate("[...document.querySelectorAll('#params tbody tr')[0].children].map(c => c.textContent)")
+    line = next(u for u in shown(page)["updates"] if u["param"] == "w")
+    assert w_cells[3] == ("+" if line["after"] > line["before"] else "") + f"{line['after'] - line['before']:.4g}"
+
+
+def test_a_phone_sees_the_whole_graph_and_no_key_hints(tutorial: dict[str, Any], browser: Any) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    page = context.new_page()
+    page.goto(tutorial["url"] + "#epoch=0&row=0&step=2")
+    wait_until(page, "window.studio !== undefined")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.is_hidden("#key .keys")
+    pane = page.locator("#graph").bounding_box()
+    for node in page.evaluate("[...document.querySelectorAll('#graph-svg g.node')].map(g => g.id)"):
+        r = page.locator(f"#{node}").bounding_box()
+        assert pane["y"] - 0.5 <= r["y"] and r["y"] + r["height"] <= pane["y"] + pane["height"] + 0.5, node
+        assert pane["x"] - 0.5 <= r["x"] and r["x"] + r["width"] <= pane["x"] + pane["width"] + 0.5, node
+    context.close()
+
+
+def test_sizes_are_balanced_at_1920_by_1080(tutorial: dict[str, Any], browser: Any) -> None:
+    w = Watched(browser, 1920, 1080)
+    page = w.open(tutorial["url"] + "#epoch=0&row=0&step=2")
+    graph_px = page.evaluate(
+        "(() => { const t = document.getElementById('n0-data'); return 14 * t.getScreenCTM().a; })()"
+    )
+    side_px = page.evaluate("parseFloat(getComputedStyle(document.querySelector('#now .formula')).fontSize)")
+    assert graph_px / side_px <= 1.5, (graph_px, side_px)
+    w.close()
+
+
+def test_the_check_switch_puts_a_central_difference_beside_each_gradient(
+    tutorial: dict[str, Any], watched: Watched
+) -> None:
+    page = watched.open(tutorial["url"] + "#epoch=3&row=2&step=5")
+    assert "check" not in page.text_content("#params thead")
+    page.check("#check")
+    header = page.evaluate("[...document.querySelectorAll('#params thead th')].map(t => t.textContent)")
+    column = header.index("check (central difference)")
+    w, b = tutorial["params"][3][2]
+    _, nodes, _ = engine_row(w, b, 2, None)
+    grads = {"w": nodes[0].grad, "b": next(v for v in nodes if v.label == "b").grad}
+    cells = page.evaluate(
+        "[...document.querySelectorAll('#params tbody tr')].map(r => [...r.children].map(c => c.textContent))"
+    )
+    for cells_of_row in cells:
+        name, estimate = cells_of_row[0], float(cells_of_row[column])
+        assert abs(estimate - grads[name]) <= 1e-3 * max(1.0, abs(grads[name])), (name, estimate, grads[name])
+    assert "central difference: " in page.evaluate("document.querySelector('#n0 title').textContent")
+
+
+def test_standardised_features_are_labelled_with_their_raw_values(browser: Any, tmp_path: Path) -> None:
+    import csv
+
+    from autodiff import load_csv
+    from autodiff.datasets import standardize
+    from demos import new_dataset
+
+    raw = list(csv.reader(new_dataset.DEFAULT_CSV.read_text(encoding="utf-8").splitlines()))
+    header, first = raw[0], [float(x) for x in raw[1][:-1]]
+    dataset = standardize(load_csv(new_dataset.DEFAULT_CSV))
+    history, _ = runs.run("bce", dataset, runs.Start(weights=(0.1, 0.1), epochs=2))
+    w = Watched(browser)
+    page = w.open(studio(history).save(tmp_path / "quiz.html").as_uri() + "#epoch=0&row=0&step=0")
+    where = page.text_content("#now .where")
+    columns = [[float(r[j]) for r in raw[1:]] for j in range(len(header) - 1)]
+    for j, name in enumerate(header[:-1]):
+        mean = sum(columns[j]) / len(columns[j])
+        spread = (sum((x - mean) ** 2 for x in columns[j]) / len(columns[j])) ** 0.5
+        standardised = (first[j] - mean) / spread
+        assert f"{name} {first[j]:.4g} (standardised {standardised:.4g})" in where, where
+    w.close()
+
+
+def test_many_rows_get_a_slider_and_the_bar_is_built_once(browser: Any, tmp_path: Path) -> None:
+    from autodiff.datasets import Dataset
+
+    rows = tuple(((float(k % 7), float(k % 5)), float(k % 2)) for k in range(30))
+    history, _ = runs.run("bce", Dataset("thirty", ("x1", "x2"), rows), runs.Start(weights=(0.1, 0.1), epochs=2))
+    w = Watched(browser)
+    page = w.open(studio(history).save(tmp_path / "thirty.html").as_uri() + "#epoch=0&row=0&step=0")
+    assert page.evaluate("document.querySelectorAll('#rows button').length") == 1  # "end"; rows by the slider
+    page.evaluate("document.getElementById('rows').firstChild.dataset.mark = 'kept'")
+    page.fill("#row-slider", "17")
+    assert page.evaluate("window.studio.state()")["row"] == 17 and page.text_content("#row-out") == "17 / 29"
+    assert page.evaluate("document.getElementById('rows').firstChild.dataset.mark") == "kept"  # not rebuilt
+    w.close()

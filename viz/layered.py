@@ -13,9 +13,10 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+from viz import escape
 
 GRAPHVIZ, LAYERED, REFUSED = "graphviz", "layered", "refused"
 # Graphviz (with viz.render's effort limits) stays inside 2 s per 1,000 values on the shapes
@@ -292,7 +293,7 @@ def svg(picture: Picture, title: str = "computation graph") -> str:
 
 
 def _text(text: str) -> str:
-    return html.escape(text, quote=True)
+    return escape.xml_text(text)
 
 
 def _node_svg(number: int, node: Node, centre: tuple[float, float], size: tuple[float, float]) -> str:

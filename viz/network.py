@@ -35,6 +35,7 @@ from typing import Any
 from autodiff import History, Value, nn, ops
 from autodiff.training import inputs_for
 from autodiff.value import total
+from viz import escape
 from viz.outputs import OutputError, write_text
 
 __all__ = ["NetworkStudio", "is_network", "layout", "network_javascript", "network_studio"]
@@ -376,12 +377,11 @@ class NetworkStudio:
     def html(self) -> str:
         """The whole page: one self-contained, offline HTML document."""
         if self._html is None:
-            data = json.dumps(self.data, separators=(",", ":"), allow_nan=False)
             values = {
-                "TITLE": html.escape(self.title),
+                "TITLE": escape.html_text(self.title),
                 "CSS": _asset("network.css"),
-                "DATA": data.replace("</", "<\\/"),
-                "NET": self.javascript.replace("</", "<\\/"),
+                "DATA": escape.json_script(self.data),
+                "NET": escape.script_code(self.javascript),
                 "JS": _asset("network.js"),
             }
             self._html = _SLOTS.sub(lambda m: values[m.group(1)], _asset("templates/network.html"))

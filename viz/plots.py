@@ -142,7 +142,7 @@ def loss_curve(
     *,
     labels: Sequence[str] | None = None,
     title: str = "Loss per epoch",
-    ylabel: str = "loss (sum over the epoch's rows)",
+    ylabel: str = "Loss (Σ squared error over the epoch's rows)",
     log_scale: bool = False,
 ) -> Plot:
     """Plot loss per epoch for one run (a History or a list of numbers) or several (a list of them)."""

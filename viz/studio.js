@@ -8,6 +8,7 @@
     v !== null && typeof v === "object" && !Array.isArray(v) && typeof v.$f === "string" ? Number(v.$f) : v);
   const trace = typeof studioTrace === "function" ? studioTrace : null; // eslint-disable-line no-undef
   const $ = (id) => document.getElementById(id);
+  const OPENED_WITH = location.hash; // before the page writes its own
   const N = D.nodes.length;
   const ROOT = N - 1;
   const ORDER = D.order; // node indices in backward()'s order
@@ -16,9 +17,13 @@
   const COMPUTED = [];
   for (let i = 0; i < N; i++) if (D.nodes[i].parents.length) COMPUTED.push(i);
   const BASE_FILL = { parameter: "#eaf2ff", "data input": "#fff8dc", target: "#fff8dc", constant: "#f2f2f2", computed: "#ffffff" };
-  const state = { epoch: 0, row: 0, step: 0, edits: {}, showAll: false };
-  let previousParams = null;
-  let shownParams = null;
+  // edits: the learner's {e, r, i, v, row}: leaf i set to v at frame (epoch index e, row r); row is
+  // the data row it was made on. quiz: predict mode; check: central differences beside the gradients.
+  const state = { epoch: 0, row: 0, step: 0, edits: [], showAll: false, quiz: false, check: false };
+  // Edits are carried on by redoing "p ← p − lr × grad" for every later row in the page: offered when
+  // the run's update is that rule and the redoing stays small (epochs × rows × nodes).
+  const CARRY = HISTORY && !!D.carry && !!trace && D.epochs.length * D.epochs[0].rows.length * N <= 4e7;
+  let yours = null; // the learner's run after an edit: {rows, end, loss} per epoch index (see simulate)
 
   // --- numbers -----------------------------------------------------------------------------------
 
@@ -47,13 +52,38 @@
   function isEnd(e, r) { return HISTORY && r === rowCount(e); }
   function lastStep(e, r) { return isEnd(e, r) ? 0 : S + (HISTORY ? 1 : 0); }
   function dataRow(e, r) { return isEnd(e, r) ? 0 : r; }
-  function params(e, r) {
+  function recordedParams(e, r) {
     if (!HISTORY) return [];
     return isEnd(e, r) ? D.epochs[e].end : D.epochs[e].rows[r];
   }
+  // The parameters on screen: the learner's run once an edit has been carried on, else the recording.
+  function params(e, r) {
+    if (!HISTORY) return [];
+    if (yours && onYours(e, r)) return isEnd(e, r) ? yours.end[e] : yours.rows[e][r];
+    return recordedParams(e, r);
+  }
+  function epochLoss(e) { return yours ? yours.loss[e] : D.epochs[e].loss; }
+  function isParam(i) { return D.sources[i].length > 0 && D.sources[i][0] === "p"; }
+  function before(e1, r1, e2, r2) { return e1 < e2 || (e1 === e2 && r1 < r2); }
+  function firstEdit() {
+    let f = null;
+    for (const x of state.edits) if (!f || before(x.e, x.r, f.e, f.r)) f = x;
+    return f;
+  }
+  // Whether frame (e, r) is at or after the learner's first edit (the learner's run differs from there).
+  function onYours(e, r) { const f = firstEdit(); return !!f && !before(e, r, f.e, f.r); }
+  // Whether edit x holds in frame (e, r): from its frame on when carried (data edits on their own row),
+  // in its own frame only when the run cannot be carried on (another optimizer).
+  function holds(x, e, r) {
+    if (!HISTORY) return true;
+    if (!CARRY || isParam(x.i)) return x.e === e && x.r === r;
+    if (before(e, r, x.e, x.r)) return false;
+    const s = D.sources[x.i];
+    return !(s.length && s[0] !== "c" && s[1] === null && x.row !== dataRow(e, r));
+  }
 
-  function leafValues(e, r) {
-    const p = params(e, r);
+  function leafValues(e, r, p) {
+    p = p || params(e, r);
     const row = dataRow(e, r);
     const out = [];
     for (let i = 0; i < N; i++) {
@@ -64,15 +94,16 @@
       else if (s[0] === "x") v = D.rows[s[1] === null ? row : s[1]][0][s[2]];
       else if (s[0] === "y") v = D.rows[s[1] === null ? row : s[1]][1];
       else v = s[1];
-      if (Object.prototype.hasOwnProperty.call(state.edits, i)) v = state.edits[i];
       out.push(v);
     }
+    for (const x of state.edits) if (holds(x, e, r)) out[x.i] = x.v;
     return out;
   }
+  function editedHere(i) { return state.edits.some((x) => x.i === i && holds(x, state.epoch, state.row)); }
 
   // data[i] and local[i] (∂node/∂parent, operand order) for every node of the frame.
-  function forward(e, r) {
-    const leaves = leafValues(e, r);
+  function forward(e, r, given) {
+    const leaves = given || leafValues(e, r);
     if (trace) {
       const res = trace(leaves.filter((_, i) => !D.nodes[i].parents.length));
       return { data: res.data, local: res.local };
@@ -107,6 +138,51 @@
     return { grad, reached, paths, contrib };
   }
 
+  // The tutorial's printed Loss for one frame: Σ (target − prediction)² over the graph's rows, the
+  // same floats as training's metric (squared_error is PowConst's a·a of target − prediction).
+  const TARGET_OF = {};
+  for (let i = 0; i < N; i++) if (D.sources[i][0] === "y") TARGET_OF[D.sources[i][1] === null ? "row" : D.sources[i][1]] = i;
+  function metricOf(data, leaves) {
+    if (D.metric !== "squared_error" || !(D.predictions || []).length) return NaN;
+    let total = 0;
+    for (const [i, rr] of D.predictions) { const d = leaves[TARGET_OF[rr === null ? "row" : rr]] - data[i]; total += d * d; }
+    return total;
+  }
+
+  // The learner's run: recorded up to the first edit, then every row redone in the page with the
+  // compiled trace and the plain update p ← p − lr × grad (offered only when that rule reproduces
+  // the recorded run, see viz/studio.py _plain_sgd).
+  function simulate() {
+    yours = null;
+    const first = firstEdit();
+    if (!CARRY || !first) return;
+    const E = D.epochs.length, R = rowCount(0);
+    const run = { rows: [], end: [], loss: [] };
+    for (let e = 0; e < first.e; e++) { run.rows.push(D.epochs[e].rows); run.end.push(D.epochs[e].end); run.loss.push(D.epochs[e].loss); }
+    let p = null;
+    const setAt = (e, r) => { for (const x of state.edits) if (isParam(x.i) && x.e === e && x.r === r) p[D.sources[x.i][1]] = x.v; };
+    for (let e = first.e; e < E; e++) {
+      const rows = [];
+      let metric = 0;
+      for (let r = 0; r < R; r++) {
+        if (e === first.e && r <= first.r) p = D.epochs[e].rows[r].slice(); // the recording, up to the edit
+        setAt(e, r);
+        rows.push(p.slice());
+        const leaves = leafValues(e, r, p);
+        const f = forward(e, r, leaves);
+        metric += metricOf(f.data, leaves);
+        const g = replay(f.local, S).grad;
+        const next = p.slice();
+        for (const [k, i] of PARAM_NODES) next[k] = p[k] - D.lr * g[i];
+        p = next;
+      }
+      if (e === first.e && first.r === R) p = D.epochs[e].end.slice();
+      setAt(e, R);
+      run.rows.push(rows); run.end.push(p.slice()); run.loss.push(metric);
+    }
+    yours = run;
+  }
+
   // --- the picture ---------------------------------------------------------------------------------
 
   const svg = document.getElementById("graph-svg");
@@ -135,24 +211,147 @@
   }
   function port(i, j) { return D.nodes[i].ordered ? (j < 8 ? "abcdefgh"[j] : String(j + 1)) + ": " : ""; }
   function shows(i) { return state.showAll || D.showGrad[i]; }
-  function name(i) { return D.nodes[i].name; }
+  // The root is "L" wherever a derivative names it (dL/dp, ∂L/∂p); its box keeps its own name.
+  function name(i) { return i === ROOT ? "L" : D.nodes[i].name; }
+  // "L = bce(p, passed) with p = 0.525, passed = 0": what a learner needs to work a question out.
+  function context(i, data) {
+    const ps = D.nodes[i].parents;
+    const t = D.nodes[i].forward;
+    return name(i) + " = " + (t ? fill(t, i, namesOf(i)) : D.nodes[i].op) + " with " + ps.map((p) => name(p) + " = " + fmt(data[p])).join(", ") + (D.nodes[i].forward && /\{out\}/.test((D.nodes[i].derivatives || []).join()) ? ", " + name(i) + " = " + fmt(data[i]) : "");
+  }
 
   let frame = null; // the numbers on screen, for tests and the tables
 
+  // A formula template from viz/studio.py (_op_text) filled with names or numbers.
+  function fill(t, i, values) {
+    return t.replace(/\{(\d+|out)\}/g, (m, k) => (k === "out" ? values.out : values[Number(k)]));
+  }
+  function namesOf(i) { const v = D.nodes[i].parents.map(name); v.out = name(i); return v; }
+  function numbersOf(i, data) { const v = D.nodes[i].parents.map((p) => fmt(data[p])); v.out = fmt(data[i]); return v; }
+  // "p = 1 / (1 + exp(−z)) = 1 / (1 + exp(−0.1)) = 0.525": how a node's data was computed.
+  function forwardText(i, data) {
+    const t = D.nodes[i].forward;
+    if (!t) return name(i) + " = " + fmt(data[i]);
+    return name(i) + " = " + fill(t, i, namesOf(i)) + " = " + fill(t, i, numbersOf(i, data)) + " = " + fmt(data[i]);
+  }
+  // "∂p/∂z = p × (1 − p) = 0.525 × (1 − 0.525) = 0.2494": a local derivative from the op's rule.
+  function localText(i, j, f) {
+    const t = (D.nodes[i].derivatives || [])[j];
+    const head = "∂" + name(i) + "/∂" + name(D.nodes[i].parents[j]) + " = ";
+    if (!t) return head + fmt(f.local[i][j]);
+    const sym = fill(t, i, namesOf(i)), nums = fill(t, i, numbersOf(i, f.data));
+    return head + sym + (nums !== sym ? " = " + nums : "") + (nums !== fmt(f.local[i][j]) ? " = " + fmt(f.local[i][j]) : "");
+  }
+  function contributionText(i, j, f, back) {
+    const p = D.nodes[i].parents[j];
+    return "d" + loss() + "/d" + name(p) + " += d" + loss() + "/d" + name(i) + " × ∂" + name(i) + "/∂" + name(p) + " = " +
+      fmt(back.grad[i]) + " × " + fmt(f.local[i][j]) + " = " + fmt(back.contrib[i][j]);
+  }
+
+  // --- predict mode: the number about to be computed is hidden and asked for ------------------------
+
+  const answers = {}; // "e,r,s,question" → {given, ok}
+  const TOLERANCE = "within 1% of the value (±0.001 near zero)";
+  function near(given, truth) { return Math.abs(given - truth) <= Math.max(0.01 * Math.abs(truth), 0.001); }
+  let FORWARD_ASK = ROOT; // the forward pass asks for p = sigmoid(z) when there is one
+  for (let i = 0; i < N; i++) if (D.nodes[i].op === "sigmoid") { FORWARD_ASK = i; break; }
+  function frameKey() { return state.epoch + "," + state.row + "," + state.step + ","; }
+
+  // The frame's questions, in the order a learner computes them.
+  function questions(f, back, updates) {
+    const { epoch: e, row: r, step: s } = state;
+    const out = [];
+    if (isEnd(e, r)) return out;
+    if (s === 0) {
+      const i = FORWARD_ASK;
+      out.push({ id: "f" + i, node: i, kind: "forward", ask: name(i) + " = " + fill(D.nodes[i].forward || "?", i, namesOf(i)) + " = ?", hint: "with " + D.nodes[i].parents.map((p) => name(p) + " = " + fmt(f.data[p])).join(", "), truth: f.data[i], text: forwardText(i, f.data) });
+    } else if (s <= S) {
+      const c = ORDER[s - 1];
+      D.nodes[c].parents.forEach((p, j) => {
+        if (!shows(p)) return;
+        out.push({ id: "d" + c + "_" + j, node: c, j, kind: "local", ask: "∂" + name(c) + "/∂" + name(p) + " = ?", hint: context(c, f.data), truth: f.local[c][j], text: localText(c, j, f) });
+        out.push({ id: "c" + c + "_" + j, node: c, j, kind: "contribution", ask: "d" + loss() + "/d" + name(p) + " += " + fmt(back.grad[c]) + " × " + fmt(f.local[c][j]) + " = ?", truth: back.contrib[c][j], text: contributionText(c, j, f, back) });
+      });
+    } else {
+      for (const u of updates) if (u.rule) out.push({ id: "u" + u.k, kind: "update", k: u.k, ask: u.rule + " = ?", truth: u.after, text: u.rule + " = " + fmt(u.after) });
+    }
+    return out;
+  }
+  function answered(q) { return Object.prototype.hasOwnProperty.call(answers, frameKey() + q.id); }
+  function hidden(q) { return state.quiz && !answered(q); }
+  function rowScore() {
+    const prefix = state.epoch + "," + state.row + ",";
+    let asked = 0, right = 0;
+    for (const k in answers) if (k.startsWith(prefix)) { asked++; if (answers[k].ok) right++; }
+    return { asked, right };
+  }
+
+  // --- one frame ---------------------------------------------------------------------------------------
+
+  function updatesFor(e, r, back, leaves) {
+    // Each parameter's update in this row: the rule with its numbers when it is plain SGD, else before → after.
+    if (!HISTORY || isEnd(e, r)) return [];
+    const out = [];
+    const recordedAfter = r + 1 < rowCount(e) ? D.epochs[e].rows[r + 1] : D.epochs[e].end;
+    const after = yours && onYours(e, r) ? (r + 1 < rowCount(e) ? yours.rows[e][r + 1] : yours.end[e]) : recordedAfter;
+    const carried = CARRY && onYours(e, r);
+    for (const [k, i] of PARAM_NODES) {
+      const g = back.grad[i], lr = D.lr, b = leaves[i];
+      const sgd = b - lr * g;
+      // Written as the rule only when the run's update is that rule (not Adam, whose step is shown as before → after).
+      const plain = !!D.plainUpdate && typeof lr === "number";
+      const edited = state.edits.some((x) => holds(x, e, r));
+      const rule = plain ? D.params[k] + " ← " + fmt(b) + " − " + fmt(lr) + " × " + fmt(g) : "";
+      out.push({ k, i, before: b, grad: g, lr, rule, after: plain ? (carried ? after[k] : edited ? sgd : after[k]) : after[k] });
+    }
+    return out;
+  }
+
   function render() {
     const { epoch: e, row: r, step: s } = state;
-    const f = forward(e, r);
+    const leaves = leafValues(e, r);
+    const f = forward(e, r, leaves);
     const back = replay(f.local, isEnd(e, r) ? 0 : Math.min(s, S));
+    checks = state.check ? centralDifferences(leaves) : null;
+    const updates = s > S ? updatesFor(e, r, back, leaves) : [];
+    const qs = questions(f, back, updates);
+    const open = qs.find(hidden) || null;
+    const hide = { data: {}, grad: {}, local: {}, contrib: {} };
+    if (state.quiz) for (const q of qs) {
+      if (!hidden(q)) continue;
+      if (q.kind === "forward") { hide.data[q.node] = "?"; for (let i = q.node + 1; i < N; i++) if (D.nodes[i].parents.some((p) => hide.data[p])) hide.data[i] = "…"; }
+      if (q.kind === "local") { hide.local[q.node + "_" + q.j] = q === open ? "?" : "…"; }
+      if (q.kind === "contribution") { hide.contrib[q.node + "_" + q.j] = q === open ? "?" : "…"; hide.grad[D.nodes[q.node].parents[q.j]] = "?"; }
+    }
     const current = !isEnd(e, r) && s >= 1 && s <= S ? ORDER[s - 1] : -1;
     let scale = 0;
-    for (let i = 0; i < N; i++) if (back.reached[i] && shows(i) && Number.isFinite(back.grad[i])) scale = Math.max(scale, Math.abs(back.grad[i]));
+    for (let i = 0; i < N; i++) if (back.reached[i] && shows(i) && !hide.grad[i] && Number.isFinite(back.grad[i])) scale = Math.max(scale, Math.abs(back.grad[i]));
     for (let i = 0; i < N; i++) {
-      setText("n" + i + "-data", "data = " + fmt(f.data[i]), f.data[i]);
-      const visible = back.reached[i] && shows(i);
-      setText("n" + i + "-grad", visible ? "grad = " + fmt(back.grad[i]) : shows(i) ? "grad =" : "grad not shown", back.reached[i] ? back.grad[i] : null);
+      const g = $("n" + i);
+      if (hide.data[i]) setText("n" + i + "-data", "data = " + hide.data[i], null);
+      else setText("n" + i + "-data", "data = " + fmt(f.data[i]), f.data[i]);
+      const visible = back.reached[i] && shows(i) && !hide.grad[i];
+      const gradText = hide.grad[i] ? "grad = ?" : visible ? "grad = " + fmt(back.grad[i]) : shows(i) ? "grad = ·" : "grad not shown";
+      setText("n" + i + "-grad", gradText, back.reached[i] && !hide.grad[i] ? back.grad[i] : null);
       $("n" + i + "-shape").setAttribute("fill", visible ? gradFill(back.grad[i], scale) : BASE_FILL[D.nodes[i].kind]);
-      $("n" + i).classList.toggle("cur", i === current);
-      $("n" + i).classList.toggle("edited", Object.prototype.hasOwnProperty.call(state.edits, i));
+      g.classList.toggle("cur", i === current);
+      g.classList.toggle("edited", editedHere(i));
+      g.classList.toggle("asked", !!open && (open.node === i || (open.kind !== "forward" && open.kind !== "update" && D.nodes[open.node].parents[open.j] === i)));
+      // Hover: the formula this node's numbers came from, with the numbers (never an answer still asked for).
+      const lines = [];
+      if (D.nodes[i].parents.length) lines.push(hide.data[i] ? name(i) + " = ? (predict mode: answer first)" : forwardText(i, f.data));
+      else {
+        const s = D.sources[i];
+        const raw = D.scaling && s[0] === "x" ? ", standardised: (" + fmt(f.data[i] * D.scaling.spread[s[2]] + D.scaling.mean[s[2]]) + " − " + fmt(D.scaling.mean[s[2]]) + ") / " + fmt(D.scaling.spread[s[2]]) : "";
+        lines.push((D.nodes[i].label || "constant") + " (" + D.nodes[i].kind + raw + ") = " + fmt(f.data[i]) + (trace ? " — click to set it" : ""));
+      }
+      if (!shows(i)) lines.push("its gradient is not shown (tick “all grads”)");
+      else if (hide.grad[i]) lines.push("d" + loss() + "/d" + name(i) + " = ? (answer first)");
+      else if (!back.reached[i]) lines.push("grad: not reached yet — backward has not got here");
+      else if (i === ROOT) lines.push("d" + loss() + "/d" + loss() + " = 1: where backward starts");
+      else lines.push("d" + loss() + "/d" + name(i) + " = " + (back.paths[i].length > 1 ? back.paths[i].map(fmt).join(" + ") + " = " : "") + fmt(back.grad[i]) + " (what reached it so far)");
+      if (state.check && checks && checks[i] !== undefined) lines.push("central difference: " + fmt(checks[i]));
+      setTitle(g, lines.join("\n"));
       const ps = D.nodes[i].parents;
       if (!ps.length) continue;
       const processed = back.contrib[i].length > 0;
@@ -160,20 +359,24 @@
         const id = "e" + i + "_" + j;
         const on = processed && shows(ps[j]);
         const c = back.contrib[i][j];
-        setText(id + "-d", on ? port(i, j) + "∂ " + fmt(f.local[i][j]) : "", on ? f.local[i][j] : null);  // idle: no orphan "a:"
-        setText(id + "-c", on ? "→ " + fmt(c) : "", on ? c : null);
-        $(id + "-path").setAttribute("stroke", on ? edgeColour(c) : "#666666");
-        $(id + "-head").setAttribute("stroke", on ? edgeColour(c) : "#666666");
-        $(id + "-head").setAttribute("fill", on ? edgeColour(c) : "#666666");
+        const hl = hide.local[i + "_" + j], hc = hide.contrib[i + "_" + j];
+        setText(id + "-d", on ? port(i, j) + "∂ " + (hl || fmt(f.local[i][j])) : "", on && !hl ? f.local[i][j] : null);  // idle: no orphan "a:"
+        setText(id + "-c", on ? "→ " + (hc || fmt(c)) : "", on && !hc ? c : null);
+        const colour = on && !hc ? edgeColour(c) : "#666666";
+        $(id + "-path").setAttribute("stroke", colour);
+        $(id + "-head").setAttribute("stroke", colour);
+        $(id + "-head").setAttribute("fill", colour);
         $(id).classList.toggle("cur", i === current);
-        setTitle($(id), on ? "∂" + name(i) + "/∂" + name(ps[j]) + " = " + fmt(f.local[i][j]) + "; contribution = dL/d" + name(i) +
-          " × ∂" + name(i) + "/∂" + name(ps[j]) + " = " + fmt(back.grad[i]) + " × " + fmt(f.local[i][j]) + " = " + fmt(c) : "");
+        setTitle($(id), on ? (hl ? "∂ … = ? (answer first)" : localText(i, j, f)) + "\n" + (hc ? "contribution = ? (answer first)" : "contribution: " + contributionText(i, j, f, back)) :
+          "edge " + name(ps[j]) + " → " + name(i) + ": its ∂ (local derivative) and → (contribution) appear when backward processes " + name(i));
       }
     }
-    frame = { data: f.data, local: f.local, grad: back.grad, reached: back.reached, contrib: back.contrib, current };
-    renderNow(f, back, current);
-    renderUpdate(f, back);
-    renderParams(back);
+    frame = { data: f.data, local: f.local, grad: back.grad, reached: back.reached, contrib: back.contrib, current, questions: qs.map((q) => ({ id: q.id, kind: q.kind, truth: q.truth, hidden: hidden(q) })) };
+    renderNow(f, back, current, hide);
+    renderUpdate(updates, qs, f);
+    renderParams(back, updates, qs);
+    renderQuiz(qs, open);
+    renderRun();
     renderControls();
     renderChart();
     renderFit();
@@ -182,7 +385,7 @@
 
   function loss() { return "L"; }
 
-  function renderNow(f, back, current) {
+  function renderNow(f, back, current, hide) {
     const { epoch: e, row: r, step: s } = state;
     const parts = [];
     let where = "";
@@ -192,14 +395,14 @@
       else if (isEnd(e, r)) where += " · end: the parameters after this epoch's updates";
       else {
         const [xs, y] = D.rows[r];
-        where += " · row " + r + " (of 0–" + (D.rows.length - 1) + "): " + D.features.map((n, j) => n + " " + fmt(xs[j])).join(", ") + ", " + D.label + " " + fmt(y);
+        where += " · row " + r + " (of 0–" + (D.rows.length - 1) + "): " + D.features.map((n, j) => n + " " + feature(xs[j], j)).join(", ") + ", " + D.label + " " + fmt(y);
       }
     }
-    const root = f.data[ROOT];
+    const rootHidden = !!hide.data[ROOT];
+    const L = loss() + (D.objective !== loss() ? " = " + D.objective : "") + " = " + (rootHidden ? "?" : fmt(f.data[ROOT]));
     let what;
-    const L = "L = " + D.objective + " = " + fmt(root);
     if (isEnd(e, r)) what = "forward pass with the trained parameters: " + L;
-    else if (s === 0) what = "forward pass: " + L + " (gradients not computed yet)";
+    else if (s === 0) what = "forward pass: " + L + " · no gradients yet (grad = · means not reached yet)";
     else if (s <= S) {
       what = "backward step " + s + " of " + S + ": through " + name(current) + " (" + D.nodes[current].op + "), whose gradient is complete";
       const ps = D.nodes[current].parents;
@@ -207,21 +410,30 @@
       for (let j = 0; j < ps.length; j++) {
         if (!shows(ps[j])) continue;
         const p = ps[j];
-        const line = "d" + loss() + "/d" + name(p) + " += d" + loss() + "/d" + name(current) + " × ∂" + name(current) + "/∂" + name(p) + " = " +
-          fmt(back.grad[current]) + " × " + fmt(f.local[current][j]) + " = " + fmt(back.contrib[current][j]);
-        lines.push(line);
+        lines.push(hide.local[current + "_" + j] ? "∂" + name(current) + "/∂" + name(p) + " = ?" : localText(current, j, f));
+        if (hide.contrib[current + "_" + j]) { lines.push("d" + loss() + "/d" + name(p) + " += d" + loss() + "/d" + name(current) + " × ∂" + name(current) + "/∂" + name(p) + " = ?"); continue; }
+        lines.push(contributionText(current, j, f, back));
         if (back.paths[p].length > 1) lines.push("  " + name(p) + " is used " + back.paths[p].length + " times: " + back.paths[p].map(fmt).join(" + ") + " = " + fmt(back.grad[p]));
       }
       parts.push('<div class="formula">' + lines.map(esc).join("<br>") + "</div>");
     } else what = "backward pass done (" + L + "): every gradient is in; the update below";
     $("now").innerHTML = (where ? '<div class="where">' + esc(where) + "</div>" : "") + "<div>" + esc(what) + "</div>" + parts.join("");
     if (HISTORY) {
-      const metric = D.epochs[e].loss;
-      $("now").insertAdjacentHTML("beforeend", '<div title="what the tutorial prints each epoch: the squared error of each row, before its update, summed">epoch ' + num(e) +
-        "'s printed error (Σ " + esc(D.metric.replace(/_/g, " ")) + " over its rows) = " + esc(fmt(metric)) + "</div>");
+      const metric = epochLoss(e);
+      $("now").insertAdjacentHTML("beforeend", '<div class="printed" title="' + esc(LOSS_WHY) + '">epoch ' + num(e) + "'s Loss = " + esc(loss4(metric)) +
+        (yours && onYours(e, 0) ? ' <span class="was">(recorded ' + esc(loss4(D.epochs[e].loss)) + ")</span>" : "") + "</div>");
     }
   }
+  // The tutorial prints its Loss with 4 decimals; so do the page, its chart and the notebooks.
+  function loss4(x) { return Number.isFinite(x) ? x.toFixed(4) : fmt(x); }
+  const LOSS_WHY = "Loss is what the tutorial prints each epoch: Σ (" + D.label + " − prediction)² over the epoch's rows, each before its update. " +
+    "The gradients come from the training objective, " + D.objective + " (the graph's root L): the two are different numbers on purpose.";
 
+  // A feature as the learner knows it: the raw value, and when the run standardised it, the number the neuron sees.
+  function feature(x, j) {
+    if (!D.scaling) return fmt(x);
+    return fmt(x * D.scaling.spread[j] + D.scaling.mean[j]) + " (standardised " + fmt(x) + ")";
+  }
   function esc(t) { return String(t).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;"); }
 
   function paramLeaves() {
@@ -231,54 +443,86 @@
   }
   const PARAM_NODES = paramLeaves();
 
-  function renderUpdate(f, back) {
+  // A one-pass page has no training to show: its panel lists the whole pass instead, forward
+  // formulas with their numbers and the backward steps in order, the one on screen marked.
+  function renderPass(f) {
+    const lines = ['<div class="pass-title">forward pass</div>'];
+    const WINDOW = 12; // a big graph: the lines near the step on screen, so a frame stays quick
+    for (const i of COMPUTED.slice(0, 2 * WINDOW)) lines.push('<div class="pass-line">' + esc(FORWARD_HIDDEN(i) ? name(i) + " = ?" : forwardText(i, f.data)) + "</div>");
+    if (COMPUTED.length > 2 * WINDOW) lines.push('<div class="pass-line">… and ' + (COMPUTED.length - 2 * WINDOW) + " more (hover a box for its formula)</div>");
+    lines.push('<div class="pass-title">backward pass: one step per box, in this order</div>');
+    const from = Math.max(0, Math.min(state.step - 1 - WINDOW / 2, S - WINDOW)), to = from + WINDOW;
+    ORDER.forEach((i, k) => {
+      if (k < from || k >= to) return;
+      const cls = k + 1 === state.step ? "pass-line on" : k + 1 < state.step ? "pass-line done" : "pass-line";
+      lines.push('<div class="' + cls + '">' + (k + 1) + ". " + esc(name(i)) + " (" + esc(D.nodes[i].op) + ")" + (k + 1 < state.step ? " ✓" : "") + "</div>");
+    });
+    return lines.join("");
+  }
+  function FORWARD_HIDDEN(i) { return state.quiz && state.step === 0 && frame && frame.questions.some((q) => q.hidden && q.kind === "forward") && (i >= FORWARD_ASK); }
+
+  function renderUpdate(updates, qs, f) {
     const el = $("update");
-    if (!HISTORY) { el.textContent = ""; return; }
+    if (!HISTORY) { el.innerHTML = renderPass(f); return; }
     const { epoch: e, row: r, step: s } = state;
-    if (isEnd(e, r)) { el.innerHTML = '<span class="pending">after epoch ' + num(e) + ": " + D.params.map((p, k) => esc(p) + " = " + fmt(D.epochs[e].end[k])).join(", ") + "</span>"; return; }
+    if (isEnd(e, r)) { el.innerHTML = '<span class="pending">after epoch ' + num(e) + ": " + D.params.map((p, k) => esc(p) + " = " + fmt(params(e, r)[k])).join(", ") + "</span>"; return; }
     if (s <= S) { el.innerHTML = '<span class="pending">update: after the backward pass (step ' + (S + 1) + ")</span>"; return; }
-    const leaves = leafValues(e, r); // with the learner's edits
-    const after = r + 1 < rowCount(e) ? D.epochs[e].rows[r + 1] : D.epochs[e].end;
     const lines = [];
-    const before = [];
-    for (const [k, i] of PARAM_NODES) before[k] = leaves[i];
-    for (const [k, i] of PARAM_NODES) {
-      const g = back.grad[i];
-      const lr = D.lr;
-      const sgd = before[k] - lr * g;
-      const same = Math.abs(sgd - after[k]) <= 1e-9 * Math.max(1, Math.abs(after[k]));
-      const edited = Object.keys(state.edits).length > 0;
-      let text;
-      if (edited) text = D.params[k] + " ← " + fmt(before[k]) + " − " + fmt(lr) + " × " + fmt(g) + " = " + fmt(sgd) + " (with your edit)";
-      else if (same) text = D.params[k] + " ← " + fmt(before[k]) + " − " + fmt(lr) + " × " + fmt(g) + " = " + fmt(after[k]);
-      else text = D.params[k] + ": " + fmt(before[k]) + " → " + fmt(after[k]) + " (" + D.optimizer + ")";
-      lines.push('<div class="update-line" data-param="' + esc(D.params[k]) + '" data-before="' + before[k] + '" data-grad="' + g + '" data-after="' + (edited ? sgd : after[k]) + '" data-lr="' + lr + '">' + esc(text) + "</div>");
+    for (const u of updates) {
+      const q = qs.find((x) => x.id === "u" + u.k);
+      const value = q && hidden(q) ? "?" : fmt(u.after);
+      const text = u.rule ? u.rule + " = " + value : D.params[u.k] + ": " + fmt(u.before) + " → " + value + " (" + D.optimizer + ")";
+      lines.push('<div class="update-line" data-param="' + esc(D.params[u.k]) + '" data-before="' + u.before + '" data-grad="' + u.grad + '" data-after="' + u.after + '" data-lr="' + u.lr + '">' + esc(text) + "</div>");
     }
     el.innerHTML = lines.join("");
   }
 
-  function renderParams(back) {
-    const body = document.querySelector("#params tbody");
-    if (!HISTORY && !D.nodes.some((n) => n.kind === "parameter")) { $("params").hidden = true; return; }
-    const rows = [];
-    const values = [];
+  // Central differences, computed here: (L(x + h) − L(x − h)) / 2h for each leaf, with the compiled trace.
+  let checks = null;
+  function centralDifferences(leaves) {
+    if (!trace) return null;
+    const out = {};
+    const leafOnly = (xs) => xs.filter((_, i) => !D.nodes[i].parents.length);
+    for (let i = 0; i < N; i++) {
+      if (D.nodes[i].parents.length || !shows(i)) continue;
+      const h = 1e-6 * Math.max(1, Math.abs(leaves[i]));
+      const up = leaves.slice(), down = leaves.slice();
+      up[i] += h; down[i] -= h;
+      out[i] = (trace(leafOnly(up)).data[ROOT] - trace(leafOnly(down)).data[ROOT]) / (2 * h);
+    }
+    return out;
+  }
+
+  function renderParams(back, updates, qs) {
+    const table = $("params");
+    if (!HISTORY && !D.nodes.some((n) => n.kind === "parameter")) { table.hidden = true; return; }
     const leaves = leafValues(state.epoch, state.row);
     const list = HISTORY ? PARAM_NODES : [];
     if (!HISTORY) for (let i = 0; i < N; i++) if (D.nodes[i].kind === "parameter") list.push([list.length, i]);
+    const showRecorded = !!(yours && onYours(state.epoch, state.row));
+    const head = HISTORY ? ["parameter", "value", "grad", "change in this update"] : ["parameter", "value", "grad"];
+    if (state.check) head.push("check (central difference)");
+    if (showRecorded) head.push("recorded run");
+    table.querySelector("thead").innerHTML = "<tr>" + head.map((h) => "<th>" + esc(h) + "</th>").join("") + "</tr>";
+    const rows = [];
     for (const [k, i] of list) {
       const v = leaves[i];
-      values.push(v);
-      const g = back.reached[i] ? fmt(back.grad[i]) : "";
-      let change = "";
-      if (previousParams && previousParams.length === list.length) {
-        const d = v - previousParams[k];
-        change = d === 0 ? "0" : (d > 0 ? "+" : "") + fmt(d);
-      }
+      const hiddenGrad = state.quiz && qs.some((q) => hidden(q) && q.kind === "contribution" && D.nodes[q.node].parents[q.j] === i);
+      const g = back.reached[i] && !hiddenGrad ? fmt(back.grad[i]) : back.reached[i] ? "?" : "·";
+      const u = updates.find((x) => x.k === k);
+      const q = u && qs.find((x) => x.id === "u" + k);
+      const change = !u ? "" : q && hidden(q) ? "?" : (u.after - u.before > 0 ? "+" : "") + fmt(u.after - u.before);
       const n = HISTORY ? D.params[k] : D.nodes[i].label;
-      rows.push("<tr><td>" + esc(n) + "</td><td>" + fmt(v) + "</td><td>" + g + "</td><td>" + change + "</td></tr>");
+      const gradTitle = back.reached[i] && !hiddenGrad ? "d" + loss() + "/d" + name(i) + " = " + (back.paths[i].length > 1 ? back.paths[i].map(fmt).join(" + ") + " = " : "") + fmt(back.grad[i]) + ": the sum of what backward sent up its edges" : "not reached yet";
+      const changeTitle = u && u.rule ? u.rule + " = " + fmt(u.after) + ", so the change is −lr × grad = " + fmt(u.after - u.before) : "after minus before this row's update";
+      let cells = "<td>" + esc(n) + '</td><td title="' + esc(n + " before this row's update") + '">' + fmt(v) + '</td><td title="' + esc(gradTitle) + '">' + g + "</td>" +
+        (HISTORY ? '<td title="' + esc(q && hidden(q) ? "answer first" : changeTitle) + '">' + change + "</td>" : "");
+      if (state.check) cells += "<td>" + (checks && checks[i] !== undefined && back.reached[i] && !hiddenGrad ? fmt(checks[i]) : "") + "</td>";
+      if (showRecorded) cells += '<td class="was">' + fmt(recordedParams(state.epoch, state.row)[k]) + "</td>";
+      rows.push('<tr data-param="' + esc(n) + '">' + cells + "</tr>");
     }
-    body.innerHTML = rows.join("");
-    shownParams = values;
+    table.querySelector("tbody").innerHTML = rows.join("");
+    table.title = "change in this update: the parameter after this row's update minus before it (the update line's two ends), shown at the update step";
   }
 
   // --- controls, scrubbing, keys ------------------------------------------------------------------
@@ -286,7 +530,7 @@
   const epochInput = $("epoch");
   const stepInput = $("step");
   if (HISTORY) epochInput.max = String(D.epochs.length - 1);
-  else { $("epoch-box").hidden = true; $("chart-box").hidden = true; $("fit-box").hidden = true; $("update").hidden = true; }
+  else { $("epoch-box").hidden = true; $("chart-box").hidden = true; $("fit-box").hidden = true; }
   $("title").textContent = D.title;
   if (!HISTORY) document.querySelector("#key .keys").textContent = "← → step · space play · Home/End · click a leaf to edit · wheel/drag zoom, pan";
   const notes = D.notes.slice();
@@ -304,40 +548,57 @@
     stepInput.disabled = last === 0;
     const box = $("rows");
     if (!HISTORY) { box.hidden = true; return; }
-    if (box.childElementCount !== D.rows.length + 1) {
-      box.innerHTML = "";
+    const n = D.fullBatch ? 1 : D.rows.length;
+    if (!box.dataset.built) { // built once: a button per row, or a slider when there are many rows
+      box.dataset.built = "1";
       const title = document.createElement("span");
       title.textContent = D.fullBatch ? "batch" : "row";
       box.appendChild(title);
-      const n = D.fullBatch ? 1 : D.rows.length;
-      for (let k = 0; k <= n; k++) {
+      const pick = (rr) => { rr = Math.min(rr, rowCount(state.epoch)); go(state.epoch, rr, landing(state.epoch, rr)); };
+      if (n > MANY_ROWS) {
+        const slider = document.createElement("input");
+        Object.assign(slider, { type: "range", min: "0", max: String(n - 1), id: "row-slider" });
+        slider.setAttribute("aria-label", "row");
+        slider.addEventListener("input", () => pick(Number(slider.value)));
+        const out = document.createElement("output");
+        out.id = "row-out";
+        box.append(slider, out);
+      }
+      for (let k = n > MANY_ROWS ? n : 0; k <= n; k++) {
         const b = document.createElement("button");
         b.textContent = k < n ? (D.fullBatch ? "all rows" : String(k)) : "end";
         b.dataset.row = String(k);
-        b.addEventListener("click", () => { const rr = Number(b.dataset.row); go(state.epoch, Math.min(rr, rowCount(state.epoch)), landing(state.epoch, Math.min(rr, rowCount(state.epoch)))); });
+        b.addEventListener("click", () => pick(Number(b.dataset.row)));
         box.appendChild(b);
       }
     }
-    const buttons = box.querySelectorAll("button");
-    buttons.forEach((b, k) => {
-      const target = k === buttons.length - 1 ? rowCount(e) : k;
-      b.disabled = k !== buttons.length - 1 && k >= rowCount(e);
-      b.classList.toggle("on", target === r && !(k !== buttons.length - 1 && k >= rowCount(e)));
-      b.title = k === buttons.length - 1 ? "the parameters after the epoch"
+    if (n > MANY_ROWS) {
+      $("row-slider").value = String(Math.min(r, n - 1));
+      $("row-slider").disabled = rowCount(e) === 0;
+      $("row-out").textContent = isEnd(e, r) ? "end" : r + " / " + (n - 1);
+    }
+    box.querySelectorAll("button").forEach((b) => {
+      const k = Number(b.dataset.row), last = k === n;
+      const target = last ? rowCount(e) : k;
+      b.disabled = !last && k >= rowCount(e);
+      b.classList.toggle("on", target === r && !b.disabled);
+      b.title = last ? "the parameters after the epoch"
         : rowCount(e) === 0 ? "this epoch's rows were not recorded (a long run keeps a subset of epochs): only its end is known"
         : D.epochs[e].partial ? "rows of this epoch were not recorded; row 0 uses the previous epoch's parameters" : "";
     });
   }
+  const MANY_ROWS = 24; // more rows than buttons fit on a line: a slider
 
-  function landing(e, r) { return lastStep(e, r); }
+  // Where a jump to another row or epoch lands: on its update (the whole picture), or in predict mode
+  // on its forward pass (the first question).
+  function landing(e, r) { return state.quiz ? 0 : lastStep(e, r); }
 
-  function go(e, r, s, keepEdits) {
+  function go(e, r, s) {
     if (HISTORY) e = Math.max(0, Math.min(D.epochs.length - 1, e)); else e = 0;
     r = Math.max(0, Math.min(HISTORY ? rowCount(e) : 0, r));
     s = Math.max(0, Math.min(lastStep(e, r), s));
     const moved = e !== state.epoch || r !== state.row || s !== state.step;
-    if (moved && !keepEdits) { state.edits = {}; $("edited").hidden = true; closeEditor(); }
-    if (moved) previousParams = shownParams;
+    if (moved) closeEditor();
     state.epoch = e; state.row = r; state.step = s;
     render();
   }
@@ -410,7 +671,7 @@
     if (b && b.id !== "editor-ok") b.blur();
   });
   document.addEventListener("keydown", (ev) => {
-    if (ev.target && ev.target.tagName === "INPUT" && ev.target.type === "text") return;
+    if (ev.target && ev.target.tagName === "INPUT" && ev.target.type === "text" && !emptyQuizArrow(ev)) return;
     if (ev.target && ev.target.tagName === "SELECT") return;
     const dir = ev.key === "ArrowRight" ? 1 : ev.key === "ArrowLeft" ? -1 : 0;
     if (dir) {
@@ -428,9 +689,22 @@
 
   // --- deep links: #epoch=500&row=2&step=3 (rows and epochs count from 0, as in the code) ---------
 
+  // #quiz&epoch=0&row=0&step=0&edit=0_1_0_3 — quiz turns predict mode on; each edit is
+  // epoch_row_node_value (row "end" for the end of an epoch), joined by "~".
   function readHash() {
     const h = new URLSearchParams(location.hash.replace(/^#/, ""));
     if (![...h.keys()].length) return false;
+    setQuiz(h.has("quiz"), true);
+    state.edits = [];
+    for (const part of (h.get("edit") || "").split("~")) {
+      const m = /^(\d+)_(\d+|end)_(\d+)_(.+)$/.exec(part);
+      if (!m) continue;
+      const i = Number(m[3]), v = Number(m[4]);
+      if (i >= N || D.nodes[i].parents.length || !Number.isFinite(v)) continue;
+      const e = HISTORY ? indexOf(Number(m[1])) : 0;
+      const r = m[2] === "end" ? rowCount(e) : Math.min(Number(m[2]), HISTORY ? rowCount(e) : 0);
+      edit(i, v, [e, r]);
+    }
     const asked = Number(h.get("epoch") || 0);
     const e = HISTORY && Number.isFinite(asked) ? indexOf(asked) : asked;
     let r = h.get("row");
@@ -445,7 +719,9 @@
   let hashTimer = 0;
   function writeHash() {
     const { epoch: e, row: r, step: s } = state;
-    const hash = HISTORY ? "#epoch=" + num(e) + "&row=" + (isEnd(e, r) ? "end" : r) + "&step=" + s : "#step=" + s;
+    let hash = HISTORY ? "#epoch=" + num(e) + "&row=" + (isEnd(e, r) ? "end" : r) + "&step=" + s : "#step=" + s;
+    if (state.quiz) hash = "#quiz&" + hash.slice(1);
+    if (state.edits.length) hash += "&edit=" + state.edits.map((x) => num(x.e) + "_" + (isEnd(x.e, x.r) ? "end" : x.r) + "_" + x.i + "_" + x.v).join("~");
     if (location.hash === hash) return;
     clearTimeout(hashTimer);
     const write = () => { try { history.replaceState(null, "", hash); } catch (err) { /* a sandboxed iframe */ } };
@@ -460,10 +736,18 @@
     const w = pane.clientWidth, h = pane.clientHeight;
     svg.setAttribute("viewBox", [view.x, view.y, w / view.scale, h / view.scale].join(" "));
   }
+  function NARROW() { return window.matchMedia && window.matchMedia("(max-width: 700px)").matches; }
   function fitView() {
+    if (!pane.isConnected) return; // the page is being replaced (a notebook re-running its cell)
+    if (NARROW()) { // the pane takes the graph's height at the width it has, so no box is cut off
+      const want = Math.ceil((full.h * pane.clientWidth) / full.w) + 2;
+      if (Math.abs($("graph-pane").clientHeight - want) > 2) $("graph-pane").style.height = want + "px";
+    } else $("graph-pane").style.height = "";
     const w = pane.clientWidth || 600, h = pane.clientHeight || 400;
-    const fitScale = Math.min(w / full.w, h / full.h, 2.2); // big enough to read from the back of a room
-    view.scale = Math.max(fitScale, MIN_TEXT_SCALE);
+    // Big enough to read from the back of a room, but not so big that the numbers beside it look small.
+    const fitScale = Math.min(w / full.w, h / full.h, 1.6);
+    // A phone fits the whole graph to its width (pinch to zoom); a wider screen keeps text >= 12 px.
+    view.scale = NARROW() ? Math.min(w / full.w, 1.6) : Math.max(fitScale, MIN_TEXT_SCALE);
     const vw = w / view.scale;
     view.x = full.x + Math.min(0, (full.w - vw) / 2); // centred when it fits, from the left edge when not
     view.y = full.y;
@@ -498,14 +782,13 @@
   else window.addEventListener("resize", fitView);
   $("fitview").addEventListener("click", fitView);
 
-  // --- edit and see: click a leaf, type a number, every value and gradient recomputed -----------
+  // --- edit and see: click a leaf, type a number; with a plain-SGD run the edit carries on --------
 
-  let editing = -1;
+  let editing = -1, editorText = "";
   for (let i = 0; i < N; i++) {
     if (D.nodes[i].parents.length) continue;
     const g = $("n" + i);
     g.classList.add("leaf");
-    setTitle(g, (D.nodes[i].label || "constant") + ": " + D.nodes[i].kind + (trace ? " — click to set its value" : ""));
     g.addEventListener("click", () => { if (drag && drag.moved) return; openEditor(i); });
   }
   function openEditor(i) {
@@ -514,32 +797,143 @@
       return;
     }
     editing = i;
-    $("editor").hidden = false;
+    const box = $("editor");
+    box.hidden = false;
     $("editor-name").textContent = D.nodes[i].label || "constant";
-    const v = leafValues(state.epoch, state.row)[i];
-    $("editor-input").value = String(v);
+    editorText = fmt(leafValues(state.epoch, state.row)[i]); // 4 digits, as the box shows it; typed over or kept
+    $("editor-input").value = editorText;
+    // Beside the box, not on it: below its bottom edge, kept inside the pane.
+    const node = $("n" + i + "-shape").getBoundingClientRect(), paneBox = $("graph-pane").getBoundingClientRect();
+    const left = Math.max(4, Math.min(node.left - paneBox.left, paneBox.width - box.offsetWidth - 4));
+    let top = node.bottom - paneBox.top + 10;
+    if (top + box.offsetHeight > paneBox.height) top = Math.max(4, node.top - paneBox.top - box.offsetHeight - 10);
+    box.style.left = left + "px"; box.style.top = top + "px";
     $("editor-input").focus();
     $("editor-input").select();
   }
   function closeEditor() { editing = -1; $("editor").hidden = true; }
   function applyEdit() {
     if (editing < 0) return;
-    const v = Number($("editor-input").value.trim());
-    if ($("editor-input").value.trim() === "" || !Number.isFinite(v)) { $("editor-input").setCustomValidity("a number, e.g. 0.5"); $("editor-input").reportValidity(); return; }
+    const text = $("editor-input").value.trim();
+    if (text === editorText) { closeEditor(); return; } // unchanged: no edit
+    const v = Number(text);
+    if (text === "" || !Number.isFinite(v)) { $("editor-input").setCustomValidity("a number, e.g. 0.5"); $("editor-input").reportValidity(); return; }
     edit(editing, v);
     closeEditor();
   }
-  function edit(i, v) {
-    state.edits[i] = v;
-    const names = Object.keys(state.edits).map((k) => (D.nodes[k].label || "constant") + " = " + fmt(state.edits[k]));
-    $("edited-text").textContent = "You set " + names.join(", ") + ": every number in this frame is recomputed.";
-    $("edited").hidden = false;
-    previousParams = shownParams;
-    render();
+  // Set leaf i to v in the frame on screen; an earlier edit of the same leaf in the same frame is replaced.
+  function edit(i, v, at) {
+    const e = at ? at[0] : state.epoch, r = at ? at[1] : state.row;
+    state.edits = state.edits.filter((x) => !(x.i === i && x.e === e && x.r === r));
+    state.edits.push({ e, r, i, v, row: HISTORY ? dataRow(e, r) : 0 });
+    simulate();
+    if (!at) render();
   }
+  function resetEdits() { state.edits = []; simulate(); render(); }
   $("editor-ok").addEventListener("click", applyEdit);
   $("editor-input").addEventListener("keydown", (ev) => { if (ev.key === "Enter") applyEdit(); if (ev.key === "Escape") closeEditor(); ev.stopPropagation(); });
-  $("reset").addEventListener("click", () => { state.edits = {}; $("edited").hidden = true; render(); });
+  $("reset").addEventListener("click", resetEdits);
+
+  // Which run is on screen, said once, with the way back.
+  function renderRun() {
+    const box = $("edited"), badge = $("run-badge");
+    badge.hidden = !CARRY || !state.edits.length;
+    if (!state.edits.length) { box.hidden = true; return; }
+    box.hidden = false;
+    const mine = CARRY && onYours(state.epoch, state.row);
+    badge.textContent = mine ? "your run" : "recorded run";
+    badge.classList.toggle("yours", mine);
+    const say = (x) => (D.nodes[x.i].label || "constant") + " = " + fmt(x.v) + (HISTORY ? " at epoch " + num(x.e) + ", " + (isEnd(x.e, x.r) ? "end" : "row " + x.r) : "");
+    const list = state.edits.map(say).join("; ");
+    const f = firstEdit();
+    let text;
+    if (!HISTORY) text = "You set " + list + ": every number is recomputed in this page.";
+    else if (!CARRY) text = "You set " + list + ". " + (trace ? "This run's update (" + (D.optimizer || "its optimizer") + ") is not plain p ← p − lr × grad, so the page recomputes the edited frame only; elsewhere the recorded run is shown." : "");
+    else if (onYours(state.epoch, state.row)) text = "On screen: your run. You set " + list + "; every row and epoch after it is recomputed in this page. Faint: the recorded run.";
+    else text = "On screen: the recorded run. Your run starts at epoch " + num(f.e) + ", " + (isEnd(f.e, f.r) ? "end" : "row " + f.r) + " (" + list + ").";
+    $("edited-text").textContent = text;
+    box.classList.toggle("yours", CARRY && onYours(state.epoch, state.row));
+  }
+
+  // --- predict mode: the answer field, Enter to check, Enter again to go on ------------------------
+
+  let openQuestion = null;
+  function setQuiz(on, quiet) {
+    state.quiz = on;
+    $("predict").setAttribute("aria-pressed", String(on));
+    $("predict").classList.toggle("on", on);
+    $("quiz").hidden = !on;
+    if (!quiet) render();
+  }
+  function renderQuiz(qs, open) {
+    openQuestion = open;
+    if (!state.quiz) return;
+    const { epoch: e, row: r, step: s } = state;
+    const input = $("quiz-input");
+    const last = qs.length ? qs[qs.length - 1] : null;
+    const shownAnswer = [...qs].reverse().find((q) => answered(q)) || null;
+    if (open) {
+      $("quiz-hint").textContent = open.hint || "";
+      $("quiz-q").textContent = (open.kind === "forward" ? "Forward pass: " : open.kind === "update" ? "The update: " : open.kind === "local" ? "Local derivative: " : "Chain rule: ") + open.ask;
+      input.disabled = false;
+      input.placeholder = "your answer";
+    } else {
+      $("quiz-hint").textContent = "";
+      $("quiz-q").textContent = isEnd(e, r) ? "End of the epoch: nothing to predict here." : qs.length ? "All answered in this step." : "Nothing to predict in this step.";
+      input.disabled = false;
+      input.placeholder = "Enter: next step";
+    }
+    const res = $("quiz-result");
+    if (shownAnswer) {
+      const a = answers[frameKey() + shownAnswer.id];
+      res.className = a.ok ? "right" : "wrong";
+      res.textContent = (a.ok ? "✓ right: " : "✗ not quite: ") + shownAnswer.text + " · you said " + fmt(a.given) + " (off by " + fmt(Math.abs(a.given - shownAnswer.truth)) + ")";
+    } else res.textContent = "";
+    const sc = rowScore();
+    $("quiz-score").textContent = HISTORY ? "score for " + (isEnd(e, r) ? "the end of epoch " + num(e) : "epoch " + num(e) + ", row " + r) + ": " + sc.right + " of " + sc.asked + " right" : "score: " + sc.right + " of " + sc.asked + " right";
+    $("quiz-next").hidden = !!open;
+    if (document.activeElement !== $("editor-input")) { input.focus({ preventScroll: true }); }
+  }
+  function checkAnswer() {
+    const input = $("quiz-input");
+    const text = input.value.trim();
+    if (!openQuestion) { input.value = ""; nextStep(1); return; }
+    if (text === "") return;
+    const given = Number(text.replace(/\u2212/g, "-"));
+    if (!Number.isFinite(given)) { $("quiz-result").className = "wrong"; $("quiz-result").textContent = "“" + text + "” is not a number; type one, e.g. 0.25"; return; }
+    answers[frameKey() + openQuestion.id] = { given, ok: near(given, openQuestion.truth) };
+    input.value = "";
+    render();
+  }
+  $("predict").addEventListener("click", () => { setQuiz(!state.quiz, true); if (state.quiz) go(state.epoch, state.row, 0); render(); });
+  // The answer field keeps the focus; while it is empty, ← → still step.
+  function emptyQuizArrow(ev) { return ev.target.id === "quiz-input" && ev.target.value === "" && /^Arrow(Left|Right)$/.test(ev.key); }
+  $("quiz-input").addEventListener("keydown", (ev) => {
+    if (emptyQuizArrow(ev)) return;
+    ev.stopPropagation();
+    if (ev.key === "Enter") { ev.preventDefault(); checkAnswer(); }
+    else if (ev.key === "Escape") setQuiz(false);
+  });
+  $("quiz-ok").addEventListener("click", checkAnswer);
+  $("quiz-next").addEventListener("click", () => nextStep(1));
+  $("quiz-rule").textContent = "Right when " + TOLERANCE + ". Enter checks; Enter on an empty field goes on.";
+
+  // --- the legend: what each mark means (opens by itself on a first visit) -----------------------------
+
+  function showLegend(on) { $("legend").hidden = !on; if (on) $("legend-close").focus({ preventScroll: true }); } // read from the top
+  $("legend-open").addEventListener("click", () => showLegend(true));
+  $("legend-close").addEventListener("click", () => { showLegend(false); try { localStorage.setItem("autodiff-studio-legend", "seen"); } catch (err) { /* no storage */ } });
+  $("legend").addEventListener("keydown", (ev) => { if (ev.key === "Escape" || ev.key === "Enter") { ev.stopPropagation(); $("legend-close").click(); } });
+  $("legend-loss").textContent = LOSS_WHY;
+  function firstVisit() {
+    if (OPENED_WITH) return false; // a shared link goes straight to its moment
+    try { return localStorage.getItem("autodiff-studio-legend") !== "seen"; } catch (err) { return false; }
+  }
+
+  // --- check: central differences beside the gradients -------------------------------------------------
+
+  $("check").addEventListener("change", () => { state.check = $("check").checked; render(); });
+  if (!trace) $("check-box").hidden = true;
 
   // --- save the frame as SVG (a Blob download; nothing leaves the machine) -------------------------
 
@@ -578,17 +972,26 @@
     for (let v = Math.ceil(lo / m) * m; v <= hi + 1e-12; v += m) out.push(Number(v.toPrecision(12)));
     return out;
   }
-  let chartMarker = null, chartX = null;
+  let chartMarker = null, chartX = null, chartY = null, chartYours = null, chartRecorded = null, drawnRun = undefined;
+  const CHART = { l: 48, r: 10, t: 8, b: 30, W: 320, H: 150 };
+  function lossPoints(values) {
+    const step = Math.max(1, Math.floor(D.epochs.length / 600));
+    const pts = [];
+    for (let e = 0; e < D.epochs.length; e += step) if (Number.isFinite(values(e))) pts.push(chartX(num(e)).toFixed(1) + "," + chartY(values(e)).toFixed(1));
+    return pts.join(" ");
+  }
   function buildChart() {
     if (!HISTORY) return;
     const c = $("chart");
-    const L = { l: 44, r: 10, t: 8, b: 30 }, W = 320, H = 150;
-    const ys = D.epochs.map((x) => x.loss).filter(Number.isFinite);
+    const L = CHART, W = L.W, H = L.H;
+    while (c.firstChild) c.removeChild(c.firstChild); // built again when the learner's run changes its range
+    drawnRun = yours;
+    const ys = D.epochs.map((x) => x.loss).concat(yours ? yours.loss : []).filter(Number.isFinite);
     const lo = ys.reduce((a, b) => Math.min(a, b), 0), hi = ys.reduce((a, b) => Math.max(a, b), lo + 1e-9);
     const n = num(D.epochs.length - 1) + 1;  // the x axis counts epochs, recorded or not
     const X = (epoch) => L.l + (n > 1 ? (epoch / (n - 1)) * (W - L.l - L.r) : 0);
-    const Y = (v) => H - L.b - ((v - lo) / (hi - lo)) * (H - L.t - L.b);
-    chartX = X;
+    const Y = (v) => Math.max(L.t - 4, Math.min(H - L.b, H - L.b - ((v - lo) / (hi - lo)) * (H - L.t - L.b)));
+    chartX = X; chartY = Y;
     c.appendChild(el("line", { x1: L.l, y1: H - L.b, x2: W - L.r, y2: H - L.b, stroke: "#888" }));
     c.appendChild(el("line", { x1: L.l, y1: L.t, x2: L.l, y2: H - L.b, stroke: "#888" }));
     for (const t of niceTicks(lo, hi, 4)) {
@@ -599,22 +1002,36 @@
       c.appendChild(el("text", { x: X(t), y: H - L.b + 14, "text-anchor": "middle", class: "chart-text" }, String(t)));
     }
     c.appendChild(el("text", { x: (L.l + W - L.r) / 2, y: H - 3, "text-anchor": "middle", class: "chart-text" }, "epoch"));
-    const step = Math.max(1, Math.floor(D.epochs.length / 600));
-    const pts = [];
-    for (let e = 0; e < D.epochs.length; e += step) if (Number.isFinite(D.epochs[e].loss)) pts.push(X(num(e)).toFixed(1) + "," + Y(D.epochs[e].loss).toFixed(1));
-    c.appendChild(el("polyline", { points: pts.join(" "), fill: "none", stroke: "#1f4e9c", "stroke-width": 1.8 }));
+    chartRecorded = el("polyline", { points: lossPoints((e) => D.epochs[e].loss), fill: "none", stroke: "#1f4e9c", "stroke-width": 1.8 });
+    c.appendChild(chartRecorded);
+    chartYours = el("polyline", { points: yours ? lossPoints((k) => yours.loss[k]) : "", fill: "none", stroke: "#c05a00", "stroke-width": 2 });
+    chartRecorded.setAttribute("stroke-opacity", yours ? "0.35" : "1");
+    c.appendChild(chartYours);
     chartMarker = el("g", {});
     chartMarker.appendChild(el("line", { x1: 0, y1: L.t, x2: 0, y2: H - L.b, stroke: "#e8590c", "stroke-width": 1.5 }));
     chartMarker.appendChild(el("circle", { cx: 0, cy: 0, r: 4, fill: "#e8590c" }));
     c.appendChild(chartMarker);
-    chartMarker.Y = Y;
-    $("chart-caption").textContent = "printed error per epoch (Σ " + D.metric.replace(/_/g, " ") + " over the rows, the tutorial's log); the training objective is " + D.objective;
+    const tip = el("text", { x: W - L.r, y: L.t + 12, "text-anchor": "end", class: "chart-text chart-tip" }, "");
+    c.appendChild(tip);
+    // Hover: the epoch and its Loss under the pointer; click: go there.
+    const epochAt = (ev) => {
+      const box = c.getBoundingClientRect();
+      const x = ((ev.clientX - box.left) / box.width) * W;
+      const epoch = Math.round(((x - L.l) / (W - L.l - L.r)) * (n - 1));
+      return indexOf(Math.max(0, Math.min(n - 1, epoch)));
+    };
+    c.onpointermove = (ev) => { const e = epochAt(ev); tip.textContent = "epoch " + num(e) + " · Loss " + loss4(epochLoss(e)) + " · click to go"; };
+    c.onpointerleave = () => { tip.textContent = ""; };
+    c.onclick = (ev) => { const e = epochAt(ev); go(e, 0, landing(e, 0)); };
+    c.style.cursor = "pointer";
+    $("chart-caption").textContent = "Loss per epoch (hover: its value; click: go to that epoch). " + LOSS_WHY;
   }
   function renderChart() {
     if (!chartMarker) return;
     const e = state.epoch;
+    if (drawnRun !== yours) buildChart(); // the learner's run in orange, the recorded one faint behind it
     chartMarker.setAttribute("transform", "translate(" + chartX(num(e)).toFixed(1) + ",0)");
-    chartMarker.lastChild.setAttribute("cy", chartMarker.Y(D.epochs[e].loss).toFixed(1));
+    chartMarker.lastChild.setAttribute("cy", chartY(epochLoss(e)).toFixed(1));
   }
 
   let fitLayer = null, fitMap = null;
@@ -634,7 +1051,7 @@
         c.appendChild(el("text", { x: L.l - 5, y: Y(t) + 4, "text-anchor": "end", class: "chart-text" }, String(t)));
         c.appendChild(el("line", { x1: L.l, y1: Y(t), x2: W - L.r, y2: Y(t), stroke: "#eee" }));
       }
-      c.appendChild(el("text", { x: (L.l + W - L.r) / 2, y: H - 3, "text-anchor": "middle", class: "chart-text" }, D.features[0]));
+      c.appendChild(el("text", { x: (L.l + W - L.r) / 2, y: H - 3, "text-anchor": "middle", class: "chart-text" }, D.features[0] + (D.scaling ? " (standardised)" : "")));
       fitMap = { X, Y, x0, x1 };
       fitLayer = el("g", {});
       c.appendChild(fitLayer);
@@ -645,7 +1062,7 @@
       const y0 = ys.reduce((a, b) => Math.min(a, b), Infinity) - 1, y1 = ys.reduce((a, b) => Math.max(a, b), -Infinity) + 1;
       const Y = (y) => H - L.b - ((y - y0) / (y1 - y0)) * (H - L.t - L.b);
       for (const t of niceTicks(y0, y1, 4)) c.appendChild(el("text", { x: L.l - 5, y: Y(t) + 4, "text-anchor": "end", class: "chart-text" }, fmt(t)));
-      c.appendChild(el("text", { x: (L.l + W - L.r) / 2, y: H - 3, "text-anchor": "middle", class: "chart-text" }, D.features[0] + " (up: " + D.features[1] + ")"));
+      c.appendChild(el("text", { x: (L.l + W - L.r) / 2, y: H - 3, "text-anchor": "middle", class: "chart-text" }, D.features[0] + " (up: " + D.features[1] + ")" + (D.scaling ? ", both standardised" : "")));
       fitMap = { X, Y, x0, x1, y0, y1 };
       fitLayer = el("g", {});
       c.appendChild(fitLayer);
@@ -661,40 +1078,73 @@
     while (fitLayer.firstChild) fitLayer.removeChild(fitLayer.firstChild);
     const { X, Y, x0, x1 } = fitMap;
     if (D.fit.inputs === 1) {
-      const pts = [];
-      for (let k = 0; k <= 80; k++) {
-        const x = x0 + ((x1 - x0) * k) / 80;
-        pts.push(X(x).toFixed(1) + "," + Y(1 / (1 + Math.exp(-(p[0] * x + p[1])))).toFixed(1));
-      }
-      fitLayer.appendChild(el("polyline", { points: pts.join(" "), fill: "none", stroke: "#e8590c", "stroke-width": 2 }));
+      const curve = (q, attrs) => {
+        const pts = [];
+        for (let k = 0; k <= 80; k++) {
+          const x = x0 + ((x1 - x0) * k) / 80;
+          pts.push(X(x).toFixed(1) + "," + Y(1 / (1 + Math.exp(-(q[0] * x + q[1])))).toFixed(1));
+        }
+        fitLayer.appendChild(el("polyline", Object.assign({ points: pts.join(" "), fill: "none", "stroke-width": 2 }, attrs)));
+      };
+      if (state.edits.length && onYours(state.epoch, state.row)) curve(recordedParams(state.epoch, state.row), { stroke: "#1f4e9c", "stroke-opacity": 0.35, "stroke-dasharray": "4 3" });
+      curve(p, { stroke: "#e8590c" });
     } else {
       // The line w1·x + w2·y + b = 0, and the side where the probability is above 0.5 shaded;
       // a polygon clipped to the plot box (Sutherland–Hodgman on one half-plane).
       const { y0, y1 } = fitMap;
-      const [w1, w2, b] = p;
-      const box = [[x0, y0], [x1, y0], [x1, y1], [x0, y1]];
-      const f = (q) => w1 * q[0] + w2 * q[1] + b;
-      const inside = [];
-      const cut = [];
-      for (let k = 0; k < 4; k++) {
-        const a = box[k], c = box[(k + 1) % 4];
-        const fa = f(a), fc = f(c);
-        if (fa >= 0) inside.push(a);
-        if ((fa >= 0) !== (fc >= 0)) {
-          const t = fa / (fa - fc);
-          const q = [a[0] + t * (c[0] - a[0]), a[1] + t * (c[1] - a[1])];
-          inside.push(q);
-          cut.push(q);
+      const boundary = (q, shade, attrs) => {
+        const [w1, w2, b] = q;
+        const box = [[x0, y0], [x1, y0], [x1, y1], [x0, y1]];
+        const f = (pt) => w1 * pt[0] + w2 * pt[1] + b;
+        const inside = [];
+        const cut = [];
+        for (let k = 0; k < 4; k++) {
+          const a = box[k], c = box[(k + 1) % 4];
+          const fa = f(a), fc = f(c);
+          if (fa >= 0) inside.push(a);
+          if ((fa >= 0) !== (fc >= 0)) {
+            const t = fa / (fa - fc);
+            const pt = [a[0] + t * (c[0] - a[0]), a[1] + t * (c[1] - a[1])];
+            inside.push(pt);
+            cut.push(pt);
+          }
         }
-      }
-      if (inside.length >= 3) {
-        fitLayer.appendChild(el("polygon", { points: inside.map((q) => X(q[0]).toFixed(1) + "," + Y(q[1]).toFixed(1)).join(" "), fill: "#2166ac", "fill-opacity": 0.12 }));
-      }
-      if (cut.length === 2) {
-        fitLayer.appendChild(el("line", { x1: X(cut[0][0]), y1: Y(cut[0][1]), x2: X(cut[1][0]), y2: Y(cut[1][1]), stroke: "#e8590c", "stroke-width": 2 }));
-      }
+        if (shade && inside.length >= 3) {
+          fitLayer.appendChild(el("polygon", { points: inside.map((pt) => X(pt[0]).toFixed(1) + "," + Y(pt[1]).toFixed(1)).join(" "), fill: "#2166ac", "fill-opacity": 0.12 }));
+        }
+        if (cut.length === 2) {
+          fitLayer.appendChild(el("line", Object.assign({ x1: X(cut[0][0]), y1: Y(cut[0][1]), x2: X(cut[1][0]), y2: Y(cut[1][1]), "stroke-width": 2 }, attrs)));
+        }
+      };
+      if (state.edits.length && onYours(state.epoch, state.row)) boundary(recordedParams(state.epoch, state.row), false, { stroke: "#1f4e9c", "stroke-opacity": 0.4, "stroke-dasharray": "4 3" });
+      boundary(p, true, { stroke: "#e8590c" });
     }
   }
+
+  // The side panel holds still while stepping: its changing blocks keep the height of their tallest
+  // frame in this row (measured once, again after a resize), so nothing below them jumps.
+  function settle() {
+    const keep = { epoch: state.epoch, row: state.row, step: state.step };
+    const blocks = [$("now"), $("update")];
+    for (const b of blocks) b.style.minHeight = "";
+    const tallest = blocks.map(() => 0);
+    const e = keep.epoch, r = isEnd(keep.epoch, keep.row) ? 0 : keep.row;
+    const frames = [];
+    const last = lastStep(e, r), stride = Math.max(1, Math.floor(last / 24)); // a big graph: a sample of its steps
+    for (let s = 0; s <= last; s += stride) frames.push([e, r, s]);
+    if (last % stride) frames.push([e, r, last]);
+    if (HISTORY) frames.push([e, rowCount(e), 0]);
+    for (const [fe, fr, fs] of frames) {
+      state.epoch = fe; state.row = fr; state.step = fs;
+      render();
+      blocks.forEach((b, k) => { tallest[k] = Math.max(tallest[k], b.getBoundingClientRect().height); });
+    }
+    blocks.forEach((b, k) => { b.style.minHeight = tallest[k] + "px"; });
+    Object.assign(state, keep);
+    render();
+  }
+  let settleTimer = 0;
+  window.addEventListener("resize", () => { clearTimeout(settleTimer); settleTimer = setTimeout(settle, 150); });
 
   // --- for tests and the curious: the frame on screen, and a way to set one -------------------------
 
@@ -705,11 +1155,19 @@
     edit: (i, v) => edit(i, v),
     compiled: !!trace,
     steps: S,
+    carry: CARRY,
+    edits: () => state.edits.map((x) => ({ epoch: num(x.e), row: x.r, node: x.i, value: x.v })),
+    params: (e, r) => params(e, r).slice(),
+    loss: (e) => epochLoss(e),
+    quiz: (on) => setQuiz(on),
+    score: () => rowScore(),
   };
 
   buildChart();
   buildFit();
-  if (!readHash()) go(0, 0, HISTORY ? landing(0, 0) : 0);
+  if (!readHash()) go(0, 0, 0); // opens on the question: the forward pass of epoch 0, row 0
   render();
+  settle();
+  if (firstVisit()) showLegend(true);
   fitView(); // after the first frame has built the controls, so the pane has its final size
 })();

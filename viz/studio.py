@@ -26,7 +26,7 @@ import math
 import os
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -49,6 +49,39 @@ TARGET = "target"
 _WIDE = "-8.888e-88"
 _NO_GRAD = "grad not shown"
 _COMMUTATIVE = frozenset({"+", "*", "sum"})
+# Each op's forward and local derivatives as a learner reads them: {0}, {1}… are the operands, {out}
+# the result. The page fills them once with names and once with the frame's numbers, so any number
+# shown can be traced to the formula it came from. An op not listed shows its name only.
+_FORWARD_TEXT = {
+    "+": "{0} + {1}",
+    "-": "{0} − {1}",
+    "*": "{0} × {1}",
+    "/": "{0} / {1}",
+    "neg": "−{0}",
+    "exp": "exp({0})",
+    "log": "log({0})",
+    "tanh": "tanh({0})",
+    "sigmoid": "1 / (1 + exp(−{0}))",
+    "relu": "max(0, {0})",
+    "**": "{0} ^ {1}",
+    "bce": "−[{1}·log({0}) + (1 − {1})·log(1 − {0})]",
+    "bce_logits": "log(1 + exp({0})) − {1}·{0}",
+}
+_DERIVATIVE_TEXT = {
+    "+": ("1", "1"),
+    "-": ("1", "−1"),
+    "*": ("{1}", "{0}"),
+    "/": ("1 / {1}", "−{out} / {1}"),
+    "neg": ("−1",),
+    "exp": ("{out}",),
+    "log": ("1 / {0}",),
+    "tanh": ("1 − {out}²",),
+    "sigmoid": ("{out} × (1 − {out})",),
+    "relu": ("1 if {0} > 0, else 0",),
+    "**": ("{1} × {0} ^ ({1} − 1)", "{out} × log({0})"),
+    "bce": ("({0} − {1}) / ({0} × (1 − {0}))", "log(1 − {0}) − log({0})"),
+    "bce_logits": ("sigmoid({0}) − {1}", "−{0}"),
+}
 _OBJECTIVE_NAMES = {
     "binary_cross_entropy": "cross-entropy",
     "binary_cross_entropy_with_logits": "cross-entropy",
@@ -81,6 +114,7 @@ class _Picture:
     nodes: list[Value]
     kinds: list[str]
     sources: list[list[Any]]  # per node: ["p", k] | ["x", row or None, j] | ["y", row or None] | ["c", v] | []
+    predictions: list[list[Any]] = field(default_factory=list)  # [node index, row or None]: the model's outputs
 
 
 def _objective_name(history: History) -> str:
@@ -100,7 +134,7 @@ def _row_graph(history: History) -> _Picture:
     kinds: dict[int, str] = {id(p): PARAMETER for p in params}
     full_batch = history.settings.get("mode") == "full_batch"
     rows = list(enumerate(dataset.rows)) if full_batch else [(0, dataset.rows[0])]
-    losses = []
+    losses, outputs = [], []
     for r, (features, target) in rows:
         inputs = inputs_for(features, dataset.feature_names)
         y = Value(target, label=label)
@@ -109,10 +143,15 @@ def _row_graph(history: History) -> _Picture:
             kinds[id(x)] = DATA_INPUT
         sources[id(y)] = ["y", r if full_batch else None]
         kinds[id(y)] = TARGET
-        losses.append(history.loss(model(inputs), y))
+        prediction = model(inputs)
+        outputs.append((prediction, r if full_batch else None))
+        losses.append(history.loss(prediction, y))
     root = losses[0] if len(losses) == 1 else total(losses)
     root.label = _objective_name(history)
-    return _picture(root, kinds, sources)
+    picture = _picture(root, kinds, sources)
+    index = {id(v): i for i, v in enumerate(picture.nodes)}
+    picture.predictions = [[index[id(p)], r] for p, r in outputs if id(p) in index]
+    return picture
 
 
 def _picture(root: Value, kinds: dict[int, str] | None = None, sources: dict[int, list[Any]] | None = None) -> _Picture:
@@ -407,6 +446,29 @@ class Studio:
             chosen.append(count - 1)
         return chosen
 
+    def epoch_svg_title(self, index: int) -> str:
+        """What an epoch's SVG file shows, in words: which row, which parameters, which gradients.
+
+        Args:
+            index: the epoch's position in the page's recorded epochs.
+
+        Returns:
+            The sentence the file carries as its ``<title>`` (a viewer shows it on hover).
+        """
+        data = self.data
+        epoch = data["epochs"][index]["epoch"]
+        if data.get("fullBatch"):
+            return (
+                f"epoch {epoch}: all {len(data['rows'])} rows summed, with the parameters before this epoch's "
+                "update, after the whole backward pass (every gradient of the summed loss)"
+            )
+        features, target = data["rows"][0]
+        row = ", ".join(f"{n} {fmt(x)}" for n, x in zip(data["features"], features))
+        return (
+            f"epoch {epoch}, row 0 ({row}, {data['label']} {fmt(target)}) with the parameters before that row's "
+            "update, after its whole backward pass: one row's gradients, not the epoch's sum"
+        )
+
     def epoch_svg_count(self, every: int | None = None) -> int:
         """How many files ``write_epoch_svgs(every=every)`` writes."""
         return len(self._chosen_epochs(every))
@@ -427,7 +489,7 @@ class Studio:
         written = []
         for done, index in enumerate(chosen, 1):
             path = Path(out_dir) / f"epoch_{epochs[index]['epoch']:0{width}d}.svg"  # the epoch's own number
-            written.append(write_text(path, _standalone(self.frame_svg(index))))
+            written.append(write_text(path, _standalone(self.frame_svg(index), self.epoch_svg_title(index))))
             if progress is not None:
                 progress(done, len(chosen))
         return written
@@ -475,11 +537,19 @@ class _Template:
         return "".join(parts)
 
 
-def _standalone(svg: str) -> str:
-    """A frame as a file: the XML header and the namespace a viewer needs, and its natural size."""
+def _standalone(svg: str, title: str = "") -> str:
+    """A frame as a file: the XML header and the namespace a viewer needs, its natural size and its title."""
     m = re.search(r'viewBox="0(?:\.0+)? 0(?:\.0+)? ([\d.]+) ([\d.]+)"', svg)
     size = f' width="{m.group(1)}pt" height="{m.group(2)}pt"' if m else ""
-    return '<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n' + re.sub(r"<svg\b", f"<svg{size}", svg, count=1)
+    svg = re.sub(r"<svg\b", f"<svg{size}", svg, count=1)
+    if title:  # the first child of <svg>: what the picture shows
+        svg = re.sub(
+            r"(<svg\b[^>]*>)",
+            lambda t: t.group(1) + f"\n<title>{escape.xml_text(title)}</title>",
+            svg,
+            count=1,
+        )
+    return '<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n' + svg
 
 
 # --- building the page's data ------------------------------------------------------------------
@@ -529,12 +599,18 @@ def _history_data(history: History, picture: _Picture, embed: bool) -> dict[str,
         before, previous = after, record.epoch
     data: dict[str, Any] = {
         "kind": "history",
+        "predictions": picture.predictions,
+        "plainUpdate": _plain_sgd(history, picture, names, start),
         "fullBatch": full_batch,
         "params": names,
         "start": start,
         "epochs": epochs,
         "rows": [[list(features), target] for features, target in dataset.rows],
         "features": list(dataset.feature_names),
+        # Standardised rows: the page shows each raw value beside the number the neuron sees.
+        "scaling": (
+            {"mean": list(dataset.scaling.mean), "spread": list(dataset.scaling.spread)} if dataset.scaling else None
+        ),
         "label": dataset.label_name or "target",
         "lr": history.settings.get("lr"),
         "optimizer": history.settings.get("optimizer", ""),
@@ -544,6 +620,7 @@ def _history_data(history: History, picture: _Picture, embed: bool) -> dict[str,
         "interrupted": history.interrupted,
         "historyNotes": notes,
     }
+    data["carry"] = _carry(history, data["plainUpdate"])
     if embed:
         for e, epoch in enumerate(epochs):
             numbers = []
@@ -551,6 +628,47 @@ def _history_data(history: History, picture: _Picture, embed: bool) -> dict[str,
                 numbers.append(_frame_numbers(picture, frame_leaves(data, picture.sources, e, r)))
             epoch["num"] = numbers
     return data
+
+
+def _plain_sgd(history: History, picture: _Picture, names: list[str], start: list[float]) -> bool:
+    """Whether every step of the first epoch is ``parameter − lr × gradient``: then the page can carry an edit on.
+
+    Only then does the page write an update as that rule with its numbers (an Adam step is shown as
+    before → after), and carry a learner's edit on by redoing the rule (see ``_carry``).
+    """
+    lr = history.settings.get("lr")
+    records = history.records
+    full_batch = history.settings.get("mode") == "full_batch"
+    if not isinstance(lr, (int, float)) or not records or not history.start:
+        return False
+    if not full_batch and len(records[0].rows) != len(history.dataset.rows):  # type: ignore[union-attr]
+        return False
+    first = records[0]
+    befores = [start] if full_batch else [list(row) for row in first.rows]
+    end = [first.parameters[n] for n in names]
+    afters = [end] if full_batch else befores[1:] + [end]
+    rows = [[list(f), t] for f, t in history.dataset.rows]  # type: ignore[union-attr]
+    data = {"kind": "history", "epochs": [{"rows": befores, "end": end}], "rows": rows}
+    checked = list(zip(befores, afters))[:8]  # a few rows tell the rule; a big CSV stays quick
+    for r, (before, after) in enumerate(checked):
+        leaves = frame_leaves(data, picture.sources, 0, r)
+        _, local = evaluate(picture, leaves)
+        grad, _ = replay(picture, local, len(backward_order(picture)))
+        for i, source in enumerate(picture.sources):
+            if source and source[0] == "p":
+                expected = before[source[1]] - lr * grad[i]
+                if abs(expected - after[source[1]]) > 1e-9 * max(1.0, abs(after[source[1]])):
+                    return False
+    return True
+
+
+def _carry(history: History, plain: bool) -> bool:
+    """Whether the page can carry an edit on: a plain-SGD run with every epoch and row recorded."""
+    records = history.records
+    if not plain or any(r.epoch != k for k, r in enumerate(records)):
+        return False
+    full_batch = history.settings.get("mode") == "full_batch"
+    return full_batch or all(len(r.rows) == len(history.dataset.rows) for r in records)  # type: ignore[union-attr]
 
 
 def frame_leaves(data: dict[str, Any], sources: list[list[Any]], epoch: int, row: int) -> list[float]:
@@ -585,6 +703,22 @@ def _frame_numbers(picture: _Picture, leaves: list[float]) -> list[float]:
     return [data[i] for i in computed] + [d for i in computed for d in local[i]]
 
 
+def _op_text(v: Value) -> tuple[str, list[str]]:
+    """``v``'s forward and each local derivative as templates over its operands ({0}, {1}…) and {out}."""
+    n = len(v.parents)
+    if v.op == "sum":
+        return " + ".join(f"{{{j}}}" for j in range(n)), ["1"] * n
+    if v.op == "linear":  # w1*x1 + … + b: ∂/∂w_i = x_i, ∂/∂x_i = w_i, ∂/∂b = 1
+        k = (n - 1) // 2
+        forward = " + ".join([*(f"{{{j}}} × {{{k + j}}}" for j in range(k)), f"{{{n - 1}}}"])
+        return forward, [f"{{{k + j}}}" for j in range(k)] + [f"{{{j}}}" for j in range(k)] + ["1"]
+    forward = _FORWARD_TEXT.get(v.op, f"{v.op}(" + ", ".join(f"{{{j}}}" for j in range(n)) + ")")
+    derivatives = list(_DERIVATIVE_TEXT.get(v.op, ()))
+    if len(derivatives) != n:
+        derivatives = [f"the {v.op} rule's ∂/∂ operand {j + 1}" for j in range(n)]
+    return forward, derivatives
+
+
 def _node_data(picture: _Picture, show_all: bool) -> tuple[list[dict[str, Any]], list[bool]]:
     index = {id(v): i for i, v in enumerate(picture.nodes)}
     nodes, show = [], []
@@ -602,6 +736,8 @@ def _node_data(picture: _Picture, show_all: bool) -> tuple[list[dict[str, Any]],
                 "name": _name(v, picture.root),
             }
         )
+        if v.parents:
+            nodes[-1]["forward"], nodes[-1]["derivatives"] = _op_text(v)
     return nodes, show
 
 
