@@ -276,7 +276,7 @@ def test_a_derivative_taken_inside_a_closure_still_depends_on_the_enclosing_vari
 
 
 @given(shared_graphs, st.data())
-def test_second_derivatives_after_a_first_grad_by_some_leaves_match_torch(program: Program, data: st.DataObject) -> None:
+def test_second_derivatives_after_a_grad_by_some_leaves_match_torch(program: Program, data: st.DataObject) -> None:
     """torch float64 double backward with the first grad over a random subset of the leaves."""
     torch = pytest.importorskip("torch", reason="PyTorch is the oracle for double backward (pip install torch)")
     root, leaves = built(program)
