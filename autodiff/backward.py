@@ -3,8 +3,9 @@
 Everything here is iterative, so a chain of a million operations needs no recursion.
 
 Read ``_backward_by_table`` first: it is backprop in five lines, asking each node's op
-(autodiff.ops) for its local derivatives. ``_backward_fast`` does the same arithmetic with the
-common ops written out inline; it exists only for speed and is checked against the table by
+(autodiff.ops) for its local derivatives. ``backward_fast`` (autodiff.fast_path) does the same
+arithmetic with the common ops' derivative templates written out inline, generated from the op
+table at import; it exists only for speed and is checked against the table by
 tests/test_performance_paths.py (bit-for-bit equal gradients on random graphs). Under a debugger
 backward() always takes the table, so breakpoints in autodiff/ops.py are hit.
 """
@@ -15,10 +16,9 @@ import gc
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from math import exp, nan
 
 from autodiff.debugger import find_break_node, pause_at
-from autodiff.ops import SIGMOID_FROM_INPUT_ABOVE, Add, Linear, Mul, PowConst, Relu, Sigmoid, Sub
+from autodiff.fast_path import backward_fast
 from autodiff.value import Value
 
 
@@ -72,7 +72,7 @@ def backward(root: Value, break_at: Value | str | None = None) -> None:
     if break_at is None and _gettrace() is None and not (_monitoring and debugger_active()):
         computed = _computed_nodes(root)  # resets their grads on the way
         root.grad += 1.0  # d(root)/d(root)
-        _backward_fast(computed)
+        backward_fast(computed)
         return
     # Under a debugger (or with break_at), backprop asks every op for its derivatives, so a breakpoint
     # set in, say, Sigmoid.derivatives in autodiff/ops.py stops there. Same floats either way.
@@ -162,79 +162,6 @@ def _backward_by_table(order: list[Value], target: Value | None = None) -> None:
         local = op.derivatives(*[parent.data for parent in parents], node.data)
         for parent, derivative in zip(parents, local):
             parent.grad += upstream * derivative
-
-
-def _backward_fast(order: list[Value]) -> None:  # order: computed nodes only (see _computed_nodes)
-    """``_backward_by_table`` with the common ops' derivatives written out inline.
-
-    Why: calling ``derivatives`` builds an argument list and a result tuple per node, which is
-    most of the cost of a pass. Each branch below performs exactly the float operations the
-    table would (``x * 1.0`` is ``x``, ``x * -1.0`` is ``-x``), in the same order, so gradients
-    are identical, not just close. Ops without a branch (and ops defined outside autodiff.ops)
-    go through the table. Branches are ordered by how often the op appears in this project's
-    graphs (a neuron's ``linear`` first, then arithmetic and the tutorial's sigmoid and ``** 2``).
-    Each branch is here because a ``make bench`` workload runs measurably faster with it (CPU time,
-    A/B interleaved); tanh, neg and sum were not, so they take the table like any other op.
-    """
-    for node in reversed(order):
-        op = node._op
-        upstream = node.grad
-        # Parents straight from the node's slots (see Value's docstring): ``a`` and ``b`` for one
-        # or two parents; ``node.parents`` (a tuple) only for the ops that take any number.
-        if op is Linear:  # operands (w1…wn, x1…xn, b): ∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ, ∂/∂b = 1
-            parents = node._b if node._a is None else node.parents
-            n = len(parents) >> 1
-            weights, inputs = parents[:n], parents[n:-1]
-            for weight, x in zip(weights, inputs):
-                weight.grad += upstream * x.data
-            for weight, x in zip(weights, inputs):
-                x.grad += upstream * weight.data
-            parents[-1].grad += upstream
-        elif op is Mul:
-            a = node._a
-            b = node._b
-            a.grad += upstream * b.data
-            b.grad += upstream * a.data
-        elif op is Add:
-            node._a.grad += upstream
-            node._b.grad += upstream
-        elif op is Sub:
-            node._a.grad += upstream
-            node._b.grad += -upstream
-        elif op is PowConst:  # x ** k: ∂/∂x = k·xᵏ⁻¹, ∂/∂k = 0 (k is a constant)
-            a = node._a
-            k = node._b
-            x = a.data
-            if k.data == 2.0:  # squares (every squared error): the table's 2·x¹ is exactly 2·x
-                a.grad += upstream * (2.0 * x if x != 0 else 0.0)
-            else:  # other powers have edge cases: the table's own arithmetic
-                a.grad += upstream * PowConst.derivatives(x, k.data, node.data)[0]
-            k.grad += upstream * 0.0
-        elif op is Sigmoid:  # Sigmoid.derivatives written out: from z where 1 − out would cancel
-            a = node._a
-            z = a.data
-            if z > SIGMOID_FROM_INPUT_ABOVE:
-                e = exp(-z)
-                d = 1.0 + e
-                a.grad += upstream * (e / (d * d))
-            else:
-                out = node.data
-                a.grad += upstream * (out * (1.0 - out))
-        elif op is Relu:
-            a = node._a
-            z = a.data
-            a.grad += upstream * (1.0 if z > 0 else (0.0 if z == z else nan))  # Relu.derivatives
-        elif node._a is not None and node._b is not None:  # any other binary op, e.g. a loss
-            a = node._a
-            b = node._b
-            d_a, d_b = op.derivatives(a.data, b.data, node.data)
-            a.grad += upstream * d_a
-            b.grad += upstream * d_b
-        else:
-            parents = node.parents
-            local = op.derivatives(*[parent.data for parent in parents], node.data)
-            for parent, derivative in zip(parents, local):
-                parent.grad += upstream * derivative
 
 
 @contextmanager

@@ -327,7 +327,7 @@ class Sigmoid(Op):
 class Relu(Op):
     name = "relu"
     forward_code = "a if a > 0 or a != a else 0.0"
-    derivatives_code = ("1.0 if a > 0 else (0.0 if a == a else nan)",)
+    derivatives_code = ("1.0 if a > 0 else (0.0 if a <= 0 else nan)",)
 
     @staticmethod
     def forward(a: float) -> float:
@@ -400,3 +400,15 @@ class Linear(Op):
 
 
 UNARY = {"exp": Exp, "log": Log, "tanh": Tanh, "sigmoid": Sigmoid, "relu": Relu}
+
+
+TEMPLATE_NAMES = {
+    "exp": math.exp,
+    "log": math.log,
+    "tanh": math.tanh,
+    "fsum": Sum.forward,  # math.fsum with the table's overflow and inf − inf handling
+    "power": _power,
+    "inf": math.inf,
+    "nan": math.nan,
+}
+"""What ``forward_code`` and ``derivatives_code`` templates may call, besides operators and ``abs``."""

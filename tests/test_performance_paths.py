@@ -1,7 +1,7 @@
 """The engine's speed tricks give exactly what the plain op-table code gives.
 
-``backward`` takes a fast path (autodiff.backward._backward_fast: common ops' derivatives written
-inline, leaves skipped in the walk), and ``linear``/``total``/arithmetic build nodes without the
+``backward`` takes a fast path (autodiff.fast_path.backward_fast: common ops' derivative templates
+written inline, leaves skipped in the walk), and ``linear``/``total``/arithmetic build nodes without the
 general ``_apply``. The oracle here is a reference written in this file from the op table alone:
 a depth-first order and ``op_class.derivatives`` for every node. Gradients must be equal, not
 close: the stepper promises the same float operations in the same order as ``backward``.
