@@ -36,69 +36,57 @@ def _check_number(data: object, what: str = "Value") -> float:
 
 
 # --- making nodes ------------------------------------------------------------------------------
-# Arithmetic is the hot path: a Python call costs about as much as building the node, so each
-# operator method is made from a template that builds its node in place, with the op's forward
-# bound in. tests/test_performance_paths.py holds every method to the op table (autodiff.ops).
+# Arithmetic is the hot path: every ``w * x`` makes a node, so the helpers below build it in place
+# (no __init__ checks: the engine made the number). tests/test_performance_paths.py holds every
+# operator method to the op table (autodiff.ops).
 
 _new = object.__new__  # Value.__new__ without the attribute lookup: nodes are made by the million
 
 
-def _binary_method(op: type[Op], name: str, reflected: bool = False) -> Callable[[Value, Operand], Value]:
-    """The method ``self <op> other`` (``other <op> self`` if ``reflected``) for class Value."""
-    forward = op.forward
-
-    def method(self: Value, other: Operand) -> Value:
-        if type(other) is float:  # ``w * 3.0``: the Constant of _as_value, made here to save a call
-            constant = _new(Constant)
-            constant.data = other
-            constant.grad = 0.0
-            constant.label = ""
-            constant._op = constant._a = constant._b = None
-            other = constant
-        elif not isinstance(other, Value):
-            other = _as_value(other)
-        a, b = (other, self) if reflected else (self, other)
-        out = _new(Value)
-        out.data = forward(a.data, b.data)
-        out.grad = 0.0
-        out.label = ""
-        out._op = op
-        out._a = a
-        out._b = b
-        return out
-
-    doc = f"{'other' if reflected else 'self'} {op.name} {'self' if reflected else 'other'}, as a new node."
-    return _named(method, name, doc)
+def _binary(op: type[Op], a: Value, b: Operand) -> Value:
+    """The node ``op(a, b)`` for a Value ``a``; a plain number ``b`` becomes a Constant."""
+    if type(b) is float:  # ``w * 3.0``: the Constant of _as_value, made here to save a call
+        constant = _new(Constant)
+        constant.data = b
+        constant.grad = 0.0
+        constant.label = ""
+        constant._op = constant._a = constant._b = None
+        b = constant
+    elif not isinstance(b, Value):
+        b = _as_value(b)
+    out = _new(Value)
+    out.data = op.forward(a.data, b.data)
+    out.grad = 0.0
+    out.label = ""
+    out._op = op
+    out._a = a
+    out._b = b
+    return out
 
 
-def _unary_method(op: type[Op], name: str, doc: str) -> Callable[[Value], Value]:
-    """The method ``op(self)`` for class Value; ``_apply`` finds it by op in _UNARY_METHODS."""
-    forward = op.forward
-
-    def method(self: Value) -> Value:
-        out = _new(Value)
-        out.data = forward(self.data)
-        out.grad = 0.0
-        out.label = ""
-        out._op = op
-        out._a = self
-        out._b = None
-        return out
-
-    _UNARY_METHODS[op] = method
-    return _named(method, name, doc)
+def _reflected(op: type[Op], a: Operand, b: Value) -> Value:
+    """The node ``op(a, b)`` for a plain number ``a`` (``1 - p``: Python calls ``p.__rsub__(1)``)."""
+    a = _as_value(a)
+    out = _new(Value)
+    out.data = op.forward(a.data, b.data)
+    out.grad = 0.0
+    out.label = ""
+    out._op = op
+    out._a = a
+    out._b = b
+    return out
 
 
-_UNARY_METHODS: dict[type[Op], Callable[[Value], Value]] = {}
-
-
-def _named(method: Callable[..., Value], name: str, doc: str) -> Callable[..., Value]:
-    """``method`` under its public name, so tracebacks and debuggers say ``Value.__mul__``."""
-    method.__name__ = name
-    method.__qualname__ = f"Value.{name}"
-    method.__code__ = method.__code__.replace(co_name=name, co_qualname=f"Value.{name}")
-    method.__doc__ = doc
-    return method
+def _unary(op: type[Op], a: Value) -> Value:
+    """The node ``op(a)``."""
+    out = _new(Value)
+    out.data = op.forward(a.data)
+    out.grad = 0.0
+    out.label = ""
+    out._op = op
+    out._a = a
+    out._b = None
+    return out
 
 
 class Value:
@@ -167,48 +155,87 @@ class Value:
 
     def _apply(self, op: type[Op], *others: Operand) -> Value:
         """A new node ``op(self, *others)``; plain numbers among ``others`` become Constants."""
-        if not others and op in _UNARY_METHODS:  # a neuron's activation: the method _unary_method made
-            return _UNARY_METHODS[op](self)
+        if not others:
+            return _unary(op, self)
         parents = (self, *[_as_value(other) for other in others])
         return _node(op, parents, op.forward(*[parent.data for parent in parents]))
 
     # --- arithmetic: Python numbers welcome on either side -------------------------------------
-    # Each is made by the template _binary_method (above the class), which builds the node itself.
 
-    __add__ = _binary_method(Add, "__add__")
-    __radd__ = _binary_method(Add, "__radd__", reflected=True)
-    __sub__ = _binary_method(Sub, "__sub__")
-    __rsub__ = _binary_method(Sub, "__rsub__", reflected=True)
-    __mul__ = _binary_method(Mul, "__mul__")
-    __rmul__ = _binary_method(Mul, "__rmul__", reflected=True)
-    __truediv__ = _binary_method(Div, "__truediv__")
-    __rtruediv__ = _binary_method(Div, "__rtruediv__", reflected=True)
-    __neg__ = _unary_method(ops.Neg, "__neg__", "-self.")
+    def __add__(self, other: Operand) -> Value:
+        """self + other, as a new node."""
+        return _binary(Add, self, other)
+
+    def __radd__(self, other: Operand) -> Value:
+        """other + self, as a new node."""
+        return _reflected(Add, other, self)
+
+    def __sub__(self, other: Operand) -> Value:
+        """self - other, as a new node."""
+        return _binary(Sub, self, other)
+
+    def __rsub__(self, other: Operand) -> Value:
+        """other - self, as a new node."""
+        return _reflected(Sub, other, self)
+
+    def __mul__(self, other: Operand) -> Value:
+        """self * other, as a new node."""
+        return _binary(Mul, self, other)
+
+    def __rmul__(self, other: Operand) -> Value:
+        """other * self, as a new node."""
+        return _reflected(Mul, other, self)
+
+    def __truediv__(self, other: Operand) -> Value:
+        """self / other, as a new node."""
+        return _binary(Div, self, other)
+
+    def __rtruediv__(self, other: Operand) -> Value:
+        """other / self, as a new node."""
+        return _reflected(Div, other, self)
+
+    def __neg__(self) -> Value:
+        """-self."""
+        return _unary(ops.Neg, self)
 
     def __pos__(self) -> Value:
         return self
 
     def __pow__(self, exponent: Operand) -> Value:
+        """self ** exponent: a number exponent is a constant (PowConst), a Value one is differentiated too (Pow)."""
         if type(exponent) is int:  # ``x ** 2``, the commonest power: the float without a call
             exponent = float(exponent)
         elif isinstance(exponent, Value):
-            return self._apply(ops.Pow, exponent)
+            return _binary(ops.Pow, self, exponent)
         elif type(exponent) is not float:  # checked here, so ``** "2"`` names the exponent
             exponent = _check_number(exponent, "** exponent")
-        return self._power_of_constant(exponent)
-
-    _power_of_constant = _binary_method(ops.PowConst, "_power_of_constant")  # x ** k, k a number
+        return _binary(ops.PowConst, self, exponent)
 
     def __rpow__(self, base: Number) -> Value:
-        return _as_value(base)._apply(ops.Pow, self)
+        """base ** self, as a new node."""
+        return _reflected(ops.Pow, base, self)
 
     # --- functions -----------------------------------------------------------------------------
 
-    exp = _unary_method(ops.Exp, "exp", "e ** self.")
-    log = _unary_method(ops.Log, "log", "Natural logarithm; a non-positive value raises ValueError.")
-    tanh = _unary_method(ops.Tanh, "tanh", "Hyperbolic tangent, between -1 and 1.")
-    sigmoid = _unary_method(ops.Sigmoid, "sigmoid", "1 / (1 + e^-self): a probability; never overflows.")
-    relu = _unary_method(ops.Relu, "relu", "self where positive, else 0.")
+    def exp(self) -> Value:
+        """e ** self."""
+        return _unary(ops.Exp, self)
+
+    def log(self) -> Value:
+        """Natural logarithm; a non-positive value raises ValueError."""
+        return _unary(ops.Log, self)
+
+    def tanh(self) -> Value:
+        """Hyperbolic tangent, between -1 and 1."""
+        return _unary(ops.Tanh, self)
+
+    def sigmoid(self) -> Value:
+        """1 / (1 + e^-self): a probability; never overflows."""
+        return _unary(ops.Sigmoid, self)
+
+    def relu(self) -> Value:
+        """self where positive, else 0."""
+        return _unary(ops.Relu, self)
 
     # --- backprop ------------------------------------------------------------------------------
 
@@ -441,33 +468,33 @@ def _formula(v: Value, depth: int = FORMULA_DEPTH) -> str:
 # --- module functions: take a Value (and give a Value) or a number (and give a float) ----------
 
 
-def _unary(op: type[Op], x: Operand) -> Value | float:
+def _function(op: type[Op], x: Operand) -> Value | float:
     if isinstance(x, Value):
-        return x._apply(op)
+        return _unary(op, x)
     return op.forward(_check_number(x, op.name))
 
 
 def exp(x: Operand) -> Value | float:
     """e ** x."""
-    return _unary(ops.Exp, x)
+    return _function(ops.Exp, x)
 
 
 def log(x: Operand) -> Value | float:
     """Natural logarithm of a positive x."""
-    return _unary(ops.Log, x)
+    return _function(ops.Log, x)
 
 
 def tanh(x: Operand) -> Value | float:
-    return _unary(ops.Tanh, x)
+    return _function(ops.Tanh, x)
 
 
 def sigmoid(x: Operand) -> Value | float:
     """1 / (1 + e^-x): turns a raw score into a probability."""
-    return _unary(ops.Sigmoid, x)
+    return _function(ops.Sigmoid, x)
 
 
 def relu(x: Operand) -> Value | float:
-    return _unary(ops.Relu, x)
+    return _function(ops.Relu, x)
 
 
 def total(terms: list[Operand] | tuple[Operand, ...]) -> Value:
