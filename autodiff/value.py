@@ -431,6 +431,7 @@ FORMULA_DEPTH = 4
 
 
 def _name(v: Value, depth: int) -> str:
+    """``v`` inside a repr's formula: its label, its number, or its own formula (``depth`` levels)."""
     if v.label:
         return v.label
     if v._op is None:
@@ -443,26 +444,43 @@ def _name(v: Value, depth: int) -> str:
 
 
 def _formula(v: Value, depth: int = FORMULA_DEPTH) -> str:
+    return formula_of(v, lambda parent: _name(parent, depth))
+
+
+def formula_of(v: Value, name: Callable[[Value], str]) -> str:
+    """How ``v`` was computed, each parent shown as ``name(parent)``: ``w*x + b``, ``sigmoid(z)``.
+
+    The one formula printer: ``Value.formula``, a Value's repr and autodiff.stepper's lines differ
+    only in how they name a parent.
+
+    Args:
+        v: the node to describe; a leaf gives its label or number.
+        name: how to show a parent (its label, its number, a bracketed formula...).
+
+    Returns:
+        The formula as a string.
+    """
     op = v._op
     if op is None:
         return v.label or _num(v.data)
-    names = [_name(parent, depth) for parent in v.parents]
+    names = [name(parent) for parent in v.parents]
     if op is ops.Linear:
         n = (len(names) - 1) // 2
-        terms = [f"{w}*{x}" for w, x in zip(names[:n], names[n : 2 * n])]
-        return " + ".join([*terms, names[-1]])
+        return " + ".join([*(f"{w}*{x}" for w, x in zip(names[:n], names[n : 2 * n])), names[-1]])
     if op is ops.Sum:
         return " + ".join(names)
     if op is ops.Neg:
         return f"-{names[0]}"
-    if len(names) == 1:
-        parent = v.parents[0]
-        spell_out = parent._op is not None and not parent.label and depth > 0
-        inner = _formula(parent, depth - 1) if spell_out else names[0]
+    if len(names) == 1 and op.name.isidentifier():
+        inner = names[0]
+        if inner.startswith("(") and inner.endswith(")"):  # sigmoid(w*x), not sigmoid((w*x))
+            inner = inner[1:-1]
         return f"{op.name}({inner})"
-    if op.name.isidentifier():  # a named op such as bce: bce(p, 1)
-        return f"{op.name}({', '.join(names)})"
-    return f"{names[0]}{op.name}{names[1]}" if op.name in ("*", "**") else f"{names[0]} {op.name} {names[1]}"
+    if op.name in ("*", "**") and len(names) == 2:
+        return f"{names[0]}{op.name}{names[1]}"
+    if len(names) == 2 and not op.name.isidentifier():
+        return f"{names[0]} {op.name} {names[1]}"
+    return f"{op.name}({', '.join(names)})"  # a named op of several inputs: bce(p, 1)
 
 
 # --- module functions: take a Value (and give a Value) or a number (and give a float) ----------
