@@ -1,6 +1,6 @@
 """backward()'s fast path, generated at import from the op table's code templates (autodiff.ops).
 
-The chain rule by the table (``_backward_by_table`` in autodiff.backward) calls each op's
+The chain rule by the table (``chain_rule_step`` in autodiff.backward) calls each op's
 ``derivatives``, building an argument list and a result tuple per node: most of a pass's cost. This
 module writes the same loop with the common ops' ``derivatives_code`` templates spelled out inline,
 so no derivative is written here: the templates are the op table's second spelling of its calculus,
@@ -101,7 +101,7 @@ class _ByOperandCount(dict):  # type: ignore[type-arg]
 def _source(fast_ops: tuple[type[Op], ...]) -> str:
     lines = [
         "def backward_fast(order):",
-        '    """_backward_by_table with the FAST_OPS written out from their templates (order: computed nodes)."""',
+        '    """backward by the table, FAST_OPS written out from their templates (order: computed nodes)."""',
         "    for node in reversed(order):",
         "        op = node._op",
         "        upstream = node.grad",

@@ -20,9 +20,10 @@ from strategies import Program, finite_floats, programs
 
 import autodiff
 from autodiff import Constant, Value, linear, ops, topological_order, total
-from autodiff.backward import _computed_nodes, gc_paused
+from autodiff.backward import gc_paused
 from autodiff.losses import binary_cross_entropy, binary_cross_entropy_with_logits
 from autodiff.ops import Linear, Op, Sum
+from autodiff.walk import computed_nodes as _computed_nodes
 
 # --- the reference: written from the op table, sharing no code with autodiff.backward ---------
 
