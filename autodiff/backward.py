@@ -15,6 +15,7 @@ import sys
 from collections.abc import Iterable
 from operator import attrgetter
 
+from autodiff import value as value_module
 from autodiff.fast_path import backward_fast
 from autodiff.value import Value
 from autodiff.walk import computed_nodes, gc_paused, table_order, topological_order
@@ -95,3 +96,6 @@ def zero_grad(values: Iterable[Value]) -> None:
     """Set ``grad`` of each value to 0.0 (before the next backward pass accumulates into it)."""
     for value in values:
         value.grad = 0.0
+
+
+value_module._backward = backward  # what Value.backward calls: value.py cannot import this module, which imports it

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Union
 
 from autodiff import ops
 from autodiff.ops import Add, Div, Linear, Mul, Op, Sub, Sum
+from autodiff.walk import parents_of
 
 if TYPE_CHECKING:
     from autodiff.stepper import Step
@@ -120,18 +121,7 @@ class Value:
 
     # --- graph bookkeeping ---------------------------------------------------------------------
 
-    @property
-    def parents(self) -> tuple[Value, ...]:
-        """The values this one was computed from, in operand order (empty for a leaf)."""
-        a = self._a
-        if a is None:
-            return self._b or ()  # type: ignore[return-value] - a leaf's None, or three or more
-        b = self._b
-        return (a,) if b is None else (a, b)  # type: ignore[return-value]
-
-    @parents.setter
-    def parents(self, parents: tuple[Value, ...]) -> None:
-        _set_parents(self, tuple(parents))
+    parents = property(parents_of, lambda self, parents: _set_parents(self, tuple(parents)))
 
     @property
     def op(self) -> str:
@@ -241,7 +231,7 @@ class Value:
 
     def backward(self, break_at: Value | str | None = None) -> None:
         """Fill in ``grad`` of every value this one was computed from (see autodiff.backward)."""
-        (_backward or _backward_function())(self, break_at)
+        _backward(self, break_at)
 
     def backward_steps(self) -> Iterator[Step]:
         """Backward one node at a time, yielding each chain-rule step (see autodiff.stepper)."""
@@ -347,21 +337,7 @@ def _as_values(operands: tuple[Operand, ...]) -> tuple[Value, ...]:
     return tuple([_as_value(x) for x in operands])
 
 
-_backward: Callable[..., None] | None = None
-
-
-def _backward_function() -> Callable[..., None]:
-    """autodiff.backward.backward, imported on first use (that module imports this one).
-
-    Cached because an import statement inside Value.backward costs more than the whole
-    backward pass of a small graph such as one row of the tutorial.
-    """
-    global _backward
-    if _backward is None:
-        from autodiff.backward import backward
-
-        _backward = backward
-    return _backward
+_backward: Callable[..., None] = None  # type: ignore[assignment] - autodiff.backward.backward, set by that module
 
 
 # --- comparisons, for autodiff.compile ----------------------------------------------------------

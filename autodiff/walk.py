@@ -2,8 +2,8 @@
 
 Plumbing, not calculus: the shipped VS Code configuration (.vscode/launch.json) steps over this
 module, so "step into" from ``loss.backward()`` goes from the chain rule straight to an op's
-``derivatives`` instead of through every node of the sort. Everything here is iterative, so a
-chain of a million operations needs no recursion.
+``derivatives`` instead of through every node of the sort (and every ``node.parents``).
+Everything here is iterative, so a chain of a million operations needs no recursion.
 """
 
 from __future__ import annotations
@@ -11,11 +11,24 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-from autodiff.debugger import find_break_node
-from autodiff.value import Value
+if TYPE_CHECKING:  # value.py imports this module for ``parents_of``
+    from autodiff.value import Value
 
-__all__ = ["computed_nodes", "gc_paused", "table_order", "topological_order"]
+__all__ = ["computed_nodes", "gc_paused", "parents_of", "table_order", "topological_order"]
+
+
+def parents_of(node: Value) -> tuple[Value, ...]:
+    """The values ``node`` was computed from, in operand order (empty for a leaf): ``Value.parents``.
+
+    Read from the two parent slots, whose layout Value's docstring gives.
+    """
+    a = node._a
+    if a is None:
+        return node._b or ()  # type: ignore[return-value] - a leaf's None, or three or more
+    b = node._b
+    return (a,) if b is None else (a, b)  # type: ignore[return-value]
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -33,7 +46,7 @@ def _topological_order(root: Value) -> list[Value]:
     order: list[Value] = []
     seen = {root}
     stack: list[tuple[Value, Iterator[Value]]] = []
-    node, parents = root, iter(root.parents)
+    node, parents = root, iter(parents_of(root))
     while True:
         for parent in parents:
             if parent in seen:
@@ -41,7 +54,7 @@ def _topological_order(root: Value) -> list[Value]:
             seen.add(parent)
             if parent._op is not None:  # a computed node: descend into it
                 stack.append((node, parents))
-                node, parents = parent, iter(parent.parents)
+                node, parents = parent, iter(parents_of(parent))
                 break
             order.append(parent)  # a leaf is finished as soon as it is found
         else:  # every parent is finished, so this node is: return to its caller
@@ -104,7 +117,11 @@ def table_order(root: Value, break_at: Value | str | None) -> tuple[list[Value],
     The node is found first: a ``break_at`` that names nothing (or a leaf) raises here, before any
     grad has been reset, so a typo leaves the graph as it was.
     """
-    target = None if break_at is None else find_break_node(topological_order(root), break_at)
+    target = None
+    if break_at is not None:
+        from autodiff.debugger import find_break_node  # imported here: it imports value.py, which imports this
+
+        target = find_break_node(topological_order(root), break_at)
     return computed_nodes(root), target
 
 
