@@ -213,6 +213,8 @@ def debug(installed: Path, tmp_path: Path) -> Iterator[Any]:
     for adapter in adapters:
         try:
             adapter.send("disconnect", terminateDebuggee=True)
+            assert adapter.process.stdin is not None
+            adapter.process.stdin.close()  # the adapter exits when its client goes
             adapter.process.wait(timeout=10)
         except (OSError, subprocess.TimeoutExpired):
             adapter.process.kill()
