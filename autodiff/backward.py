@@ -86,10 +86,15 @@ _monitoring = getattr(sys, "monitoring", None)  # Python 3.12+: debuggers may us
 
 
 def debugger_active() -> bool:
-    """True when a debugger, or any tool that traces Python lines, is watching (pdb, IDEs, coverage)."""
+    """True when a debugger is watching: a line tracer (pdb, IDEs, coverage) or sys.monitoring's debugger.
+
+    On Python 3.12+ a tool may watch through ``sys.monitoring`` instead of a tracer; only the one
+    holding ``DEBUGGER_ID`` is a debugger. Profilers (cProfile takes ``PROFILER_ID``) must measure
+    the fast path users run, so they do not count.
+    """
     if _gettrace() is not None:
         return True
-    return _monitoring is not None and any(_monitoring.get_tool(tool) is not None for tool in range(6))
+    return _monitoring is not None and _monitoring.get_tool(_monitoring.DEBUGGER_ID) is not None
 
 
 def zero_grad(values: Iterable[Value]) -> None:
