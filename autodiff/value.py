@@ -9,7 +9,7 @@ from operator import attrgetter
 from typing import TYPE_CHECKING, Union
 
 from autodiff import ops
-from autodiff.ops import Add, Div, Linear, Mul, Op, Sub, Sum
+from autodiff.ops import Add, Div, Exp, Linear, Log, Mul, Neg, Op, Pow, PowConst, Relu, Sigmoid, Sub, Sum, Tanh
 from autodiff.walk import parents_of
 
 if TYPE_CHECKING:
@@ -67,7 +67,15 @@ def _binary(op: type[Op], a: Value, b: Operand) -> Value:
 
 def _reflected(op: type[Op], a: Operand, b: Value) -> Value:
     """The node ``op(a, b)`` for a plain number ``a`` (``1 - p``: Python calls ``p.__rsub__(1)``)."""
-    a = _as_value(a)
+    if type(a) is float:  # ``1.0 - p``: the Constant of _as_value, made here to save a call
+        constant = _new(Constant)
+        constant.data = a
+        constant.grad = 0.0
+        constant.label = ""
+        constant._op = constant._a = constant._b = None
+        a = constant
+    else:
+        a = _as_value(a)
     out = _new(Value)
     out.data = op.forward(a.data, b.data)
     out.grad = 0.0
@@ -186,7 +194,7 @@ class Value:
 
     def __neg__(self) -> Value:
         """-self."""
-        return _unary(ops.Neg, self)
+        return _unary(Neg, self)
 
     def __pos__(self) -> Value:
         return self
@@ -196,36 +204,36 @@ class Value:
         if type(exponent) is int:  # ``x ** 2``, the commonest power: the float without a call
             exponent = float(exponent)
         elif isinstance(exponent, Value):
-            return _binary(ops.Pow, self, exponent)
+            return _binary(Pow, self, exponent)
         elif type(exponent) is not float:  # checked here, so ``** "2"`` names the exponent
             exponent = _check_number(exponent, "** exponent")
-        return _binary(ops.PowConst, self, exponent)
+        return _binary(PowConst, self, exponent)
 
     def __rpow__(self, base: Number) -> Value:
         """base ** self, as a new node."""
-        return _reflected(ops.Pow, base, self)
+        return _reflected(Pow, base, self)
 
     # --- functions -----------------------------------------------------------------------------
 
     def exp(self) -> Value:
         """e ** self."""
-        return _unary(ops.Exp, self)
+        return _unary(Exp, self)
 
     def log(self) -> Value:
         """Natural logarithm; a non-positive value raises ValueError."""
-        return _unary(ops.Log, self)
+        return _unary(Log, self)
 
     def tanh(self) -> Value:
         """Hyperbolic tangent, between -1 and 1."""
-        return _unary(ops.Tanh, self)
+        return _unary(Tanh, self)
 
     def sigmoid(self) -> Value:
         """1 / (1 + e^-self): a probability; never overflows."""
-        return _unary(ops.Sigmoid, self)
+        return _unary(Sigmoid, self)
 
     def relu(self) -> Value:
         """self where positive, else 0."""
-        return _unary(ops.Relu, self)
+        return _unary(Relu, self)
 
     # --- backprop ------------------------------------------------------------------------------
 
@@ -470,25 +478,25 @@ def _function(op: type[Op], x: Operand) -> Value | float:
 
 def exp(x: Operand) -> Value | float:
     """e ** x."""
-    return _function(ops.Exp, x)
+    return _function(Exp, x)
 
 
 def log(x: Operand) -> Value | float:
     """Natural logarithm of a positive x."""
-    return _function(ops.Log, x)
+    return _function(Log, x)
 
 
 def tanh(x: Operand) -> Value | float:
-    return _function(ops.Tanh, x)
+    return _function(Tanh, x)
 
 
 def sigmoid(x: Operand) -> Value | float:
     """1 / (1 + e^-x): turns a raw score into a probability."""
-    return _function(ops.Sigmoid, x)
+    return _function(Sigmoid, x)
 
 
 def relu(x: Operand) -> Value | float:
-    return _function(ops.Relu, x)
+    return _function(Relu, x)
 
 
 def total(terms: list[Operand] | tuple[Operand, ...]) -> Value:
