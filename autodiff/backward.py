@@ -20,7 +20,7 @@ from autodiff.fast_path import backward_fast
 from autodiff.value import Value
 from autodiff.walk import computed_nodes, gc_paused, table_order, topological_order
 
-__all__ = ["backward", "chain_rule_step", "debugger_active", "gc_paused", "topological_order", "zero_grad"]
+__all__ = ["backward", "chain_rule_step", "gc_paused", "topological_order", "zero_grad"]
 
 
 def backward(root: Value, break_at: Value | str | None = None) -> None:
@@ -43,7 +43,10 @@ def backward(root: Value, break_at: Value | str | None = None) -> None:
     # allocates next to nothing, so a collection never falls inside it (measured: backward of a
     # 1,000,000-node chain takes the same time with the collector paused, and the tutorial's
     # small graphs pay for the pause itself). Building big graphs is where it costs: gc_paused().
-    if break_at is None and _gettrace() is None and not (_monitoring and debugger_active()):
+    # A debugger watches through a line tracer (pdb, IDEs, coverage) or, on Python 3.12+, holds
+    # sys.monitoring's DEBUGGER_ID (debugpy). A profiler (cProfile: PROFILER_ID) must measure the
+    # fast path users run, so it does not count. No call here, so "step into" has nothing to enter.
+    if break_at is None and _gettrace() is None and (_monitoring is None or _monitoring.get_tool(_DEBUGGER) is None):
         computed = computed_nodes(root)  # resets their grads on the way
         root.grad += 1.0  # d(root)/d(root)
         backward_fast(computed)
@@ -83,18 +86,7 @@ def chain_rule_step(node: Value, pause: bool = False) -> None:
 _data = attrgetter("data")
 _gettrace = sys.gettrace  # looked up once: backward() asks on every call
 _monitoring = getattr(sys, "monitoring", None)  # Python 3.12+: debuggers may use sys.monitoring instead
-
-
-def debugger_active() -> bool:
-    """True when a debugger is watching: a line tracer (pdb, IDEs, coverage) or sys.monitoring's debugger.
-
-    On Python 3.12+ a tool may watch through ``sys.monitoring`` instead of a tracer; only the one
-    holding ``DEBUGGER_ID`` is a debugger. Profilers (cProfile takes ``PROFILER_ID``) must measure
-    the fast path users run, so they do not count.
-    """
-    if _gettrace() is not None:
-        return True
-    return _monitoring is not None and _monitoring.get_tool(_monitoring.DEBUGGER_ID) is not None
+_DEBUGGER = getattr(_monitoring, "DEBUGGER_ID", 0)
 
 
 def zero_grad(values: Iterable[Value]) -> None:
