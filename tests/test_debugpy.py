@@ -234,14 +234,36 @@ def first_body_line(function: object) -> int:
     return sorted({line for _, line in dis.findlinestarts(code) if line})[1]
 
 
-def test_a_breakpoint_in_sigmoid_derivatives_stops_a_plain_backward(installed: Path, debug: Any) -> None:
+def test_a_plain_backward_steps_into_derivatives_and_stops_at_a_breakpoint_in_sigmoid(
+    installed: Path, debug: Any, tmp_path: Path
+) -> None:
+    """Step into from ``loss.backward()`` reaches the root's ``derivatives`` within 10 steps (Value.backward,
+    backward's four lines, chain_rule_step's three); then a breakpoint in Sigmoid.derivatives shows z and out.
+    """
     ops_file = installed_file(installed, "autodiff.ops")
     assert "site-packages" in ops_file.parts and REPO not in ops_file.parents  # the installed copy
-    line = first_body_line(ops.Sigmoid.derivatives)
-    adapter, thread, _ = debug(ROW.format(break_at=""), {ops_file: [line]})
+    script = ROW.format(break_at="")
+    backward_line = script.splitlines().index("loss.backward()") + 1
+    sigmoid_line = first_body_line(ops.Sigmoid.derivatives)
+    adapter, thread, _ = debug(script, {tmp_path / "row.py": [backward_line], ops_file: [sigmoid_line]})
+    assert adapter.top_frame(thread)["line"] == backward_line
+    path = []
+    for _ in range(10):
+        adapter.request("stepIn", threadId=thread)
+        adapter.event("stopped")
+        frame = adapter.top_frame(thread)
+        path.append(f"{Path(frame['source']['path']).name}:{frame['line']}:{frame['name']}")
+        if frame["name"].endswith("derivatives"):
+            break
+    # the root's op first: L = (passed - p) ** 2
+    root_op_line = first_body_line(ops.PowConst.derivatives)
+    assert path[-1].startswith(f"ops.py:{root_op_line}:"), " → ".join(path)
+
+    adapter.request("continue", threadId=thread)
+    adapter.event("stopped")
     frame = adapter.top_frame(thread)
     assert frame["name"].endswith("derivatives") and Path(frame["source"]["path"]) == ops_file
-    assert frame["line"] == line
+    assert frame["line"] == sigmoid_line
     local = adapter.locals(frame)
     assert math.isclose(float(local["z"]), Z, rel_tol=1e-15) and math.isclose(float(local["out"]), P, rel_tol=1e-15)
     adapter.request("continue", threadId=thread)
@@ -261,25 +283,5 @@ def test_break_at_stops_with_the_chain_rule_in_the_variables_pane(installed: Pat
     (contribution,) = eval(local["contributions"])  # noqa: S307
     assert math.isclose(local_derivative, DP_DZ, rel_tol=1e-12)
     assert math.isclose(contribution, DL_DP * DP_DZ, rel_tol=1e-12)
-    adapter.request("continue", threadId=thread)
-    adapter.event("exited")
-
-
-def test_step_into_from_backward_reaches_the_first_derivatives_within_ten_steps(debug: Any, tmp_path: Path) -> None:
-    """From ``loss.backward()``: Value.backward, backward's four lines, chain_rule_step, derivatives."""
-    script = ROW.format(break_at="")
-    line = script.splitlines().index("loss.backward()") + 1
-    adapter, thread, _ = debug(script, {tmp_path / "row.py": [line]})
-    assert adapter.top_frame(thread)["line"] == line
-    path = []
-    for _ in range(10):
-        adapter.request("stepIn", threadId=thread)
-        adapter.event("stopped")
-        frame = adapter.top_frame(thread)
-        path.append(f"{Path(frame['source']['path']).name}:{frame['line']}:{frame['name']}")
-        if frame["name"].endswith("derivatives"):
-            break
-    assert path[-1].endswith("derivatives"), " → ".join(path)
-    assert path[-1].startswith("ops.py:"), path  # the root's op: L = (passed - p) ** 2
     adapter.request("continue", threadId=thread)
     adapter.event("exited")
