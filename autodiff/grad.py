@@ -32,9 +32,23 @@ def grad(
 
     Like ``torch.autograd.grad``: no ``.grad`` is read or written, and ``create_graph=False``
     builds no nodes. An input ``output`` does not depend on gets 0 (PyTorch would need
-    ``allow_unused``). An input may be any node of the graph, not only a leaf. A derivative
-    may be a node of the graph itself (∂(x·y)/∂x is y), so label a result before drawing it
-    only if it is new.
+    ``allow_unused``). An input may be any node of the graph, not only a leaf. With
+    ``create_graph``, every node that depends on any leaf stays differentiable, whether or not it
+    is among ``inputs`` (as every tensor with ``requires_grad`` does in PyTorch): the derivative
+    by x0 of x0²·x1 is 2·x0·x1, which ``grad`` by x1 then sees. A derivative may be a node of the
+    graph itself (∂(x·y)/∂x is y), so label a result before drawing it only if it is new.
+
+    Args:
+        output: the Value to differentiate.
+        inputs: the Values (or one Value) to differentiate by.
+        create_graph: give the derivatives as Values, themselves differentiable.
+
+    Returns:
+        One derivative per input, in order: floats, or Values with ``create_graph``.
+
+    Raises:
+        TypeError: ``output`` or an input is not a Value, or ``create_graph`` is not a bool.
+        ValueError: ``inputs`` is empty.
     """
     _check_output(output, "grad")
     inputs = _check_inputs(inputs, "grad")

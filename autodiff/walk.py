@@ -23,6 +23,12 @@ def parents_of(node: Value) -> tuple[Value, ...]:
     """The values ``node`` was computed from, in operand order (empty for a leaf): ``Value.parents``.
 
     Read from the two parent slots, whose layout Value's docstring gives.
+
+    Args:
+        node: any Value.
+
+    Returns:
+        Its parents as a tuple.
     """
     a = node._a
     if a is None:
@@ -116,6 +122,17 @@ def table_order(root: Value, break_at: Value | str | None) -> tuple[list[Value],
 
     The node is found first: a ``break_at`` that names nothing (or a leaf) raises here, before any
     grad has been reset, so a typo leaves the graph as it was.
+
+    Args:
+        root: the value backward starts from.
+        break_at: a Value, a label, or None.
+
+    Returns:
+        ``(computed nodes in topological order, the break node or None)``.
+
+    Raises:
+        ValueError: ``break_at`` names no value of the graph, or a leaf.
+        TypeError: ``break_at`` is neither a Value nor a str.
     """
     target = None
     if break_at is not None:
