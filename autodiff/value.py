@@ -129,6 +129,7 @@ class Value:
 
     # --- graph bookkeeping ---------------------------------------------------------------------
 
+    # The getter lives in autodiff.walk, the graph plumbing a debugger steps over (every walk reads it).
     parents = property(parents_of, lambda self, parents: _set_parents(self, tuple(parents)))
 
     @property
