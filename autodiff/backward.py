@@ -2,11 +2,11 @@
 
 Read ``chain_rule_step`` first: it is backprop at one node, asking the node's op (autodiff.ops)
 for its local derivatives; ``backward`` calls it for each node from the root back (the walks are
-in autodiff.walk). ``backward_fast`` (autodiff.fast_path) does the same
-arithmetic with the common ops' derivative templates written out inline, generated from the op
-table at import; it exists only for speed and is checked against the table by
-tests/test_performance_paths.py (bit-for-bit equal gradients on random graphs). Under a debugger
-backward() always takes the table, so breakpoints in autodiff/ops.py are hit.
+in autodiff.walk). ``backward_fast`` (autodiff.fast_path) does the same arithmetic with the common
+ops' derivative templates written out inline, generated from the op table at import; it exists
+only for speed and is checked against the table by tests/test_performance_paths.py (bit-for-bit
+equal gradients on random graphs). Under a debugger backward() always takes the table, so
+breakpoints in autodiff/ops.py are hit.
 """
 
 from __future__ import annotations

@@ -76,6 +76,8 @@ def _fixed_arity_branch(op: type[Op]) -> list[str]:
 def _n_ary_source(op: type[Op], n: int) -> str:
     """A function ``(parents, upstream)`` doing ``op``'s chain rule for a node of ``n`` operands."""
     params, _, derivatives = op.code_for(n)  # type: ignore[attr-defined]
+    if any("out" in _used_names(d) for d in derivatives):
+        raise ValueError(f"{op.__name__}'s templates use out, which the fast path gives ops of one or two inputs only")
     parent_names = [f"{name}_node" for name in params]
     lines = [
         f"def {op.__name__.lower()}_{n}(parents, upstream):",
