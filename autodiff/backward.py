@@ -15,7 +15,6 @@ import sys
 from collections.abc import Iterable
 from operator import attrgetter
 
-from autodiff import value as value_module
 from autodiff.fast_path import backward_fast
 from autodiff.value import Value
 from autodiff.walk import computed_nodes, gc_paused, table_order, topological_order
@@ -95,4 +94,4 @@ def zero_grad(values: Iterable[Value]) -> None:
         value.grad = 0.0
 
 
-value_module._backward = backward  # what Value.backward calls: value.py cannot import this module, which imports it
+Value.backward = backward  # type: ignore[method-assign] - loss.backward() is this function (value.py cannot import it)

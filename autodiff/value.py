@@ -238,9 +238,9 @@ class Value:
 
     # --- backprop ------------------------------------------------------------------------------
 
-    def backward(self, break_at: Value | str | None = None) -> None:
-        """Fill in ``grad`` of every value this one was computed from (see autodiff.backward)."""
-        _backward(self, break_at)
+    # ``loss.backward(break_at=None)`` is autodiff.backward.backward itself, which that module
+    # attaches here (it imports this one): nothing in between, so "step into" lands in it at once.
+    backward: Callable[..., None]
 
     def backward_steps(self) -> Iterator[Step]:
         """Backward one node at a time, yielding each chain-rule step (see autodiff.stepper)."""
@@ -344,9 +344,6 @@ def _as_values(operands: tuple[Operand, ...]) -> tuple[Value, ...]:
     if _VALUE_TYPES.issuperset(map(type, operands)):
         return operands  # type: ignore[return-value] - all Values already
     return tuple([_as_value(x) for x in operands])
-
-
-_backward: Callable[..., None] = None  # type: ignore[assignment] - autodiff.backward.backward, set by that module
 
 
 # --- comparisons, for autodiff.compile ----------------------------------------------------------

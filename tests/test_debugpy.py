@@ -240,8 +240,8 @@ def first_body_line(function: object) -> int:
 def test_a_plain_backward_steps_into_derivatives_and_stops_at_a_breakpoint_in_sigmoid(
     installed: Path, debug: Any, tmp_path: Path
 ) -> None:
-    """Step into from ``loss.backward()`` reaches the root's ``derivatives`` within 10 steps (Value.backward,
-    backward's four lines, chain_rule_step's three); then a breakpoint in Sigmoid.derivatives shows z and out.
+    """Step into from ``loss.backward()`` reaches the root's ``derivatives`` within 10 steps (9: backward's five
+    lines, chain_rule_step's three, derivatives); then a breakpoint in Sigmoid.derivatives shows z and out.
     """
     ops_file = installed_file(installed, "autodiff.ops")
     assert "site-packages" in ops_file.parts and REPO not in ops_file.parents  # the installed copy
