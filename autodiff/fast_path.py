@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import inspect
 import linecache
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -44,33 +45,52 @@ def _contribution(template: str) -> str:
         return "upstream"
     if template == "-1.0":
         return "-upstream"
-    return f"upstream * ({template})" if not template.isidentifier() else f"upstream * {template}"
+    simple = template.isidentifier() or template.endswith(".data") and template[:-5].replace(".", "").isidentifier()
+    return f"upstream * {template}" if simple else f"upstream * ({template})"
 
 
-def _chain_rule(
-    params: tuple[str, ...], derivatives: tuple[str, ...], parent_names: list[str], indent: str
-) -> list[str]:
-    """Lines binding each parameter's number, then adding each parent's contribution in operand order."""
-    used = set().union(*(_used_names(d) for d in derivatives))
-    clash = used & (_RESERVED | set(parent_names))
+def _chain_rule(params: tuple[str, ...], derivatives: tuple[str, ...], parents: list[str], indent: str) -> list[str]:
+    """Lines binding the numbers the templates read, then adding each parent's contribution in operand order.
+
+    ``parents`` are expressions for the parent nodes (``node._a`` or a variable). A template that
+    is just a parameter's name (∂(a·b)/∂a = ``b``) reads that parent's ``.data`` in place; a
+    parameter other templates read is bound to a variable once.
+    """
+    used = set().union(*(_used_names(d) for d in derivatives if not d.isidentifier()))
+    clash = (used | set(derivatives)) & (_RESERVED | {p for p in parents if p.isidentifier()})
     if clash:
         raise ValueError(f"a derivatives_code template uses the fast path's own names {sorted(clash)}")
-    lines = [f"{indent}{name} = {parent}.data" for name, parent in zip(params, parent_names) if name in used]
+    lines = [f"{indent}{name} = {parent}.data" for name, parent in zip(params, parents) if name in used]
     if "out" in used:
         lines.append(f"{indent}out = node.data")
-    lines += [f"{indent}{parent}.grad += {_contribution(d)}" for parent, d in zip(parent_names, derivatives)]
+    data_of = {name: f"{parent}.data" for name, parent in zip(params, parents) if name not in used}
+    data_of["out"] = "out" if "out" in used else "node.data"
+    for parent, template in zip(parents, derivatives):
+        if template in data_of:
+            template = data_of[template]
+        lines.append(f"{indent}{parent}.grad += {_contribution(template)}")
     return lines
 
 
 def _fixed_arity_branch(op: type[Op]) -> list[str]:
-    """The body of ``op``'s branch: its one or two parents straight from the node's slots."""
+    """The body of ``op``'s branch: its one or two parents straight from the node's slots.
+
+    A parent named once (its grad only, as in ``+``) is written as its slot; one named more often
+    gets a variable, so each slot is read once.
+    """
     params = tuple(inspect.signature(op.derivatives).parameters)[:-1]  # the inputs; the last is ``out``
     if op.derivatives_code is None or len(params) != len(op.derivatives_code) or len(params) > 2:
         raise ValueError(f"{op.__name__} needs one derivatives_code template per input to be on the fast path")
-    parent_names = [f"{name}_node" for name in params]
-    slots = ["node._a", "node._b"]
-    lines = [f"            {parent} = {slot}" for parent, slot in zip(parent_names, slots)]
-    return lines + _chain_rule(params, op.derivatives_code, parent_names, "            ")
+    variables = [f"{name}_node" for name in params]
+    body = _chain_rule(params, op.derivatives_code, variables, "            ")
+    lines = []
+    for variable, slot in zip(variables, ["node._a", "node._b"]):
+        name = re.compile(rf"\b{variable}\b")
+        if sum(len(name.findall(line)) for line in body) > 1:
+            lines.append(f"            {variable} = {slot}")
+        else:
+            body = [name.sub(slot, line) for line in body]
+    return lines + body
 
 
 def _n_ary_source(op: type[Op], n: int) -> str:

@@ -173,7 +173,7 @@ class PowConst(Op):
     forward_code = "a * a if k == 2.0 else power(a, k)"
     # k * power(a, 1.0) is k * a exactly, written so for squares
     derivatives_code = (
-        "0.0 if k == 0 else ((0.0 if k > 1 else (1.0 if k == 1 else inf)) if a == 0"
+        "0.0 if k == 0.0 else ((0.0 if k > 1.0 else (1.0 if k == 1.0 else inf)) if a == 0.0"
         " else (k * a if k == 2.0 else k * power(a, k - 1)))",
         "0.0",
     )
@@ -208,7 +208,7 @@ class Pow(Op):
     name = "**"
     forward_code = "a * a if b == 2.0 else power(a, b)"
     derivatives_code = (
-        "0.0 if b == 0 else ((0.0 if b > 1 else (1.0 if b == 1 else inf)) if a == 0"
+        "0.0 if b == 0.0 else ((0.0 if b > 1.0 else (1.0 if b == 1.0 else inf)) if a == 0.0"
         " else (b * a if b == 2.0 else b * power(a, b - 1)))",
         "out * log(a) if a > 0 else (0.0 if a == 0 and b > 0 else nan)",
     )
