@@ -362,12 +362,16 @@ def test_unary_methods_and_apply_build_the_same_node(x: float, name: str) -> Non
         assert node.op_class is op and node.parents == (value,) and same(node.data, expected)
 
 
-def test_operator_methods_carry_their_public_names() -> None:
-    """Made from one template, each still says which operator it is in a traceback or debugger."""
-    for name in [*OPERATORS, "__neg__", "exp", "log", "tanh", "sigmoid", "relu"]:
+def test_operator_methods_are_plain_methods_of_value() -> None:
+    """Each is its own ``def`` in value.py, so stepping into ``w * x`` lands in ``Value.__mul__``."""
+    import inspect
+
+    for name in [*OPERATORS, "__neg__", "__pow__", "exp", "log", "tanh", "sigmoid", "relu"]:
         method = getattr(Value, name)
         assert method.__name__ == method.__code__.co_name == name
         assert method.__qualname__ == method.__code__.co_qualname == f"Value.{name}"
+        assert method.__code__.co_filename == autodiff.value.__file__
+        assert inspect.getsource(method).lstrip().startswith(f"def {name}(self")
         assert method.__doc__
 
 
