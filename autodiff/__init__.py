@@ -1,7 +1,11 @@
-"""autodiff: a scalar autograd engine (reverse mode, forward mode, any order) small enough to read in one sitting."""
+"""autodiff: a scalar autograd engine (reverse mode, forward mode, any order) small enough to read in one sitting.
 
-from autodiff import datasets, losses, nn, optim
-from autodiff.backward import backward, gc_paused, topological_order, zero_grad
+Backprop is ``loss.backward()``; its module is ``autodiff.backward`` (the package does not re-export
+the function under the module's name, so ``import autodiff.backward`` gives the module).
+"""
+
+from autodiff import backward, datasets, losses, nn, optim
+from autodiff.backward import gc_paused, topological_order, zero_grad
 from autodiff.compile import CompileError, compile
 from autodiff.datasets import Dataset, DatasetError, load_csv
 from autodiff.forward import jvp

@@ -1,8 +1,9 @@
-"""Breaking into a debugger during backprop: ``loss.backward(break_at=...)``.
+"""Breaking into a debugger during backprop: ``loss.backward(break_at=...)`` names the node.
 
-backward() calls ``pause_at(node)`` just before it applies the chain rule at the chosen node. That
-calls the built-in ``breakpoint()``, so ``PYTHONBREAKPOINT`` is honoured (``0`` turns it off, a
-dotted name picks another debugger) and IDEs that hook ``sys.breakpointhook`` stop there too.
+At that node, autodiff.backward's ``chain_rule_step`` calls the built-in ``breakpoint()`` with
+``node``, ``upstream``, ``inputs``, ``local_derivatives`` and ``contributions`` in its locals, so
+``PYTHONBREAKPOINT`` is honoured (``0`` turns it off, a dotted name picks another debugger) and IDEs
+that hook ``sys.breakpointhook`` stop there too.
 """
 
 from __future__ import annotations
@@ -38,22 +39,3 @@ def find_break_node(order: list[Value], break_at: Value | str) -> Value:
             f"one of {_labels(order, computed_only=True)}"
         )
     return target
-
-
-def pause_at(node: Value) -> None:
-    """Where ``backward(break_at=...)`` stops, with locals that read like the chain rule.
-
-    In pdb: ``p node``, ``p upstream`` (dL/d node), ``p inputs``, ``p local_derivatives``
-    (∂node/∂input each), ``p contributions`` (upstream × local, what each input's grad gets).
-    ``step`` enters the op's ``derivatives`` in autodiff.ops, the one place its calculus lives;
-    ``continue`` lets backprop finish.
-    """
-    op = node.op_class  # the op-table class, e.g. autodiff.ops.Sigmoid
-    upstream = node.grad  # dL/d(node), complete: every later node has been processed
-    inputs = node.parents  # the values node was computed from, in operand order
-    input_data = tuple([value.data for value in inputs])  # built here so `step` below goes straight in
-    out = node.data
-    local_derivatives = op.derivatives(*input_data, out)  # ∂node/∂input, per input
-    contributions = [upstream * d for d in local_derivatives]  # noqa: F841 - what each input's grad gets
-    breakpoint()  # noqa: T100 - the point of break_at; `step` enters the op's derivatives below
-    local_derivatives = op.derivatives(*input_data, out)

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 from autodiff.backward import topological_order
 from autodiff.forward import _check_inputs, _check_output, depends_on, jvp
-from autodiff.value import Value, _as_value
+from autodiff.value import Constant, Value, _as_value
 
 __all__ = ["grad", "hessian", "hvp"]
 
@@ -32,9 +32,23 @@ def grad(
 
     Like ``torch.autograd.grad``: no ``.grad`` is read or written, and ``create_graph=False``
     builds no nodes. An input ``output`` does not depend on gets 0 (PyTorch would need
-    ``allow_unused``). An input may be any node of the graph, not only a leaf. A derivative
-    may be a node of the graph itself (∂(x·y)/∂x is y), so label a result before drawing it
-    only if it is new.
+    ``allow_unused``). An input may be any node of the graph, not only a leaf. With
+    ``create_graph``, every node that depends on any leaf stays differentiable, whether or not it
+    is among ``inputs`` (as every tensor with ``requires_grad`` does in PyTorch): the derivative
+    by x0 of x0²·x1 is 2·x0·x1, which ``grad`` by x1 then sees. A derivative may be a node of the
+    graph itself (∂(x·y)/∂x is y), so label a result before drawing it only if it is new.
+
+    Args:
+        output: the Value to differentiate.
+        inputs: the Values (or one Value) to differentiate by.
+        create_graph: give the derivatives as Values, themselves differentiable.
+
+    Returns:
+        One derivative per input, in order: floats, or Values with ``create_graph``.
+
+    Raises:
+        TypeError: ``output`` or an input is not a Value, or ``create_graph`` is not a bool.
+        ValueError: ``inputs`` is empty.
     """
     _check_output(output, "grad")
     inputs = _check_inputs(inputs, "grad")
@@ -42,9 +56,10 @@ def grad(
         raise TypeError(f"grad's create_graph needs True or False, got {type(create_graph).__name__} {create_graph!r}")
     order = topological_order(output)
     live = depends_on(order, inputs)
-    gradients = _reverse_on_values(output, order, live) if create_graph else _reverse_on_floats(output, order, live)
     if not create_graph:
+        gradients = _reverse_on_floats(output, order, live)
         return tuple(gradients.get(x, 0.0) for x in inputs)
+    gradients = _reverse_on_values(output, order, live, _variables(order, live))
     # A derivative that does not depend on any input came out as a plain number: give it as a
     # Constant, so every result is a Value that can be differentiated again (to 0).
     return tuple(_as_value(gradients.get(x, 0.0)) for x in inputs)
@@ -65,11 +80,32 @@ def _reverse_on_floats(output: Value, order: list[Value], live: set[Value]) -> d
     return gradients
 
 
-def _reverse_on_values(output: Value, order: list[Value], live: set[Value]) -> dict[Value, Gradient]:
+def _variables(order: list[Value], live: set[Value]) -> set[Value]:
+    """The nodes of ``order`` a later ``grad`` may differentiate by: not plain numbers.
+
+    Every Value leaf but a Constant (the ``3.0`` of ``w * 3.0``) is a variable, as every tensor
+    with ``requires_grad`` is to PyTorch, and so is every node computed from one, whether or not it
+    is among this call's inputs: ∂(x0²·x1)/∂x0 = 2·x0·x1 must keep its x1 for ∂/∂x1 to see it.
+    """
+    variables = set(live)
+    for node in order:
+        if node._op is None:
+            if type(node) is not Constant:
+                variables.add(node)
+        elif node not in variables and any(parent in variables for parent in node.parents):
+            variables.add(node)
+    return variables
+
+
+def _reverse_on_values(
+    output: Value, order: list[Value], live: set[Value], variables: set[Value]
+) -> dict[Value, Gradient]:
     """The chain rule with Values: each product and sum becomes a node of the derivative's graph.
 
-    Parents that depend on no input go to ``derivatives`` as plain numbers, so the new graph
-    holds only what can vary with the inputs (``w * 3.0`` gives ∂/∂w = 3.0, not a node).
+    Gradients flow only through ``live`` nodes (those that depend on an input). Each op's local
+    derivatives are taken with every variable parent as its Value, so they stay differentiable
+    by any leaf, and with plain numbers for the rest, so the new graph holds only what can vary
+    (``w * 3.0`` gives ∂/∂w = 3.0, not a node).
     """
     gradients: dict[Value, Gradient] = {output: 1.0}
     for node in reversed(order):
@@ -77,7 +113,7 @@ def _reverse_on_values(output: Value, order: list[Value], live: set[Value]) -> d
             continue
         upstream = gradients[node]
         parents = node.parents
-        local = node._op.derivatives(*[parent if parent in live else parent.data for parent in parents], node)
+        local = node._op.derivatives(*[parent if parent in variables else parent.data for parent in parents], node)
         for parent, derivative in zip(parents, local):
             if parent in live:
                 contribution = _times(upstream, derivative)

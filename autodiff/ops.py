@@ -173,7 +173,7 @@ class PowConst(Op):
     forward_code = "a * a if k == 2.0 else power(a, k)"
     # k * power(a, 1.0) is k * a exactly, written so for squares
     derivatives_code = (
-        "0.0 if k == 0 else ((0.0 if k > 1 else (1.0 if k == 1 else inf)) if a == 0"
+        "0.0 if k == 0.0 else ((0.0 if k > 1.0 else (1.0 if k == 1.0 else inf)) if a == 0.0"
         " else (k * a if k == 2.0 else k * power(a, k - 1)))",
         "0.0",
     )
@@ -208,7 +208,7 @@ class Pow(Op):
     name = "**"
     forward_code = "a * a if b == 2.0 else power(a, b)"
     derivatives_code = (
-        "0.0 if b == 0 else ((0.0 if b > 1 else (1.0 if b == 1 else inf)) if a == 0"
+        "0.0 if b == 0.0 else ((0.0 if b > 1.0 else (1.0 if b == 1.0 else inf)) if a == 0.0"
         " else (b * a if b == 2.0 else b * power(a, b - 1)))",
         "out * log(a) if a > 0 else (0.0 if a == 0 and b > 0 else nan)",
     )
@@ -327,7 +327,7 @@ class Sigmoid(Op):
 class Relu(Op):
     name = "relu"
     forward_code = "a if a > 0 or a != a else 0.0"
-    derivatives_code = ("1.0 if a > 0 else (0.0 if a == a else nan)",)
+    derivatives_code = ("1.0 if a > 0 else (0.0 if a <= 0 else nan)",)
 
     @staticmethod
     def forward(a: float) -> float:
@@ -400,3 +400,15 @@ class Linear(Op):
 
 
 UNARY = {"exp": Exp, "log": Log, "tanh": Tanh, "sigmoid": Sigmoid, "relu": Relu}
+
+
+TEMPLATE_NAMES = {
+    "exp": math.exp,
+    "log": math.log,
+    "tanh": math.tanh,
+    "fsum": Sum.forward,  # math.fsum with the table's overflow and inf − inf handling
+    "power": _power,
+    "inf": math.inf,
+    "nan": math.nan,
+}
+"""What ``forward_code`` and ``derivatives_code`` templates may call, besides operators and ``abs``."""

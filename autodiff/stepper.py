@@ -10,12 +10,11 @@ operations); stopped early, the gradients are those of the nodes processed so fa
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from autodiff import ops
 from autodiff.backward import topological_order
-from autodiff.value import Constant, Value
+from autodiff.value import Constant, Value, formula_of
 
 __all__ = ["InputStep", "Step", "backward_steps", "name_of"]
 
@@ -23,31 +22,6 @@ __all__ = ["InputStep", "Step", "backward_steps", "name_of"]
 def _num(x: float) -> str:
     """A number as the stepper prints it: 4 significant digits, like Value's repr."""
     return f"{x:.4g}"
-
-
-def _formula(v: Value, name: Callable[[Value], str]) -> str:
-    """How ``v`` was computed, with each parent shown as ``name(parent)``: ``w*x + b``."""
-    op = v.op_class
-    if op is None:
-        return v.label or _num(v.data)
-    names = [name(parent) for parent in v.parents]
-    if op is ops.Linear:
-        n = (len(names) - 1) // 2
-        return " + ".join([*(f"{w}*{x}" for w, x in zip(names[:n], names[n : 2 * n])), names[-1]])
-    if op is ops.Sum:
-        return " + ".join(names)
-    if op is ops.Neg:
-        return f"-{names[0]}"
-    if len(names) == 1 and op.name.isidentifier():
-        inner = names[0]
-        if inner.startswith("(") and inner.endswith(")"):
-            inner = inner[1:-1]
-        return f"{op.name}({inner})"
-    if op.name in ("*", "**") and len(names) == 2:
-        return f"{names[0]}{op.name}{names[1]}"
-    if len(names) == 2 and not op.name.isidentifier():
-        return f"{names[0]} {op.name} {names[1]}"
-    return f"{op.name}({', '.join(names)})"  # a named op of several inputs: bce(p, 1)
 
 
 def _operand(v: Value, depth: int) -> str:
@@ -58,7 +32,7 @@ def _operand(v: Value, depth: int) -> str:
         return _num(v.data)
     if depth <= 0:
         return f"({v.op}…)"
-    return f"({_formula(v, lambda parent: _operand(parent, depth - 1))})"
+    return f"({formula_of(v, lambda parent: _operand(parent, depth - 1))})"
 
 
 _NAME_WIDTH = 32  # longer formulas are cut to fewer levels, so deep unlabelled graphs stay readable
@@ -124,7 +98,7 @@ class Step:
         node = self.node
         loss_name = name_of(self.loss, self.loss)
         node_name = name_of(node, self.loss)
-        formula = _formula(node, lambda parent: name_of(parent, self.loss))
+        formula = formula_of(node, lambda parent: name_of(parent, self.loss))
         header = f"{node_name} = {formula}" if node.label or node is self.loss else formula
         out = []
         for k, part in enumerate(self.shown_inputs):

@@ -9,7 +9,8 @@ from operator import attrgetter
 from typing import TYPE_CHECKING, Union
 
 from autodiff import ops
-from autodiff.ops import Add, Div, Linear, Mul, Op, Sub, Sum
+from autodiff.ops import Add, Div, Exp, Linear, Log, Mul, Neg, Op, Pow, PowConst, Relu, Sigmoid, Sub, Sum, Tanh
+from autodiff.walk import parents_of
 
 if TYPE_CHECKING:
     from autodiff.stepper import Step
@@ -36,69 +37,65 @@ def _check_number(data: object, what: str = "Value") -> float:
 
 
 # --- making nodes ------------------------------------------------------------------------------
-# Arithmetic is the hot path: a Python call costs about as much as building the node, so each
-# operator method is made from a template that builds its node in place, with the op's forward
-# bound in. tests/test_performance_paths.py holds every method to the op table (autodiff.ops).
+# Arithmetic is the hot path: every ``w * x`` makes a node, so the helpers below build it in place
+# (no __init__ checks: the engine made the number). tests/test_performance_paths.py holds every
+# operator method to the op table (autodiff.ops).
 
 _new = object.__new__  # Value.__new__ without the attribute lookup: nodes are made by the million
 
 
-def _binary_method(op: type[Op], name: str, reflected: bool = False) -> Callable[[Value, Operand], Value]:
-    """The method ``self <op> other`` (``other <op> self`` if ``reflected``) for class Value."""
-    forward = op.forward
-
-    def method(self: Value, other: Operand) -> Value:
-        if type(other) is float:  # ``w * 3.0``: the Constant of _as_value, made here to save a call
-            constant = _new(Constant)
-            constant.data = other
-            constant.grad = 0.0
-            constant._label = ""
-            constant._op = constant._a = constant._b = None
-            other = constant
-        elif not isinstance(other, Value):
-            other = _as_value(other)
-        a, b = (other, self) if reflected else (self, other)
-        out = _new(Value)
-        out.data = forward(a.data, b.data)
-        out.grad = 0.0
-        out._label = ""
-        out._op = op
-        out._a = a
-        out._b = b
-        return out
-
-    doc = f"{'other' if reflected else 'self'} {op.name} {'self' if reflected else 'other'}, as a new node."
-    return _named(method, name, doc)
+def _binary(op: type[Op], a: Value, b: Operand) -> Value:
+    """The node ``op(a, b)`` for a Value ``a``; a plain number ``b`` becomes a Constant."""
+    if type(b) is float:  # ``w * 3.0``: the Constant of _as_value, made here to save a call
+        constant = _new(Constant)
+        constant.data = b
+        constant.grad = 0.0
+        constant._label = ""
+        constant._op = constant._a = constant._b = None
+        b = constant
+    elif not isinstance(b, Value):
+        b = _as_value(b)
+    out = _new(Value)
+    out.data = op.forward(a.data, b.data)
+    out.grad = 0.0
+    out._label = ""
+    out._op = op
+    out._a = a
+    out._b = b
+    return out
 
 
-def _unary_method(op: type[Op], name: str, doc: str) -> Callable[[Value], Value]:
-    """The method ``op(self)`` for class Value; ``_apply`` finds it by op in _UNARY_METHODS."""
-    forward = op.forward
+def _reflected(op: type[Op], a: Operand, b: Value) -> Value:
+    """The node ``op(a, b)`` for a plain number ``a`` (``1 - p``: Python calls ``p.__rsub__(1)``)."""
+    if type(a) is float:  # ``1.0 - p``: the Constant of _as_value, made here to save a call
+        constant = _new(Constant)
+        constant.data = a
+        constant.grad = 0.0
+        constant._label = ""
+        constant._op = constant._a = constant._b = None
+        a = constant
+    else:
+        a = _as_value(a)
+    out = _new(Value)
+    out.data = op.forward(a.data, b.data)
+    out.grad = 0.0
+    out._label = ""
+    out._op = op
+    out._a = a
+    out._b = b
+    return out
 
-    def method(self: Value) -> Value:
-        out = _new(Value)
-        out.data = forward(self.data)
-        out.grad = 0.0
-        out._label = ""
-        out._op = op
-        out._a = self
-        out._b = None
-        return out
 
-    _UNARY_METHODS[op] = method
-    return _named(method, name, doc)
-
-
-_UNARY_METHODS: dict[type[Op], Callable[[Value], Value]] = {}
-
-
-def _named(method: Callable[..., Value], name: str, doc: str) -> Callable[..., Value]:
-    """``method`` under its public name, so tracebacks and debuggers say ``Value.__mul__``."""
-    method.__name__ = name
-    method.__qualname__ = f"Value.{name}"
-    method.__code__ = method.__code__.replace(co_name=name, co_qualname=f"Value.{name}")
-    method.__doc__ = doc
-    return method
+def _unary(op: type[Op], a: Value) -> Value:
+    """The node ``op(a)``."""
+    out = _new(Value)
+    out.data = op.forward(a.data)
+    out.grad = 0.0
+    out._label = ""
+    out._op = op
+    out._a = a
+    out._b = None
+    return out
 
 
 class Value:
@@ -130,18 +127,8 @@ class Value:
 
     # --- graph bookkeeping ---------------------------------------------------------------------
 
-    @property
-    def parents(self) -> tuple[Value, ...]:
-        """The values this one was computed from, in operand order (empty for a leaf)."""
-        a = self._a
-        if a is None:
-            return self._b or ()  # type: ignore[return-value] - a leaf's None, or three or more
-        b = self._b
-        return (a,) if b is None else (a, b)  # type: ignore[return-value]
-
-    @parents.setter
-    def parents(self, parents: tuple[Value, ...]) -> None:
-        _set_parents(self, tuple(parents))
+    # The getter lives in autodiff.walk, the graph plumbing a debugger steps over (every walk reads it).
+    parents = property(parents_of, lambda self, parents: _set_parents(self, tuple(parents)))
 
     @property
     def op(self) -> str:
@@ -165,48 +152,87 @@ class Value:
 
     def _apply(self, op: type[Op], *others: Operand) -> Value:
         """A new node ``op(self, *others)``; plain numbers among ``others`` become Constants."""
-        if not others and op in _UNARY_METHODS:  # a neuron's activation: the method _unary_method made
-            return _UNARY_METHODS[op](self)
+        if not others:
+            return _unary(op, self)
         parents = (self, *[_as_value(other) for other in others])
         return _node(op, parents, op.forward(*[parent.data for parent in parents]))
 
     # --- arithmetic: Python numbers welcome on either side -------------------------------------
-    # Each is made by the template _binary_method (above the class), which builds the node itself.
 
-    __add__ = _binary_method(Add, "__add__")
-    __radd__ = _binary_method(Add, "__radd__", reflected=True)
-    __sub__ = _binary_method(Sub, "__sub__")
-    __rsub__ = _binary_method(Sub, "__rsub__", reflected=True)
-    __mul__ = _binary_method(Mul, "__mul__")
-    __rmul__ = _binary_method(Mul, "__rmul__", reflected=True)
-    __truediv__ = _binary_method(Div, "__truediv__")
-    __rtruediv__ = _binary_method(Div, "__rtruediv__", reflected=True)
-    __neg__ = _unary_method(ops.Neg, "__neg__", "-self.")
+    def __add__(self, other: Operand) -> Value:
+        """self + other, as a new node."""
+        return _binary(Add, self, other)
+
+    def __radd__(self, other: Operand) -> Value:
+        """other + self, as a new node."""
+        return _reflected(Add, other, self)
+
+    def __sub__(self, other: Operand) -> Value:
+        """self - other, as a new node."""
+        return _binary(Sub, self, other)
+
+    def __rsub__(self, other: Operand) -> Value:
+        """other - self, as a new node."""
+        return _reflected(Sub, other, self)
+
+    def __mul__(self, other: Operand) -> Value:
+        """self * other, as a new node."""
+        return _binary(Mul, self, other)
+
+    def __rmul__(self, other: Operand) -> Value:
+        """other * self, as a new node."""
+        return _reflected(Mul, other, self)
+
+    def __truediv__(self, other: Operand) -> Value:
+        """self / other, as a new node."""
+        return _binary(Div, self, other)
+
+    def __rtruediv__(self, other: Operand) -> Value:
+        """other / self, as a new node."""
+        return _reflected(Div, other, self)
+
+    def __neg__(self) -> Value:
+        """-self."""
+        return _unary(Neg, self)
 
     def __pos__(self) -> Value:
         return self
 
     def __pow__(self, exponent: Operand) -> Value:
+        """self ** exponent: a number exponent is a constant (PowConst), a Value one is differentiated too (Pow)."""
         if type(exponent) is int:  # ``x ** 2``, the commonest power: the float without a call
             exponent = float(exponent)
         elif isinstance(exponent, Value):
-            return self._apply(ops.Pow, exponent)
+            return _binary(Pow, self, exponent)
         elif type(exponent) is not float:  # checked here, so ``** "2"`` names the exponent
             exponent = _check_number(exponent, "** exponent")
-        return self._power_of_constant(exponent)
-
-    _power_of_constant = _binary_method(ops.PowConst, "_power_of_constant")  # x ** k, k a number
+        return _binary(PowConst, self, exponent)
 
     def __rpow__(self, base: Number) -> Value:
-        return _as_value(base)._apply(ops.Pow, self)
+        """base ** self, as a new node."""
+        return _reflected(Pow, base, self)
 
     # --- functions -----------------------------------------------------------------------------
 
-    exp = _unary_method(ops.Exp, "exp", "e ** self.")
-    log = _unary_method(ops.Log, "log", "Natural logarithm; a non-positive value raises ValueError.")
-    tanh = _unary_method(ops.Tanh, "tanh", "Hyperbolic tangent, between -1 and 1.")
-    sigmoid = _unary_method(ops.Sigmoid, "sigmoid", "1 / (1 + e^-self): a probability; never overflows.")
-    relu = _unary_method(ops.Relu, "relu", "self where positive, else 0.")
+    def exp(self) -> Value:
+        """e ** self."""
+        return _unary(Exp, self)
+
+    def log(self) -> Value:
+        """Natural logarithm; a non-positive value raises ValueError."""
+        return _unary(Log, self)
+
+    def tanh(self) -> Value:
+        """Hyperbolic tangent, between -1 and 1."""
+        return _unary(Tanh, self)
+
+    def sigmoid(self) -> Value:
+        """1 / (1 + e^-self): a probability; never overflows."""
+        return _unary(Sigmoid, self)
+
+    def relu(self) -> Value:
+        """self where positive, else 0."""
+        return _unary(Relu, self)
 
     # --- backprop ------------------------------------------------------------------------------
 
@@ -221,16 +247,9 @@ class Value:
             raise TypeError(f"Value label needs a str, got {type(label).__name__} {label!r}")
         self._label = label
 
-    def backward(self, break_at: Value | str | None = None) -> None:
-        """Fill in ``grad`` of every value this one was computed from (see autodiff.backward).
-
-        Not thread-safe: backward writes ``grad`` on every node of the graph, so two threads
-        running it on one graph (or on graphs that share nodes) corrupt each other's gradients.
-        Separate graphs in separate threads are fine.
-        """
-        if not isinstance(self, Value):  # Value.backward([v]) reaches here with a list
-            raise TypeError(f"backward is called on a Value (v.backward()), got {type(self).__name__} {self!r}")
-        (_backward or _backward_function())(self, break_at)
+    # ``loss.backward(break_at=None)`` is autodiff.backward.backward itself, which that module
+    # attaches here (it imports this one): nothing in between, so "step into" lands in it at once.
+    backward: Callable[..., None]
 
     def backward_steps(self) -> Iterator[Step]:
         """Backward one node at a time, yielding each chain-rule step (see autodiff.stepper)."""
@@ -336,23 +355,6 @@ def _as_values(operands: tuple[Operand, ...]) -> tuple[Value, ...]:
     return tuple([_as_value(x) for x in operands])
 
 
-_backward: Callable[..., None] | None = None
-
-
-def _backward_function() -> Callable[..., None]:
-    """autodiff.backward.backward, imported on first use (that module imports this one).
-
-    Cached because an import statement inside Value.backward costs more than the whole
-    backward pass of a small graph such as one row of the tutorial.
-    """
-    global _backward
-    if _backward is None:
-        from autodiff.backward import backward
-
-        _backward = backward
-    return _backward
-
-
 # --- comparisons, for autodiff.compile ----------------------------------------------------------
 # A graph records one path through the user's Python: ``if probability >= 0.5`` went one way. A
 # compiled graph must not silently give numbers for the other way, so every comparison of a Value is
@@ -420,6 +422,7 @@ FORMULA_DEPTH = 4
 
 
 def _name(v: Value, depth: int) -> str:
+    """``v`` inside a repr's formula: its label, its number, or its own formula (``depth`` levels)."""
     if v.label:
         return v.label
     if v._op is None:
@@ -432,58 +435,75 @@ def _name(v: Value, depth: int) -> str:
 
 
 def _formula(v: Value, depth: int = FORMULA_DEPTH) -> str:
+    return formula_of(v, lambda parent: _name(parent, depth))
+
+
+def formula_of(v: Value, name: Callable[[Value], str]) -> str:
+    """How ``v`` was computed, each parent shown as ``name(parent)``: ``w*x + b``, ``sigmoid(z)``.
+
+    The one formula printer: ``Value.formula``, a Value's repr and autodiff.stepper's lines differ
+    only in how they name a parent.
+
+    Args:
+        v: the node to describe; a leaf gives its label or number.
+        name: how to show a parent (its label, its number, a bracketed formula...).
+
+    Returns:
+        The formula as a string.
+    """
     op = v._op
     if op is None:
         return v.label or _num(v.data)
-    names = [_name(parent, depth) for parent in v.parents]
+    names = [name(parent) for parent in v.parents]
     if op is ops.Linear:
         n = (len(names) - 1) // 2
-        terms = [f"{w}*{x}" for w, x in zip(names[:n], names[n : 2 * n])]
-        return " + ".join([*terms, names[-1]])
+        return " + ".join([*(f"{w}*{x}" for w, x in zip(names[:n], names[n : 2 * n])), names[-1]])
     if op is ops.Sum:
         return " + ".join(names)
     if op is ops.Neg:
         return f"-{names[0]}"
-    if len(names) == 1:
-        parent = v.parents[0]
-        spell_out = parent._op is not None and not parent.label and depth > 0
-        inner = _formula(parent, depth - 1) if spell_out else names[0]
+    if len(names) == 1 and op.name.isidentifier():
+        inner = names[0]
+        if inner.startswith("(") and inner.endswith(")"):  # sigmoid(w*x), not sigmoid((w*x))
+            inner = inner[1:-1]
         return f"{op.name}({inner})"
-    if op.name.isidentifier():  # a named op such as bce: bce(p, 1)
-        return f"{op.name}({', '.join(names)})"
-    return f"{names[0]}{op.name}{names[1]}" if op.name in ("*", "**") else f"{names[0]} {op.name} {names[1]}"
+    if op.name in ("*", "**") and len(names) == 2:
+        return f"{names[0]}{op.name}{names[1]}"
+    if len(names) == 2 and not op.name.isidentifier():
+        return f"{names[0]} {op.name} {names[1]}"
+    return f"{op.name}({', '.join(names)})"  # a named op of several inputs: bce(p, 1)
 
 
 # --- module functions: take a Value (and give a Value) or a number (and give a float) ----------
 
 
-def _unary(op: type[Op], x: Operand) -> Value | float:
+def _function(op: type[Op], x: Operand) -> Value | float:
     if isinstance(x, Value):
-        return x._apply(op)
+        return _unary(op, x)
     return op.forward(_check_number(x, op.name))
 
 
 def exp(x: Operand) -> Value | float:
     """e ** x."""
-    return _unary(ops.Exp, x)
+    return _function(Exp, x)
 
 
 def log(x: Operand) -> Value | float:
     """Natural logarithm of a positive x."""
-    return _unary(ops.Log, x)
+    return _function(Log, x)
 
 
 def tanh(x: Operand) -> Value | float:
-    return _unary(ops.Tanh, x)
+    return _function(Tanh, x)
 
 
 def sigmoid(x: Operand) -> Value | float:
     """1 / (1 + e^-x): turns a raw score into a probability."""
-    return _unary(ops.Sigmoid, x)
+    return _function(Sigmoid, x)
 
 
 def relu(x: Operand) -> Value | float:
-    return _unary(ops.Relu, x)
+    return _function(Relu, x)
 
 
 def total(terms: list[Operand] | tuple[Operand, ...]) -> Value:

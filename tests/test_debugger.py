@@ -64,8 +64,8 @@ def test_pdb_stops_at_the_sigmoid_node_with_the_chain_rule_in_its_locals() -> No
     result = run(ROW + 'loss.backward(break_at="p")\nprint("after: w.grad =", repr(w.grad))\n', "\n".join(commands))
     out = result.stdout
     assert result.returncode == 0, result.stderr
-    # It stopped in pause_at, then each `p` printed the math for the node p = sigmoid(z).
-    assert "debugger.py(" in out and ")pause_at()" in out
+    # It stopped in chain_rule_step, then each `p` printed the math for the node p = sigmoid(z).
+    assert "backward.py(" in out and ")chain_rule_step()" in out
     replies = [part.strip() for part in out.split("(Pdb)")[1:]]
     assert replies[0] == "'p'"
     assert math.isclose(float(replies[1]), DL_DP, rel_tol=1e-12)  # upstream = dL/dp = 2(p − 1)
@@ -100,7 +100,7 @@ def test_pythonbreakpoint_0_disables_the_stop() -> None:
 
 
 def test_pythonbreakpoint_names_another_hook_which_sees_the_locals(tmp_path: Path) -> None:
-    """What an IDE does: its hook is called from pause_at, whose locals read like the math."""
+    """What an IDE does: its hook is called from chain_rule_step, whose locals read like the math."""
     (tmp_path / "myhook.py").write_text(
         "import sys\n"
         "def hook():\n"

@@ -93,7 +93,7 @@ def test_breakpoints_in_the_op_table_stop_a_plain_backward(tmp_path: Path) -> No
 
 
 def test_without_a_debugger_the_fast_path_runs() -> None:
-    """No tracer: backward() takes _backward_fast, which never calls the table's derivatives for these ops."""
+    """No tracer: backward() takes the generated fast path, which never calls the table's derivatives for these ops."""
     from autodiff import Value
 
     calls = []

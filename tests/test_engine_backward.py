@@ -129,3 +129,21 @@ def test_a_bad_break_at_raises_before_touching_any_grad() -> None:
         with pytest.raises(error):
             loss.backward(break_at=bad)
         assert [n.grad for n in nodes] == before, bad
+
+
+def test_import_autodiff_backward_gives_the_module() -> None:
+    """``autodiff.backward`` is the module (the function is ``loss.backward()`` or the module's ``backward``)."""
+    import importlib
+    import types
+
+    import autodiff
+    import autodiff.backward
+
+    module = importlib.import_module("autodiff.backward")
+    assert isinstance(autodiff.backward, types.ModuleType) and autodiff.backward is module
+    from autodiff import backward
+
+    assert backward is module
+    x = Value(2.0, label="x")
+    module.backward(x * x)
+    assert x.grad == 4.0

@@ -1,7 +1,7 @@
 """The engine's speed tricks give exactly what the plain op-table code gives.
 
-``backward`` takes a fast path (autodiff.backward._backward_fast: common ops' derivatives written
-inline, leaves skipped in the walk), and ``linear``/``total``/arithmetic build nodes without the
+``backward`` takes a fast path (autodiff.fast_path.backward_fast: common ops' derivative templates
+written inline, leaves skipped in the walk), and ``linear``/``total``/arithmetic build nodes without the
 general ``_apply``. The oracle here is a reference written in this file from the op table alone:
 a depth-first order and ``op_class.derivatives`` for every node. Gradients must be equal, not
 close: the stepper promises the same float operations in the same order as ``backward``.
@@ -20,9 +20,10 @@ from strategies import Program, finite_floats, programs
 
 import autodiff
 from autodiff import Constant, Value, linear, ops, topological_order, total
-from autodiff.backward import _computed_nodes, gc_paused
+from autodiff.backward import gc_paused
 from autodiff.losses import binary_cross_entropy, binary_cross_entropy_with_logits
 from autodiff.ops import Linear, Op, Sum
+from autodiff.walk import computed_nodes as _computed_nodes
 
 # --- the reference: written from the op table, sharing no code with autodiff.backward ---------
 
@@ -361,12 +362,16 @@ def test_unary_methods_and_apply_build_the_same_node(x: float, name: str) -> Non
         assert node.op_class is op and node.parents == (value,) and same(node.data, expected)
 
 
-def test_operator_methods_carry_their_public_names() -> None:
-    """Made from one template, each still says which operator it is in a traceback or debugger."""
-    for name in [*OPERATORS, "__neg__", "exp", "log", "tanh", "sigmoid", "relu"]:
+def test_operator_methods_are_plain_methods_of_value() -> None:
+    """Each is its own ``def`` in value.py, so stepping into ``w * x`` lands in ``Value.__mul__``."""
+    import inspect
+
+    for name in [*OPERATORS, "__neg__", "__pow__", "exp", "log", "tanh", "sigmoid", "relu"]:
         method = getattr(Value, name)
         assert method.__name__ == method.__code__.co_name == name
         assert method.__qualname__ == method.__code__.co_qualname == f"Value.{name}"
+        assert method.__code__.co_filename == autodiff.value.__file__
+        assert inspect.getsource(method).lstrip().startswith(f"def {name}(self")
         assert method.__doc__
 
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autodiff import Value, backward, linear, total
+from autodiff import Value, linear, total
 from autodiff.stepper import Step, backward_steps
 
 # --- random expression graphs, built twice from one recipe ------------------------------------
@@ -86,7 +86,7 @@ def test_steps_leave_exactly_the_gradients_backward_leaves(recipe: tuple) -> Non
     root_a, pool_a = build(recipe)
     root_b, pool_b = build(recipe)
     for _ in range(2):  # twice: leaves accumulate, inner nodes are reset, in both
-        backward(root_a)
+        root_a.backward()
         steps = list(backward_steps(root_b))
         for a, b in zip(pool_a, pool_b):
             assert same(a.grad, b.grad), (a, b)

@@ -228,11 +228,12 @@ def replay(picture: _Picture, local: list[list[float]], steps: int) -> tuple[lis
 
 def _title(v: Value, root: Value, kind: str) -> str:
     """A box's first line: its label, and for a computed value how it was computed (``z = w*hours + b``)."""
-    from autodiff.stepper import _formula, name_of
+    from autodiff.stepper import name_of
+    from autodiff.value import formula_of
 
     if v.is_leaf:
         return v.label or ("constant" if kind == CONSTANT else "")
-    formula = _formula(v, lambda parent: name_of(parent, root))
+    formula = formula_of(v, lambda parent: name_of(parent, root))
     return f"{v.label} = {formula}" if v.label else formula
 
 
