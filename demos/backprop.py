@@ -19,8 +19,9 @@ from typing import Any
 from autodiff import Value, compile, sigmoid
 from autodiff.datasets import STUDY_HOURS
 from autodiff.losses import binary_cross_entropy, binary_cross_entropy_with_logits, squared_error
-from autodiff.stepper import Step, _formula, backward_steps, name_of
+from autodiff.stepper import Step, backward_steps, name_of
 from autodiff.training import inputs_for
+from autodiff.value import formula_of
 from demos import cli, runs
 
 LOSSES = {
@@ -131,7 +132,7 @@ def quiz_questions(values: dict[str, Value]) -> list[tuple[str, float, str]]:
             rule = _local_rule(step, step.inputs.index(part), L)
             out.append(
                 (
-                    f"step through {node} = {_formula(step.node, lambda v: name_of(v, L))}:  ∂{node}/∂{other} = ?",
+                    f"step through {node} = {formula_of(step.node, lambda v: name_of(v, L))}:  ∂{node}/∂{other} = ?",
                     part.local_derivative,
                     f"∂{node}/∂{other} = {rule}{part.local_derivative:.4g}",
                 )
