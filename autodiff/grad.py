@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 from autodiff.backward import topological_order
 from autodiff.forward import _check_inputs, _check_output, depends_on, jvp
+from autodiff.guards import engine_derivatives
 from autodiff.value import Value, _as_value
 
 __all__ = ["grad", "hessian", "hvp"]
@@ -42,7 +43,11 @@ def grad(
         raise TypeError(f"grad's create_graph needs True or False, got {type(create_graph).__name__} {create_graph!r}")
     order = topological_order(output)
     live = depends_on(order, inputs)
-    gradients = _reverse_on_values(output, order, live) if create_graph else _reverse_on_floats(output, order, live)
+    if create_graph:
+        with engine_derivatives():  # relu's ``a > 0`` on a Value here is the engine's choice, not a user's branch
+            gradients = _reverse_on_values(output, order, live)
+    else:
+        gradients = _reverse_on_floats(output, order, live)
     if not create_graph:
         return tuple(gradients.get(x, 0.0) for x in inputs)
     # A derivative that does not depend on any input came out as a plain number: give it as a
