@@ -37,7 +37,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 from autodiff import guards, ops
-from autodiff.backward import topological_order
+from autodiff.backward import gc_paused, topological_order
 from autodiff.losses import CLAMPED_LOG_CODE, _clamped_log
 from autodiff.value import Value
 
@@ -729,6 +729,8 @@ def _same(a: float, b: float) -> bool:
 
 def _comment(text: str) -> str:
     """``text`` safe inside a # or // comment: anything that could end the line written as an escape."""
+    if text.isprintable():
+        return text
     return "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in text)
 
 
@@ -737,7 +739,10 @@ def _python_source(program: _Program) -> str:
     name = program.function_name
     lines = [f"def {name}({', '.join(params)}):"]
     # numbers only, as floats, before any arithmetic: a complex or a 400-digit integer gets one sentence
-    lines += [f"    if type({p}) is not float: {p} = _rt.number({p}, {i + 1})" for i, p in enumerate(params)]
+    if params:
+        floats = " or ".join(f"type({p}) is not float" for p in params)
+        targets = f"{', '.join(params)}{',' if len(params) == 1 else ''}"
+        lines.append(f"    if {floats}: {targets} = _rt.numbers({', '.join(params)})")
     lines += ["    try:", "        # forward: one line per node"]
     for var, python, _, op in program.forward:
         if var is None:  # a comparison the code that built the graph made: it must still come out the same
@@ -799,6 +804,12 @@ def _javascript_checks(program: _Program, name: str) -> list[str]:
     ]
 
 
+# Beyond this many named values, JavaScript keeps them in arrays: V8 runs out of stack compiling a
+# function with ~80,000 local variables, and an array element costs it nothing to compile.
+JS_LOCALS = 20_000
+_JS_NAME = re.compile(r"(?<![\w.])[A-Za-z_]\w*")
+
+
 def _javascript_source(program: _Program, name: str) -> str:
     if program.table_ops:
         raise _no_javascript(next(iter(program.table_ops)))
@@ -813,9 +824,34 @@ def _javascript_source(program: _Program, name: str) -> str:
     value = program.operand(program.root, "javascript")
     grads = [program.grad[v] if v is not program.root else "1" for v in program.inputs]
     params = ", ".join(program.var[v] for v in program.inputs)
+    if len(program.var) + len(program.temporaries) > JS_LOCALS:
+        body, head, value, grads = _in_arrays(program, body, value, grads)
     text = "\n".join([*_js_helpers("\n".join(body)), *_javascript_checks(program, name), *head, *body])
     body_text = f"{text}\n" if text else ""
     return f"function {name}({params}) {{\n{body_text}  return [{value}, [{', '.join(grads)}]];\n}}\n"
+
+
+def _in_arrays(
+    program: _Program, body: list[str], value: str, grads: list[str]
+) -> tuple[list[str], list[str], str, list[str]]:
+    """The statements with every value, gradient and temporary as an element of v, d or t (the inputs stay)."""
+    ref: dict[str, str] = {}
+    for k, node in enumerate(program.var):
+        if node not in program.inputs:
+            ref[program.var[node]] = f"v[{k}]"
+        ref[program.grad[node]] = f"d[{k}]"
+    ref.update({temporary: f"t[{k}]" for k, temporary in enumerate(program.temporaries)})
+
+    def rename(text: str) -> str:
+        return _JS_NAME.sub(lambda m: ref.get(m[0], m[0]), text)
+
+    declarations = re.compile(r"(^  |; )(?:const |let )")
+    body = [rename(declarations.sub(r"\1", line)) for line in body]
+    head = [
+        f"  const v = new Array({len(program.var)}), d = new Array({len(program.var)}), "
+        f"t = new Array({len(program.temporaries)});"
+    ]
+    return body, head, rename(value), [rename(g) for g in grads]
 
 
 def _javascript_trace(program: _Program, name: str) -> str:
@@ -826,7 +862,6 @@ def _javascript_trace(program: _Program, name: str) -> str:
     is not the one the user's code would build there).
     """
     index = {node: i for i, node in enumerate(program.nodes)}
-    names = Names()
     body = [
         f"  const n = {len(program.nodes)};",
         "  const data = new Array(n), grad = new Array(n).fill(0), local = new Array(n);",
@@ -861,9 +896,9 @@ def _javascript_trace(program: _Program, name: str) -> str:
             pattern = (None,) * len(parents)  # every leaf may be set by the page: nothing is a constant
             own: dict[str, str] = {}
 
-            def temporary(wanted: str, i: int = i, own: dict[str, str] = own) -> str:
-                if wanted not in own:
-                    own[wanted] = names(f"{wanted}{i}")
+            def temporary(wanted: str, own: dict[str, str] = own) -> str:
+                if wanted not in own:  # an element of t, not a local: a big graph would need too many
+                    own[wanted] = f"t[{len(temporaries)}]"
                     temporaries.append(own[wanted])
                 return own[wanted]
 
@@ -889,7 +924,7 @@ def _javascript_trace(program: _Program, name: str) -> str:
     body.append("    const ps = parents[i], li = local[i];")
     body.append("    for (let j = 0; j < ps.length; j++) grad[ps[j]] += grad[i] * li[j];")
     body.append("  }")
-    head = [f"  let {', '.join(temporaries)};"] if temporaries else []
+    head = [f"  const t = new Array({len(temporaries)});"] if temporaries else []
     text = "\n".join([*_js_helpers("\n".join(body)), *head, *body])
     return f"function {name}(leaves) {{\n{text}\n  return {{data, grad, local}};\n}}\n"
 
@@ -946,7 +981,7 @@ def _runtime(program: _Program) -> types.SimpleNamespace:
     return types.SimpleNamespace(
         CompileError=CompileError,
         path_changed=path_changed,
-        number=functools.partial(_real_argument, name),
+        numbers=lambda *arguments: tuple(_real_argument(name, a, i + 1) for i, a in enumerate(arguments)),
         engine_error=functools.partial(_engine_error, program.nodes, program.inputs),
         linear=ops.Linear.forward,
     )
@@ -978,6 +1013,11 @@ def compile(
         CompileError: an input is not a leaf of the graph or is given twice, or a compared Value's
             oldest comparisons were forgotten.
     """
+    with gc_paused():  # the statements are many small objects, and none is garbage: full collections only cost
+        return _compile(root, inputs, name)
+
+
+def _compile(root: Value, inputs: Sequence[Value], name: object) -> Callable[..., tuple[float, tuple[float, ...]]]:
     program = _Program(root, inputs, name)
     source = _python_source(program)
     namespace: dict[str, Any] = {**PYTHON_NAMES, "_rt": _runtime(program)}
