@@ -555,9 +555,8 @@ class _Program:
                     continue  # about a leaf's earlier number: a graph built before an update, not this one
                 left_side: Value | float = left if left in position else comparison.left_data  # type: ignore[assignment]
                 right_side: Value | float = right if right in position else comparison.right_data  # type: ignore[assignment]
-                varying = [v for v in in_graph if v in self.varies]
-                last = max(varying, key=position.__getitem__)
-                after = None if last._op is None else last
+                computed = [v for v in in_graph if v in self.varies and v._op is not None]
+                after = max(computed, key=position.__getitem__) if computed else None  # inputs: known at the start
                 check = _Check(left_side, comparison.op, right_side, comparison.result, after)
                 check.text = f"{self.side(check.left)} {check.op} {self.side(check.right)}"
                 checks.append(check)
