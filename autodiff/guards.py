@@ -19,7 +19,6 @@ from __future__ import annotations
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -33,7 +32,6 @@ __all__ = ["Comparison", "engine_derivatives", "note", "notes_for"]
 NOTES_PER_VALUE = 1024
 
 
-@dataclass(frozen=True, eq=False)
 class Comparison:
     """One comparison the user's code made: ``left op right`` gave ``result``.
 
@@ -41,58 +39,63 @@ class Comparison:
     ``left_data`` and ``right_data`` are the numbers compared.
     """
 
-    left: weakref.ref[Value]
-    op: str
-    right: weakref.ref[Value] | None
-    left_data: float
-    right_data: float
-    result: bool
+    __slots__ = ("left", "op", "right", "left_data", "right_data", "result")
 
-    def text(self, left: str, right: str) -> str:
-        """The comparison as code, with ``left`` and ``right`` as its operands' spellings."""
-        return f"{left} {self.op} {right}"
+    def __init__(
+        self,
+        left: weakref.ref[Value],
+        op: str,
+        right: weakref.ref[Value] | None,
+        left_data: float,
+        right_data: float,
+        result: bool,
+    ) -> None:
+        self.left, self.op, self.right = left, op, right
+        self.left_data, self.right_data, self.result = left_data, right_data, result
 
 
-class _Notes:
-    """The notes about one live Value: an ordered dict (a note and its repeats count once)."""
+class _Notes(weakref.ref):
+    """A weak reference to one live Value that carries the notes about it (one object per compared Value).
 
-    __slots__ = ("ref", "by_key", "forgotten")
+    ``by_key`` is ordered (a note and its repeats count once); the reference's callback drops the
+    whole entry when the Value is freed.
+    """
 
-    def __init__(self, ref: weakref.ref[Value]) -> None:
-        self.ref = ref
+    __slots__ = ("key", "by_key", "forgotten")
+
+    def __init__(self, value: Value, callback: Any) -> None:
+        super().__init__(value, callback)
+        self.key = id(value)
         self.by_key: dict[tuple[Any, ...], Comparison] = {}
         self.forgotten = False
+
+    @property
+    def ref(self) -> _Notes:
+        return self
+
+
+def _forget(notes: _Notes) -> None:
+    """The weak reference's callback: the Value was freed, and its notes go with it."""
+    NOTES.pop(notes.key, None)
 
 
 NOTES: dict[int, _Notes] = {}  # id(Value) -> its notes, removed by the weak reference's callback
 _engine_depth = 0  # > 0 while the engine applies ops' derivatives to Values
 
 
-def _forget(key: int) -> Any:
-    """The weak-reference callback: the Value at ``key`` was freed, and its notes with it."""
-
-    def forget(_: object) -> None:
-        NOTES.pop(key, None)
-
-    return forget
-
-
 def _notes(value: Value) -> _Notes:
     key = id(value)
     notes = NOTES.get(key)
     if notes is None:
-        notes = NOTES[key] = _Notes(weakref.ref(value, _forget(key)))
+        notes = NOTES[key] = _Notes(value, _forget)
     return notes
 
 
-def _add(notes: _Notes, key: tuple[Any, ...], comparison: Comparison) -> None:
-    if key in notes.by_key:
-        return
-    notes.by_key[key] = comparison
-    if len(notes.by_key) > NOTES_PER_VALUE:
-        for old in list(notes.by_key)[: NOTES_PER_VALUE // 2]:
-            del notes.by_key[old]
-        notes.forgotten = True
+def _trim(notes: _Notes) -> None:
+    """Drop the oldest half of ``notes`` and mark them forgotten (a dict keeps insertion order)."""
+    for old in list(notes.by_key)[: NOTES_PER_VALUE // 2]:
+        del notes.by_key[old]
+    notes.forgotten = True
 
 
 def note(value: Value, op: str, other: Value | None, right: float, result: bool) -> bool:
@@ -111,21 +114,30 @@ def note(value: Value, op: str, other: Value | None, right: float, result: bool)
     if _engine_depth:
         return result
     left = value.data
-    mine = _notes(value)
-    if other is not None:
-        theirs = _notes(other)
+    mine = NOTES.get(id(value)) or _notes(value)
+    if other is None:
+        key: tuple[Any, ...] = (op, None, left, right, result)
+        if key not in mine.by_key:  # a comparison repeated (a loop's ``if p >= 0.5``) is noted once
+            mine.by_key[key] = Comparison(mine.ref, op, None, left, right, result)
+            if len(mine.by_key) > NOTES_PER_VALUE:
+                _trim(mine)
+        return result
+    key = (op, id(other), left, right, result)
+    known = mine.by_key.get(key)
+    if known is None or known.right() is not other:  # (an id names one Value only while it lives)
+        theirs = NOTES.get(id(other)) or _notes(other)
         comparison = Comparison(mine.ref, op, theirs.ref, left, right, result)
-        _add(mine, (op, id(other), left, right, result), comparison)
-        _add(theirs, (op, id(value), left, right, result, "right"), comparison)
-    else:
-        _add(mine, (op, None, left, right, result), Comparison(mine.ref, op, None, left, right, result))
+        for notes, k in ((mine, key), (theirs, (*key, "right"))):
+            notes.by_key[k] = comparison
+            if len(notes.by_key) > NOTES_PER_VALUE:
+                _trim(notes)
     return result
 
 
 def notes_for(value: Value) -> tuple[list[Comparison], bool]:
     """(the notes about ``value``, whether older ones were forgotten) — ``value`` itself, never another at its id."""
     notes = NOTES.get(id(value))
-    if notes is None or notes.ref() is not value:
+    if notes is None or notes() is not value:
         return [], False
     return list(notes.by_key.values()), notes.forgotten
 
