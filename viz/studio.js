@@ -75,6 +75,7 @@
     const leaves = leafValues(e, r);
     if (trace) {
       const res = trace(leaves.filter((_, i) => !D.nodes[i].parents.length));
+      if (res.pathChanged) return res; // the user's code would branch the other way here: see showPathChanged
       return { data: res.data, local: res.local };
     }
     const packed = HISTORY ? D.epochs[e].num[r] : D.single;
@@ -142,6 +143,7 @@
   function render() {
     const { epoch: e, row: r, step: s } = state;
     const f = forward(e, r);
+    if (f.pathChanged) { showPathChanged(f.pathChanged); return; }
     const back = replay(f.local, isEnd(e, r) ? 0 : Math.min(s, S));
     const current = !isEnd(e, r) && s >= 1 && s <= S ? ORDER[s - 1] : -1;
     let scale = 0;
@@ -177,6 +179,25 @@
     renderControls();
     renderChart();
     renderFit();
+    writeHash();
+  }
+
+  // The compiled trace refuses leaves at which one of the comparisons that built the graph (w > 0.5)
+  // would come out the other way ({pathChanged: {comparison, recorded, now, message}}): the graph on
+  // screen is not what the code would build there, so say so instead of showing its numbers.
+  function showPathChanged(p) {
+    const sentence = "your edit takes the code down another path: " + p.comparison + " is now " + (p.now ? "true" : "false") +
+      "; the recorded path's numbers are not shown";
+    for (let i = 0; i < N; i++) {
+      setText("n" + i + "-data", "data = ?", null);
+      setText("n" + i + "-grad", "grad = ?", null);
+      $("n" + i + "-shape").setAttribute("fill", BASE_FILL[D.nodes[i].kind]);
+      for (let j = 0; j < D.nodes[i].parents.length; j++) { setText("e" + i + "_" + j + "-d", "", null); setText("e" + i + "_" + j + "-c", "", null); }
+    }
+    $("now").innerHTML = '<div class="path-changed">' + esc(sentence) + "</div>";
+    if (HISTORY) $("update").textContent = "";
+    frame = { pathChanged: p, sentence };
+    renderControls();
     writeHash();
   }
 
