@@ -407,6 +407,14 @@ class Piece:
     simple: bool
 
 
+# Ops whose templates only do arithmetic with their operands (no test of one, as ``k == 2.0`` in a
+# power): a constant operand there is written into the instantiated text, not folded into the
+# template, so one piece serves every row of a dataset (each row's features are other constants).
+# The floats are the same: folding only does at compile time the operation the code would do.
+ARITHMETIC_OPS = frozenset({ops.Add, ops.Sub, ops.Mul, ops.Div, ops.Linear})
+CONSTANT = "c"  # in a pattern: a constant operand written in after instantiation
+
+
 @lru_cache(maxsize=4096)  # patterns repeat within a graph (every hidden neuron alike); constants differ across
 def piece(op: type, n: int, pattern: tuple[str | None, ...], which: int) -> Piece | None:
     """Template ``which`` of ``op`` (-1: forward, j: ∂/∂ operand j), with the constants of ``pattern`` (reprs) in."""
@@ -415,7 +423,7 @@ def piece(op: type, n: int, pattern: tuple[str | None, ...], which: int) -> Piec
         return None
     params, forward, derivatives = found
     bindings: dict[str, ast.expr] = {
-        param: ast.Name(f"_A{i}_", ast.Load()) if constant is None else literal(float(constant))
+        param: ast.Name(f"_A{i}_", ast.Load()) if constant in (None, CONSTANT) else literal(float(constant))
         for i, (param, constant) in enumerate(zip(params, pattern))
     }
     bindings["out"] = ast.Name("_Aout_", ast.Load())
@@ -428,6 +436,7 @@ def piece(op: type, n: int, pattern: tuple[str | None, ...], which: int) -> Piec
     return Piece(ast.unparse(expression), js, literal_value(expression), simple)
 
 
+_OPERAND = re.compile(r"_A(\d+)_")
 _PLACEHOLDER = re.compile(r"_([AT])(\w+?)_")
 
 
@@ -446,6 +455,12 @@ def fill(text: str, operands: Sequence[str], out: str, temporary: Callable[[str]
 def _number(x: float, language: str) -> str:
     tree = literal(x)
     return ast.unparse(tree) if language == "python" else javascript(tree)
+
+
+def _operand_number(x: float, language: str) -> str:
+    """``x`` as an operand written into a template's text: bracketed when negative (``w - (-3.0)``)."""
+    text = _number(x, language)
+    return f"({text})" if text.startswith("-") else text
 
 
 def _times(upstream: tuple[str, str, Any], local: tuple[str, str | None, Any, bool]) -> tuple[str, str | None]:
@@ -585,7 +600,8 @@ class _Program:
                 self.forward += [(None, *self._check_code(k), "") for k in checks_after.get(node, [])]
                 local_of[node] = self._wide_locals(node)
                 continue
-            pattern = tuple(None if p in self.varies else repr(p.data) for p in parents)
+            textual = node._op in ARITHMETIC_OPS
+            pattern = tuple(None if p in self.varies else CONSTANT if textual else repr(p.data) for p in parents)
             names: dict[str, str] = {}
 
             def temporary(wanted: str, var: str = var, names: dict[str, str] = names) -> str:
@@ -594,7 +610,9 @@ class _Program:
                     self.temporaries.append(names[wanted])
                 return names[wanted]
 
-            slots = [self.var.get(p, "") for p in parents]  # _A<j>_ is operand j (constants are folded in)
+            # _A<j>_ is operand j: a name, or a constant's number (others' constants are folded in)
+            slots = [self.var.get(p) or _operand_number(p.data, "python") for p in parents]
+            slots_js = [self.var.get(p) or _operand_number(p.data, "javascript") for p in parents]
             forward = piece(node._op, len(parents), pattern, -1)
             if forward is None:  # an op from outside the table: call its own methods
                 op = self.table_ops.setdefault(node._op, self.names(node._op.__name__))
@@ -609,7 +627,7 @@ class _Program:
                 (
                     var,
                     fill(forward.python, slots, var, temporary),
-                    None if forward.javascript is None else fill(forward.javascript, slots, var, temporary),
+                    None if forward.javascript is None else fill(forward.javascript, slots_js, var, temporary),
                     _comment(node.op),
                 )
             )
@@ -621,8 +639,12 @@ class _Program:
                     continue
                 d = piece(node._op, len(parents), pattern, j)
                 assert d is not None
-                js = None if d.javascript is None else fill(d.javascript, slots, var, temporary)
-                locals_here.append((fill(d.python, slots, var, temporary), js, d.value, d.simple))
+                js = None if d.javascript is None else fill(d.javascript, slots_js, var, temporary)
+                value = d.value
+                written = _OPERAND.fullmatch(d.python)  # the derivative is an operand (∂(w·x)/∂w = x)
+                if written and parents[int(written[1])] not in self.varies:
+                    value = parents[int(written[1])].data  # a constant: its number, so ×1.0 and ×−1.0 simplify
+                locals_here.append((fill(d.python, slots, var, temporary), js, value, d.simple))
             local_of[node] = locals_here
         started: set[Value] = set()
         for node in reversed(self.nodes):

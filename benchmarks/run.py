@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks import workloads
+from benchmarks import compile_scale, workloads
 from benchmarks.workloads import Missing
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
@@ -265,6 +265,7 @@ def main() -> None:
     for renderer in ("wasm", "system"):
         r[f"render_{renderer}"] = {"ours": time_best(functools.partial(w.render_epoch_graph, renderer), 30)}
     r["studio"] = studio_page()
+    r["compile_scale"] = compile_scale.measure()
 
     rows = []
 
@@ -351,6 +352,7 @@ def main() -> None:
     row("Render one epoch graph (tutorial, 4 rows): draw + SVG, in-process wasm", "render_wasm", "reported")
     row("  … spawning the system `dot` per graph", "render_system", "reported")
     rows.extend(studio_rows(r["studio"]))
+    rows.extend(compile_scale.rows(r["compile_scale"]))
 
     text = table(rows)
     info = machine()
