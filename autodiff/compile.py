@@ -337,9 +337,14 @@ def _js_helpers(body: str) -> list[str]:
 
 
 def identifier(label: str) -> str:
-    """``label`` made into a name both Python and JavaScript accept (letters, digits, _)."""
+    """``label`` made into a name both Python and JavaScript accept (letters, digits, _).
+
+    Never a reserved word or helper name, and never one starting with ``_rt``: the generated code's
+    own names (``_rt``, the helpers' namespace; ``_rtv``, ``_rtd``, ``_rtt``, big graphs' arrays) are
+    out of any label's reach.
+    """
     name = re.sub(r"[^0-9A-Za-z_]", "_", label)
-    if not name or name[0].isdigit():
+    if not name or name[0].isdigit() or name.startswith("_rt"):
         name = "_" + name
     return name + "_" if name in RESERVED else name
 
@@ -855,13 +860,13 @@ def _javascript_source(program: _Program, name: str) -> str:
 def _in_arrays(
     program: _Program, body: list[str], value: str, grads: list[str]
 ) -> tuple[list[str], list[str], str, list[str]]:
-    """The statements with every value, gradient and temporary as an element of v, d or t (the inputs stay)."""
+    """The statements with every value, gradient and temporary as an element of _rtv, _rtd or _rtt (inputs stay)."""
     ref: dict[str, str] = {}
     for k, node in enumerate(program.var):
         if node not in program.inputs:
-            ref[program.var[node]] = f"v[{k}]"
-        ref[program.grad[node]] = f"d[{k}]"
-    ref.update({temporary: f"t[{k}]" for k, temporary in enumerate(program.temporaries)})
+            ref[program.var[node]] = f"_rtv[{k}]"
+        ref[program.grad[node]] = f"_rtd[{k}]"
+    ref.update({temporary: f"_rtt[{k}]" for k, temporary in enumerate(program.temporaries)})
 
     def rename(text: str) -> str:
         return _JS_NAME.sub(lambda m: ref.get(m[0], m[0]), text)
@@ -869,8 +874,8 @@ def _in_arrays(
     declarations = re.compile(r"(^  |; )(?:const |let )")
     body = [rename(declarations.sub(r"\1", line)) for line in body]
     head = [
-        f"  const v = new Array({len(program.var)}), d = new Array({len(program.var)}), "
-        f"t = new Array({len(program.temporaries)});"
+        f"  const _rtv = new Array({len(program.var)}), _rtd = new Array({len(program.var)}), "
+        f"_rtt = new Array({len(program.temporaries)});"
     ]
     return body, head, rename(value), [rename(g) for g in grads]
 
