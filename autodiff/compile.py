@@ -671,7 +671,7 @@ class _Program:
             if len(steps) > 1 and len(set(targets)) == len(targets) and len(node.parents) > WIDE:
                 # one statement for a wide node: its operands' gradients as a tuple (each its own float)
                 values = [py if first else f"{grad} + {py}" for grad, first, py, _ in steps]
-                python = f"{', '.join(targets)} = {', '.join(values)}  {where}"
+                python = f"{', '.join(targets)} = {', '.join(values)}  {where}"  # one line: one node
             else:
                 python = "\n".join(
                     f"{grad} {'=' if first else '+='} {py}  # {_comment(node.op)}: ∂{self.var[node]}/∂{grad[2:]}"
@@ -760,15 +760,36 @@ def _comment(text: str) -> str:
     return "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in text)
 
 
+def _listing(items: Sequence[str], indent: str = "        ", width: int = 100) -> str:
+    """``items`` comma-separated for inside brackets: one line if short, else wrapped, one block per ``width``."""
+    text = ", ".join(items)
+    if len(text) <= width:
+        return text
+    lines, line = [], ""
+    for item in items:
+        if line and len(line) + len(item) + 2 > width:
+            lines.append(line + ",")
+            line = item
+        else:
+            line = f"{line}, {item}" if line else item
+    lines.append(line)
+    inner = indent + "    "
+    return "\n" + "\n".join(inner + text for text in lines) + "\n" + indent
+
+
 def _python_source(program: _Program) -> str:
     params = [program.var[v] for v in program.inputs]
     name = program.function_name
-    lines = [f"def {name}({', '.join(params)}):"]
+    one = "," if len(params) == 1 else ""
+    lines = [f"def {name}({_listing(params, '')}):"]
     # numbers only, as floats, before any arithmetic: a complex or a 400-digit integer gets one sentence
-    if params:
+    if 0 < len(params) <= 4:
         floats = " or ".join(f"type({p}) is not float" for p in params)
-        targets = f"{', '.join(params)}{',' if len(params) == 1 else ''}"
-        lines.append(f"    if {floats}: {targets} = _rt.numbers({', '.join(params)})")
+        lines.append(f"    if {floats}: {', '.join(params)}{one} = _rt.numbers({', '.join(params)})")
+    elif params:
+        arguments = _listing(params, "    ")
+        lines.append(f"    if not _rt.all_floats(({arguments}{one})):")
+        lines.append(f"        ({arguments}) = _rt.numbers({arguments})")
     lines += ["    try:", "        # forward: one line per node"]
     for var, python, _, op in program.forward:
         if var is None:  # a comparison the code that built the graph made: it must still come out the same
@@ -782,10 +803,8 @@ def _python_source(program: _Program) -> str:
         lines.extend(f"        {line}" for line in python.split("\n"))
     value = program.operand(program.root)
     grads = [f"{program.grad[v]} + 0.0" if v is not program.root else "1.0" for v in program.inputs]
-    lines.append(
-        f"        return {value}, ({', '.join(grads)}{',' if len(grads) == 1 else ''})  # + 0.0: a zero is +0.0"
-    )
-    arguments = f"({', '.join(params)}{',' if len(params) == 1 else ''})"
+    lines.append(f"        return {value}, ({_listing(grads)}{one})  # + 0.0: a zero is +0.0")
+    arguments = f"({_listing(params)}{one})"
     lines.append("    except _rt.CompileError:  # a comparison that would now go the other way: said as it is")
     lines.append("        raise")
     lines.append("    except (ArithmeticError, ValueError):  # no value at these numbers: the engine's own words")
@@ -1007,6 +1026,7 @@ def _runtime(program: _Program) -> types.SimpleNamespace:
     return types.SimpleNamespace(
         CompileError=CompileError,
         path_changed=path_changed,
+        all_floats=lambda arguments: all(type(a) is float for a in arguments),
         numbers=lambda *arguments: tuple(_real_argument(name, a, i + 1) for i, a in enumerate(arguments)),
         engine_error=functools.partial(_engine_error, program.nodes, program.inputs),
         linear=ops.Linear.forward,
