@@ -119,3 +119,27 @@ def test_javascript_of_a_million_node_chain_runs_in_node() -> None:
         0.5 * 1_000_001,
         [1_000_001],
     ]
+
+
+@needs_node
+def test_the_array_form_gives_the_same_numbers_and_checks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past JS_LOCALS names the values live in arrays; forced on a small graph with every kind of line."""
+    monkeypatch.setattr(compiler, "JS_LOCALS", 0)
+    w, b = Value(0.3, label="w"), Value(-0.2, label="b")
+    raws = [linear([w, b, w, b], [x, 1.0, x * x, 0.5], b) for x in (0.1, 0.7, -1.3)]  # wide: 9 operands
+    probabilities = [raw.sigmoid() for raw in raws]  # sigmoid's templates use temporaries
+    loss = total([squared_error(p, 1.0) for p in probabilities])
+    loss = loss * 2.0 if probabilities[0] > 0.4 else loss.exp()
+    c = compile(loss, [w, b], name="f")
+    assert "_rtv[" in c.javascript and "_rtt[" in c.javascript
+    script = c.javascript + (
+        "\nconst out = [f(0.3, -0.2), f(0.2, -0.3)];"
+        "\ntry { f(3, 3); } catch (e) { out.push([e.name, e.comparison, e.recorded]); }"
+        "\nconsole.log(JSON.stringify(out));"
+    )
+    first, second, refused = run_node(script)  # type: ignore[misc]
+    for js, point in ((first, (0.3, -0.2)), (second, (0.2, -0.3))):
+        value, grads = c(*point)
+        assert math.isclose(js[0], value, rel_tol=1e-12)
+        assert all(math.isclose(a, e, rel_tol=1e-12) for a, e in zip(js[1], grads, strict=True))
+    assert refused[0] == "CompileError" and refused[2] is False and refused[1].endswith("> 0.4")
