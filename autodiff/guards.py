@@ -69,9 +69,10 @@ class _Notes(weakref.ref):
         self.by_key: dict[tuple[Any, ...], Comparison] = {}
         self.forgotten = False
 
-    @property
-    def ref(self) -> _Notes:
-        return self
+
+# A plain weak reference (CPython hands out one shared object per Value): a Comparison must not hold
+# the _Notes themselves, or notes and comparisons would form cycles only the cyclic collector frees.
+_ref = weakref.ref
 
 
 def _forget(notes: _Notes) -> None:
@@ -118,7 +119,7 @@ def note(value: Value, op: str, other: Value | None, right: float, result: bool)
     if other is None:
         key: tuple[Any, ...] = (op, None, left, right, result)
         if key not in mine.by_key:  # a comparison repeated (a loop's ``if p >= 0.5``) is noted once
-            mine.by_key[key] = Comparison(mine.ref, op, None, left, right, result)
+            mine.by_key[key] = Comparison(_ref(value), op, None, left, right, result)
             if len(mine.by_key) > NOTES_PER_VALUE:
                 _trim(mine)
         return result
@@ -126,7 +127,7 @@ def note(value: Value, op: str, other: Value | None, right: float, result: bool)
     known = mine.by_key.get(key)
     if known is None or known.right() is not other:  # (an id names one Value only while it lives)
         theirs = NOTES.get(id(other)) or _notes(other)
-        comparison = Comparison(mine.ref, op, theirs.ref, left, right, result)
+        comparison = Comparison(_ref(value), op, _ref(other), left, right, result)
         for notes, k in ((mine, key), (theirs, (*key, "right"))):
             notes.by_key[k] = comparison
             if len(notes.by_key) > NOTES_PER_VALUE:

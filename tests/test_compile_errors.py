@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autodiff import CompileError, Value, compile, guards, linear, ops
+from autodiff import CompileError, Value, compile, gc_paused, guards, linear, ops
 from autodiff.losses import squared_error
 
 
@@ -233,3 +233,16 @@ def test_a_freed_value_takes_its_notes_with_it() -> None:
     assert all(key in guards.NOTES for key in keys)
     del values  # no cycles: freed at once, and the weak references drop the notes
     assert not any(key in guards.NOTES for key in keys)
+
+
+def test_notes_form_no_cycles() -> None:
+    """Training loops run with the cyclic collector paused (gc_paused): notes must go by reference counting."""
+    import gc
+
+    gc.collect()
+    with gc_paused():
+        a, b = Value(1.0), Value(2.0)
+        assert a < b and not b < a and a < 3.0
+        assert len(guards.notes_for(a)[0]) == 3
+        del a, b
+        assert gc.collect() == 0  # nothing left for the cyclic collector: all freed already
