@@ -458,6 +458,12 @@ def fill(text: str, operands: Sequence[str], out: str, temporary: Callable[[str]
 
 
 def _number(x: float, language: str) -> str:
+    """``x`` as a literal of ``language``: what ``literal(x)`` unparses to, written directly for finite floats."""
+    x = float(x)
+    if math.isfinite(x):  # the common case, a graph's constants by the thousand: no expression tree
+        if language == "python" or math.copysign(1.0, x) > 0:
+            return repr(x)
+        return f"(-{-x!r})"
     tree = literal(x)
     return ast.unparse(tree) if language == "python" else javascript(tree)
 
@@ -881,8 +887,9 @@ def _in_arrays(
 ) -> tuple[list[str], list[str], str, list[str]]:
     """The statements with every value, gradient and temporary as an element of _rtv, _rtd or _rtt (inputs stay)."""
     ref: dict[str, str] = {}
+    inputs = set(program.inputs)
     for k, node in enumerate(program.var):
-        if node not in program.inputs:
+        if node not in inputs:
             ref[program.var[node]] = f"_rtv[{k}]"
         ref[program.grad[node]] = f"_rtd[{k}]"
     ref.update({temporary: f"_rtt[{k}]" for k, temporary in enumerate(program.temporaries)})
