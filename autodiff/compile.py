@@ -10,6 +10,13 @@ The forward section has one line per node, the backward section one line per cha
 the op's own ``forward`` and ``derivatives``. An op without templates still compiles to Python, as
 calls to its methods, but has no JavaScript form.
 
+A ``total`` and a ``linear`` node of more than WIDE operands are one call forward and one
+statement backward (a tuple of their operands' gradients), so a node of any width compiles and the
+source stays one line per node each way. Every comparison of the graph's Values that the code
+building it made (autodiff.guards) becomes a check: where it would now go the other way, the
+function raises CompileError naming it. Generated helpers are reached only through ``_rt``, a name
+no label can take.
+
 Gradients are accumulated in backward()'s order with backward()'s float operations, so they are the
 same floats. Two rewrites keep that exact: ``1.0 * x`` is ``x`` and ``x * -1.0`` is ``-x`` bit for bit,
 and the first contribution to a gradient is assigned rather than added to 0.0, which only changes
