@@ -141,6 +141,9 @@ def test_a_compiled_program_gives_its_paths_numbers_or_refuses(
     w, u = Value(at[0], label="w"), Value(at[1], label="u")
     root, recorded = build(program, w, u)
     grad(root, [w], create_graph=True)  # the engine's comparisons (relu's) must change nothing
+    assert (root > 0.0) == (root.data > 0.0)  # logging the finished graph: chose nothing in it
+    elsewhere = Value(at[0]) * 2.0
+    assert (elsewhere < 1.0) == (elsewhere.data < 1.0)  # … nor did a Value outside the graph
     if not math.isfinite(root.data):
         return
     c = compile(root, [w, u])
