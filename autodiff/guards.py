@@ -136,7 +136,14 @@ def note(value: Value, op: str, other: Value | None, right: float, result: bool)
 
 
 def notes_for(value: Value) -> tuple[list[Comparison], bool]:
-    """(the notes about ``value``, whether older ones were forgotten) — ``value`` itself, never another at its id."""
+    """The comparisons noted about ``value`` itself (never about an earlier Value at the same address).
+
+    Args:
+        value: a Value.
+
+    Returns:
+        (its comparisons, oldest first; whether older ones were forgotten past NOTES_PER_VALUE).
+    """
     notes = NOTES.get(id(value))
     if notes is None or notes() is not value:
         return [], False
