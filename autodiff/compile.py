@@ -10,6 +10,13 @@ The forward section has one line per node, the backward section one line per cha
 the op's own ``forward`` and ``derivatives``. An op without templates still compiles to Python, as
 calls to its methods, but has no JavaScript form.
 
+A ``total`` and a ``linear`` node of more than WIDE operands are one call forward and one
+statement backward (a tuple of their operands' gradients), so a node of any width compiles and the
+source stays one line per node each way. Every comparison of the graph's Values that the code
+building it made (autodiff.guards) becomes a check: where it would now go the other way, the
+function raises CompileError naming it. Generated helpers are reached only through ``_rt``, a name
+no label can take.
+
 Gradients are accumulated in backward()'s order with backward()'s float operations, so they are the
 same floats. Two rewrites keep that exact: ``1.0 * x`` is ``x`` and ``x * -1.0`` is ``-x`` bit for bit,
 and the first contribution to a gradient is assigned rather than added to 0.0, which only changes
@@ -24,22 +31,23 @@ import builtins
 import copy
 import functools
 import inspect
+import json
 import keyword
 import math
 import numbers
 import operator
 import re
+import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
-from autodiff import ops
-from autodiff import value as value_module
-from autodiff.backward import topological_order
+from autodiff import guards, ops
+from autodiff.backward import gc_paused, topological_order
 from autodiff.losses import CLAMPED_LOG_CODE, _clamped_log
 from autodiff.text import code_comment, js_string
-from autodiff.value import Value, _same
+from autodiff.value import Value
 
 __all__ = ["CompileError", "compile"]
 
@@ -77,7 +85,7 @@ JS_FUNCTIONS = {
 
 # JavaScript has no fsum: Shewchuk's exact partial sums (what math.fsum does), scaled down when a
 # partial sum overflows, and a plain sum when a term is inf or nan (as Sum.forward gives).
-JS_FSUM = """const fsum = (...terms) => {
+JS_FSUM = """const fsum = (terms) => {
     const exact = (values) => {
       const partials = [];
       for (let x of values) {
@@ -101,6 +109,12 @@ JS_FSUM = """const fsum = (...terms) => {
     return exact(terms.map((t) => t / scale)) * scale;
   };"""
 
+# A wide neuron's raw output in Linear.forward's order: the bias, then each weight × input added in turn.
+JS_LINEAR = (
+    "const linear = (...a) => { const k = (a.length - 1) / 2; let raw = a[a.length - 1]; "
+    "for (let i = 0; i < k; i++) raw += a[i] * a[k + i]; return raw; };"
+)
+
 # C's pow (Python's) and JavaScript's ** differ only where C answers 1: 1 ** anything, (−1) ** ±inf.
 JS_POWER = "const power = (a, b) => (a === 1 || (a === -1 && Math.abs(b) === Infinity) ? 1 : a ** b);"
 
@@ -108,7 +122,8 @@ JS_RESERVED = frozenset(
     "break case catch class const continue debugger default delete do else enum export extends false finally for "
     "function if implements import in instanceof interface let new null package private protected public return "
     "static super switch this throw true try typeof var void while with yield await arguments eval undefined "
-    "NaN Infinity Math Number Error Array Object data grad local leaves fsum clamped_log power".split()
+    "NaN Infinity Math Number Error Array Object JSON data grad local leaves parents n fsum clamped_log power linear "
+    "pathChanged CHECKS _rt".split()
 )
 RESERVED = frozenset(
     {*keyword.kwlist, *keyword.softkwlist, *PYTHON_NAMES, *TEMPLATE_BUILTINS, *JS_RESERVED, *dir(builtins)}
@@ -304,6 +319,8 @@ def javascript(node: ast.expr) -> str:
         return f"({javascript(node.test)} ? {javascript(node.body)} : {javascript(node.orelse)})"
     if isinstance(node, ast.NamedExpr):
         return f"({node.target.id} = {javascript(node.value)})"
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "fsum":
+        return f"fsum([{', '.join(javascript(a) for a in node.args)}])"  # an array: any number of terms
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in JS_FUNCTIONS:
         return f"{JS_FUNCTIONS[node.func.id]}({', '.join(javascript(a) for a in node.args)})"
     raise CompileError(f"no JavaScript form for {ast.unparse(node)!r}")
@@ -316,6 +333,8 @@ def _js_helpers(body: str) -> list[str]:
         helpers.append("  " + JS_POWER)
     if "fsum(" in body:
         helpers.append("  " + JS_FSUM)
+    if "linear(" in body:
+        helpers.append("  " + JS_LINEAR)
     if "clamped_log(" in body:
         expression = javascript(instantiate(_clamped_log_template(), {}, lambda n: n, {"x": "x"}))
         helpers.append(f"  const clamped_log = (x) => {expression};")
@@ -326,24 +345,34 @@ def _js_helpers(body: str) -> list[str]:
 
 
 def identifier(label: str) -> str:
-    """``label`` made into a name both Python and JavaScript accept (letters, digits, _)."""
+    """``label`` made into a name both Python and JavaScript accept (letters, digits, _).
+
+    Never a reserved word or helper name, and never one starting with ``_rt``: the generated code's
+    own names (``_rt``, the helpers' namespace; ``_rtv``, ``_rtd``, ``_rtt``, big graphs' arrays) are
+    out of any label's reach.
+    """
     name = re.sub(r"[^0-9A-Za-z_]", "_", label)
-    if not name or name[0].isdigit():
+    if not name or name[0].isdigit() or name.startswith("_rt"):
         name = "_" + name
     return name + "_" if name in RESERVED else name
 
 
 class Names:
-    """Hands out distinct identifiers, each as close to the wanted one as it can."""
+    """Hands out distinct identifiers, each as close to the wanted one as it can (``h``, ``h_2``, ``h_3``, …)."""
 
     def __init__(self) -> None:
         self.used: set[str] = set(RESERVED)
+        self.next: dict[str, int] = {}  # per base name, the suffix to try next: a repeated label costs O(1)
 
     def __call__(self, wanted: str) -> str:
         base = identifier(wanted)
-        name, n = base, 2
-        while name in self.used:
-            name, n = f"{base}_{n}", n + 1
+        name = base
+        if name in self.used:
+            n = self.next.get(base, 2)
+            while f"{base}_{n}" in self.used:
+                n += 1
+            name = f"{base}_{n}"
+            self.next[base] = n + 1
         self.used.add(name)
         return name
 
@@ -391,6 +420,14 @@ class Piece:
     simple: bool
 
 
+# Ops whose templates only do arithmetic with their operands (no test of one, as ``k == 2.0`` in a
+# power): a constant operand there is written into the instantiated text, not folded into the
+# template, so one piece serves every row of a dataset (each row's features are other constants).
+# The floats are the same: folding only does at compile time the operation the code would do.
+ARITHMETIC_OPS = frozenset({ops.Add, ops.Sub, ops.Mul, ops.Div, ops.Linear})
+CONSTANT = "c"  # in a pattern: a constant operand written in after instantiation
+
+
 @lru_cache(maxsize=4096)  # patterns repeat within a graph (every hidden neuron alike); constants differ across
 def piece(op: type, n: int, pattern: tuple[str | None, ...], which: int) -> Piece | None:
     """Template ``which`` of ``op`` (-1: forward, j: ∂/∂ operand j), with the constants of ``pattern`` (reprs) in."""
@@ -399,7 +436,7 @@ def piece(op: type, n: int, pattern: tuple[str | None, ...], which: int) -> Piec
         return None
     params, forward, derivatives = found
     bindings: dict[str, ast.expr] = {
-        param: ast.Name(f"_A{i}_", ast.Load()) if constant is None else literal(float(constant))
+        param: ast.Name(f"_A{i}_", ast.Load()) if constant in (None, CONSTANT) else literal(float(constant))
         for i, (param, constant) in enumerate(zip(params, pattern))
     }
     bindings["out"] = ast.Name("_Aout_", ast.Load())
@@ -412,6 +449,7 @@ def piece(op: type, n: int, pattern: tuple[str | None, ...], which: int) -> Piec
     return Piece(ast.unparse(expression), js, literal_value(expression), simple)
 
 
+_OPERAND = re.compile(r"_A(\d+)_")
 _PLACEHOLDER = re.compile(r"_([AT])(\w+?)_")
 
 
@@ -428,8 +466,20 @@ def fill(text: str, operands: Sequence[str], out: str, temporary: Callable[[str]
 
 
 def _number(x: float, language: str) -> str:
+    """``x`` as a literal of ``language``: what ``literal(x)`` unparses to, written directly for finite floats."""
+    x = float(x)
+    if math.isfinite(x):  # the common case, a graph's constants by the thousand: no expression tree
+        if language == "python" or math.copysign(1.0, x) > 0:
+            return repr(x)
+        return f"(-{-x!r})"
     tree = literal(x)
     return ast.unparse(tree) if language == "python" else javascript(tree)
+
+
+def _operand_number(x: float, language: str) -> str:
+    """``x`` as an operand written into a template's text: bracketed when negative (``w - (-3.0)``)."""
+    text = _number(x, language)
+    return f"({text})" if text.startswith("-") else text
 
 
 def _times(upstream: tuple[str, str, Any], local: tuple[str, str | None, Any, bool]) -> tuple[str, str | None]:
@@ -447,12 +497,33 @@ def _times(upstream: tuple[str, str, Any], local: tuple[str, str | None, Any, bo
     return f"{up_py} * {py if simple else f'({py})'}", None if js is None else f"({up_js} * {js})"
 
 
+WIDE = 8  # a linear node with more operands than this is one call and one backward statement, not a line each
+
+
+@dataclass
+class _Check:
+    """One of the user's comparisons, as the compiled function re-checks it.
+
+    ``left`` and ``right`` are Values of the graph or the numbers of Values outside it (as compared);
+    ``after`` is the node after whose line the check goes (None: before the first line).
+    """
+
+    left: Value | float
+    op: str
+    right: Value | float
+    result: bool
+    after: Value | None
+    text: str = ""
+
+
 class _Program:
     """One graph turned into statements, in Python and JavaScript at once."""
 
-    def __init__(self, root: Value, inputs: Sequence[Value], name: str | None) -> None:
+    def __init__(self, root: Value, inputs: Sequence[Value], name: object) -> None:
         if not isinstance(root, Value):
             raise TypeError(f"compile needs a Value as its root, got {type(root).__name__} {root!r}")
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"compile's name needs a str (the function's name), got {type(name).__name__} {name!r}")
         self.root = root
         self.nodes = topological_order(root)
         self.inputs = _check_inputs(self.nodes, inputs)
@@ -471,56 +542,85 @@ class _Program:
         self.grad: dict[Value, str] = {node: self.names(f"d_{self.var[node]}") for node in self.nodes if node in varies}
         self.table_ops: dict[type, str] = {}  # ops without templates, called through their class
         self.temporaries: list[str] = []
+        self.checks = self._checks()
         # (name, Python, JavaScript, op) per node; name None for a check of the user's comparisons
         self.forward: list[tuple[str | None, str, str | None, str]] = []
-        self.backward: list[tuple[str, bool, str, str | None, str]] = []  # (grad, first?, Python, JS, comment)
+        # (Python statement, JavaScript statement) per node, in backward()'s order
+        self.backward: list[tuple[str, str | None]] = []
         self._write()
 
     def operand(self, node: Value, language: str = "python") -> str:
         return self.var[node] if node in self.varies else _number(node.data, language)
 
-    def _guards(self) -> dict[Value | None, list[tuple[str, str | None, str]]]:
-        """The user's comparisons on this graph's Values, as checks placed where their operands are known.
+    def side(self, side: Value | float, language: str = "python") -> str:
+        return self.operand(side, language) if isinstance(side, Value) else _number(side, language)
 
-        Keyed by the node after whose line the check goes (None: at the start, inputs only); each
-        check is (Python statement, JavaScript statement, the comparison as text).
-        """
-        by_id = {id(node): node for node in self.nodes}
+    def _checks(self) -> list[_Check]:
+        """The user's comparisons that built this graph, as checks placed where their operands are known."""
         position = {node: i for i, node in enumerate(self.nodes)}
-        checks: dict[Value | None, list[tuple[str, str | None, str]]] = {}
-        seen: set[tuple[Any, ...]] = set()
+        children: dict[Value, list[Value]] | None = None
+        checks: list[_Check] = []
+        done: set[int] = set()
         for node in self.nodes:
-            for note in value_module.COMPARISONS.get(id(node), ()):
-                left_id, left_data, op, right_id, right_data, result = note
-                sides = [(by_id.get(left_id), left_data), (by_id.get(right_id) if right_id else None, right_data)]
-                if any(v is not None and not _same(v.data, data) for v, data in sides):
-                    continue  # a note about a Value that has since changed: not this graph's path
-                varying = [v for v, _ in sides if v is not None and v in self.varies]
-                if not varying or note in seen:
-                    continue  # constants compare the same way every call
-                seen.add(note)
-                py = [self.var[v] if v in self.varies else _number(d, "python") for v, d in sides]
-                js = [self.var[v] if v in self.varies else _number(d, "javascript") for v, d in sides]
-                text = f"{py[0]} {op} {py[1]}"
-                check = f"_path_changed({self.function_name!r}, {text!r}, {result})"
-                python = f"if {'not ' if result else ''}({text}): raise {check}"
-                flipped = _path_changed(self.function_name, text, result).args[0]
-                condition = f"{js[0]} {op} {js[1]}"
-                javascript = f"if ({'!' if result else ''}({condition})) throw new Error({js_string(flipped)});"
-                last = max(varying, key=position.__getitem__)
-                checks.setdefault(None if last._op is None else last, []).append((python, javascript, text))
+            comparisons, forgotten = guards.notes_for(node)
+            if not comparisons:
+                continue
+            if forgotten and node in self.varies:
+                raise CompileError(
+                    f"{self.var[node]} was compared more than {guards.NOTES_PER_VALUE} times, so its oldest "
+                    "comparisons were forgotten and compile cannot tell which path built this graph: "
+                    "build the graph again and compile it right away"
+                )
+            for comparison in comparisons:
+                if id(comparison) in done:
+                    continue
+                done.add(id(comparison))
+                left = comparison.left()
+                right = comparison.right() if comparison.right is not None else None
+                sides = [(left, comparison.left_data), (right, comparison.right_data)]
+                in_graph = [v for v, _ in sides if v is not None and v in position]
+                if self.root in in_graph:
+                    continue  # made after the whole graph existed: it chose nothing in it
+                if not any(v in self.varies for v in in_graph):
+                    continue  # constants compare the same way on every call
+                if children is None:
+                    children = _children(self.nodes)
+                if not all(_built_with(v, data, children) for v, data in sides if v in in_graph and v._op is None):
+                    continue  # about a leaf's earlier number: a graph built before an update, not this one
+                left_side: Value | float = left if left in position else comparison.left_data  # type: ignore[assignment]
+                right_side: Value | float = right if right in position else comparison.right_data  # type: ignore[assignment]
+                computed = [v for v in in_graph if v in self.varies and v._op is not None]
+                after = max(computed, key=position.__getitem__) if computed else None  # inputs: known at the start
+                check = _Check(left_side, comparison.op, right_side, comparison.result, after)
+                check.text = f"{self.side(check.left)} {check.op} {self.side(check.right)}"
+                checks.append(check)
         return checks
 
     def _write(self) -> None:
         local_of: dict[Value, list[tuple[str, str | None, Any, bool]]] = {}
-        guards = self._guards()
-        self.forward += [(None, python, js, text) for python, js, text in guards.get(None, [])]
+        checks_after: dict[Value | None, list[int]] = {}
+        for k, check in enumerate(self.checks):
+            checks_after.setdefault(check.after, []).append(k)
+        self.forward += [(None, *self._check_code(k), "") for k in checks_after.get(None, [])]
         for node in self.nodes:
             if node._op is None or node not in self.varies:
                 continue
             parents = node.parents
-            pattern = tuple(None if p in self.varies else repr(p.data) for p in parents)
             var = self.var[node]
+            wide = node._op is ops.Sum or (node._op is ops.Linear and len(parents) > WIDE)
+            if wide and _exact_op(node._op):
+                args_py = [self.operand(p) for p in parents]
+                args_js = [self.operand(p, "javascript") for p in parents]
+                if node._op is ops.Sum:
+                    python, js = f"fsum({', '.join(args_py)})", f"fsum([{', '.join(args_js)}])"
+                else:
+                    python, js = f"_rt.linear({', '.join(args_py)})", f"linear({', '.join(args_js)})"
+                self.forward.append((var, python, js, code_comment(node.op)))
+                self.forward += [(None, *self._check_code(k), "") for k in checks_after.get(node, [])]
+                local_of[node] = self._wide_locals(node)
+                continue
+            textual = node._op in ARITHMETIC_OPS
+            pattern = tuple(None if p in self.varies else CONSTANT if textual else repr(p.data) for p in parents)
             names: dict[str, str] = {}
 
             def temporary(wanted: str, var: str = var, names: dict[str, str] = names) -> str:
@@ -529,13 +629,15 @@ class _Program:
                     self.temporaries.append(names[wanted])
                 return names[wanted]
 
-            slots = [self.var.get(p, "") for p in parents]  # _A<j>_ is operand j (constants are folded in)
+            # _A<j>_ is operand j: a name, or a constant's number (others' constants are folded in)
+            slots = [self.var.get(p) or _operand_number(p.data, "python") for p in parents]
+            slots_js = [self.var.get(p) or _operand_number(p.data, "javascript") for p in parents]
             forward = piece(node._op, len(parents), pattern, -1)
             if forward is None:  # an op from outside the table: call its own methods
                 op = self.table_ops.setdefault(node._op, self.names(node._op.__name__))
                 args = ", ".join(self.operand(p) for p in parents)
-                self.forward.append((var, f"{op}.forward({args})", None, node.op))
-                self.forward += [(None, python, js, text) for python, js, text in guards.get(node, [])]
+                self.forward.append((var, f"{op}.forward({args})", None, code_comment(node.op)))
+                self.forward += [(None, *self._check_code(k), "") for k in checks_after.get(node, [])]
                 local_of[node] = [
                     (f"{op}.derivatives({args}, {var})[{j}]", None, _NOT_LITERAL, True) for j in range(len(parents))
                 ]
@@ -544,11 +646,11 @@ class _Program:
                 (
                     var,
                     fill(forward.python, slots, var, temporary),
-                    None if forward.javascript is None else fill(forward.javascript, slots, var, temporary),
-                    node.op,
+                    None if forward.javascript is None else fill(forward.javascript, slots_js, var, temporary),
+                    code_comment(node.op),
                 )
             )
-            self.forward += [(None, python, js, text) for python, js, text in guards.get(node, [])]
+            self.forward += [(None, *self._check_code(k), "") for k in checks_after.get(node, [])]
             locals_here = []
             for j, parent in enumerate(parents):
                 if parent not in self.varies:
@@ -556,8 +658,12 @@ class _Program:
                     continue
                 d = piece(node._op, len(parents), pattern, j)
                 assert d is not None
-                js = None if d.javascript is None else fill(d.javascript, slots, var, temporary)
-                locals_here.append((fill(d.python, slots, var, temporary), js, d.value, d.simple))
+                js = None if d.javascript is None else fill(d.javascript, slots_js, var, temporary)
+                value = d.value
+                written = _OPERAND.fullmatch(d.python)  # the derivative is an operand (∂(w·x)/∂w = x)
+                if written and parents[int(written[1])] not in self.varies:
+                    value = parents[int(written[1])].data  # a constant: its number, so ×1.0 and ×−1.0 simplify
+                locals_here.append((fill(d.python, slots, var, temporary), js, value, d.simple))
             local_of[node] = locals_here
         started: set[Value] = set()
         for node in reversed(self.nodes):
@@ -567,19 +673,131 @@ class _Program:
                 upstream: tuple[str, str, Any] = ("1.0", "1.0", 1.0)
             else:
                 upstream = (self.grad[node], self.grad[node], _NOT_LITERAL)
+            steps = []  # (grad, first?, Python, JS) per operand a gradient flows to
             for j, parent in enumerate(node.parents):
                 if parent not in self.varies:
                     continue
                 py, js = _times(upstream, local_of[node][j])
-                where = code_comment(f"{node.op}: ∂{self.var[node]}/∂{self.var[parent]}")
-                self.backward.append((self.grad[parent], parent not in started, py, js, where))
+                steps.append((self.grad[parent], parent not in started, py, js))
                 started.add(parent)
+            where = f"# {code_comment(node.op)}: ∂{self.var[node]}/∂ its operands"
+            targets = [grad for grad, *_ in steps]
+            if len(steps) > 1 and len(set(targets)) == len(targets) and len(node.parents) > WIDE:
+                # one statement for a wide node: its operands' gradients as a tuple (each its own float)
+                values = [py if first else f"{grad} + {py}" for grad, first, py, _ in steps]
+                python = f"{', '.join(targets)} = {', '.join(values)}  {where}"  # one line: one node
+            else:
+                python = "\n".join(
+                    f"{grad} {'=' if first else '+='} {py}  # {code_comment(node.op)}: ∂{self.var[node]}/∂{grad[2:]}"
+                    for grad, first, py, _ in steps
+                )
+            if any(js is None for *_, js in steps):
+                javascript_text = None
+            else:
+                javascript_text = " ".join(
+                    f"{'let ' if first else ''}{grad} {'=' if first else '+='} {js};" for grad, first, _, js in steps
+                )
+            self.backward.append((python, javascript_text))
+
+    def _wide_locals(self, node: Value) -> list[tuple[str, str | None, Any, bool]]:
+        """∂node/∂operand for a sum (1.0 each) or a linear node (∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ, ∂/∂b = 1.0), as code."""
+        parents = node.parents
+        if node._op is ops.Sum:
+            return [("1.0", "1.0", 1.0, True)] * len(parents)
+        k = (len(parents) - 1) // 2
+        partner = [*parents[k : 2 * k], *parents[:k]]  # ∂/∂wᵢ is xᵢ, ∂/∂xᵢ is wᵢ
+        out = []
+        for other in partner:
+            if other in self.varies:
+                out.append((self.var[other], self.var[other], _NOT_LITERAL, True))
+            else:
+                out.append((_number(other.data, "python"), _number(other.data, "javascript"), other.data, True))
+        out.append(("1.0", "1.0", 1.0, True))
+        return out
+
+    def _check_code(self, k: int) -> tuple[str, str]:
+        """Check ``k`` as a (Python, JavaScript) statement: raise if the comparison now goes the other way."""
+        check = self.checks[k]
+        python = f"{self.side(check.left)} {check.op} {self.side(check.right)}"
+        js = f"{self.side(check.left, 'javascript')} {check.op} {self.side(check.right, 'javascript')}"
+        return (
+            f"if {'not ' if check.result else ''}({python}): raise _rt.path_changed({k})",
+            f"if ({'!' if check.result else ''}({js})) throw pathChanged({k});",
+        )
+
+
+def _exact_op(op: type) -> bool:
+    """Whether ``op`` is the table's own Sum or Linear (a subclass may have changed the math)."""
+    return op in (ops.Sum, ops.Linear)
+
+
+def _children(nodes: list[Value]) -> dict[Value, list[Value]]:
+    """The nodes computed directly from each node, within ``nodes``."""
+    children: dict[Value, list[Value]] = {}
+    for node in nodes:
+        for parent in node.parents:
+            children.setdefault(parent, []).append(node)
+    return children
+
+
+def _built_with(leaf: Value, data: float, children: dict[Value, list[Value]]) -> bool:
+    """Whether the graph may have been built while ``leaf`` held ``data``.
+
+    True when the leaf holds ``data`` now, or when one of its children's numbers comes out again
+    from ``data`` (the other operands at their numbers now). When no child can tell (another operand
+    changed too), True: a check too many can only refuse a call, a check too few gives wrong numbers.
+    """
+    if leaf.data == data or (data != data and leaf.data != leaf.data):
+        return True
+    told = False
+    for child in children.get(leaf, ()):
+        try:
+            now = child._op.forward(*[p.data for p in child.parents])  # type: ignore[union-attr]
+            then = child._op.forward(*[data if p is leaf else p.data for p in child.parents])  # type: ignore[union-attr]
+        except (ArithmeticError, ValueError):
+            continue
+        if _same(then, child.data):
+            return True
+        if _same(now, child.data):
+            told = True  # this child was built from the leaf's number now, not from ``data``
+    return not told
+
+
+def _same(a: float, b: float) -> bool:
+    return a == b or (a != a and b != b)
+
+
+def _listing(items: Sequence[str], indent: str = "        ", width: int = 100) -> str:
+    """``items`` comma-separated for inside brackets: one line if short, else wrapped, one block per ``width``."""
+    text = ", ".join(items)
+    if len(text) <= width:
+        return text
+    lines, line = [], ""
+    for item in items:
+        if line and len(line) + len(item) + 2 > width:
+            lines.append(line + ",")
+            line = item
+        else:
+            line = f"{line}, {item}" if line else item
+    lines.append(line)
+    inner = indent + "    "
+    return "\n" + "\n".join(inner + text for text in lines) + "\n" + indent
 
 
 def _python_source(program: _Program) -> str:
     params = [program.var[v] for v in program.inputs]
     name = program.function_name
-    lines = [f"def {name}({', '.join(params)}):", "    try:", "        # forward: one line per node"]
+    one = "," if len(params) == 1 else ""
+    lines = [f"def {name}({_listing(params, '')}):"]
+    # numbers only, as floats, before any arithmetic: a complex or a 400-digit integer gets one sentence
+    if 0 < len(params) <= 4:
+        floats = " or ".join(f"type({p}) is not float" for p in params)
+        lines.append(f"    if {floats}: {', '.join(params)}{one} = _rt.numbers({', '.join(params)})")
+    elif params:
+        arguments = _listing(params, "    ")
+        lines.append(f"    if not _rt.all_floats(({arguments}{one})):")
+        lines.append(f"        ({arguments}) = _rt.numbers({arguments})")
+    lines += ["    try:", "        # forward: one line per node"]
     for var, python, _, op in program.forward:
         if var is None:  # a comparison the code that built the graph made: it must still come out the same
             lines.append(f"        {python}")
@@ -588,19 +806,16 @@ def _python_source(program: _Program) -> str:
     lines.append(
         f"        # backward: d_v = d {program.var.get(program.root, 'root')} / d v, one line per chain-rule step"
     )
-    for grad, first, python, _, where in program.backward:
-        lines.append(f"        {grad} {'=' if first else '+='} {python}  # {where}")
+    for python, _ in program.backward:
+        lines.extend(f"        {line}" for line in python.split("\n"))
     value = program.operand(program.root)
     grads = [f"{program.grad[v]} + 0.0" if v is not program.root else "1.0" for v in program.inputs]
-    lines.append(
-        f"        return {value}, ({', '.join(grads)}{',' if len(grads) == 1 else ''})  # + 0.0: a zero is +0.0"
-    )
-    arguments = f"({', '.join(params)}{',' if len(params) == 1 else ''})"
-    lines.append("    except TypeError:  # an argument that is not a number: say which")
-    lines.append(f"        _check_numbers({name!r}, {arguments})")
+    lines.append(f"        return {value}, ({_listing(grads)}{one})  # + 0.0: a zero is +0.0")
+    arguments = f"({_listing(params)}{one})"
+    lines.append("    except _rt.CompileError:  # a comparison that would now go the other way: said as it is")
     lines.append("        raise")
     lines.append("    except (ArithmeticError, ValueError):  # no value at these numbers: the engine's own words")
-    lines.append(f"        _engine_error({arguments})")
+    lines.append(f"        _rt.engine_error({arguments})")
     lines.append("        raise")
     return "\n".join(lines) + "\n"
 
@@ -611,63 +826,153 @@ def _no_javascript(op: type) -> CompileError:
     )
 
 
+def _js_json(data: object) -> str:
+    """``data`` as a JavaScript literal (JSON, with < and > escaped so a page's <script> cannot end early)."""
+    return json.dumps(data).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _javascript_checks(program: _Program, name: str) -> list[str]:
+    """The JavaScript that names a failed check: ``pathChanged(k)`` makes the thrown Error."""
+    if not program.checks:
+        return []
+    table = [[check.text, check.result] for check in program.checks]
+    return [
+        f"  const CHECKS = {_js_json(table)};  // [comparison, recorded result] per check",
+        "  const pathChanged = (k) => {",
+        "    const [comparison, recorded] = CHECKS[k];",
+        f"    const error = new Error({js_string(name + ': the graph was recorded where ')} + comparison + "
+        "' was ' + (recorded ? 'True' : 'False') + ', but for these numbers it is ' + (recorded ? 'False' : 'True') + "
+        "', so the code that built the graph would take another path: build and compile it again');",
+        "    error.name = 'CompileError';",
+        "    error.comparison = comparison;",
+        "    error.recorded = recorded;",
+        "    return error;",
+        "  };",
+    ]
+
+
+# Beyond this many named values, JavaScript keeps them in arrays: V8 runs out of stack compiling a
+# function with ~80,000 local variables, and an array element costs it nothing to compile.
+JS_LOCALS = 20_000
+_JS_NAME = re.compile(r"(?<![\w.])[A-Za-z_]\w*")
+
+
 def _javascript_source(program: _Program, name: str) -> str:
     if program.table_ops:
         raise _no_javascript(next(iter(program.table_ops)))
     body: list[str] = []
     for var, _, js, op in program.forward:
         body.append(f"  {js}" if var is None else f"  const {var} = {js};  // {op}")
-    for grad, first, _, js, where in program.backward:
-        body.append(f"  {'let ' if first else ''}{grad} {'=' if first else '+='} {js};  // {where}")
+    for _, js in program.backward:
+        if js is None:
+            raise CompileError("a node has no JavaScript form")
+        body.append(f"  {js}")
     head = [f"  let {', '.join(program.temporaries)};"] if program.temporaries else []
     value = program.operand(program.root, "javascript")
     grads = [program.grad[v] if v is not program.root else "1" for v in program.inputs]
     params = ", ".join(program.var[v] for v in program.inputs)
-    text = "\n".join([*_js_helpers("\n".join(body)), *head, *body])
+    if len(program.var) + len(program.temporaries) > JS_LOCALS:
+        body, head, value, grads = _in_arrays(program, body, value, grads)
+    text = "\n".join([*_js_helpers("\n".join(body)), *_javascript_checks(program, name), *head, *body])
     body_text = f"{text}\n" if text else ""
     return f"function {name}({params}) {{\n{body_text}  return [{value}, [{', '.join(grads)}]];\n}}\n"
 
 
+def _in_arrays(
+    program: _Program, body: list[str], value: str, grads: list[str]
+) -> tuple[list[str], list[str], str, list[str]]:
+    """The statements with every value, gradient and temporary as an element of _rtv, _rtd or _rtt (inputs stay)."""
+    ref: dict[str, str] = {}
+    inputs = set(program.inputs)
+    for k, node in enumerate(program.var):
+        if node not in inputs:
+            ref[program.var[node]] = f"_rtv[{k}]"
+        ref[program.grad[node]] = f"_rtd[{k}]"
+    ref.update({temporary: f"_rtt[{k}]" for k, temporary in enumerate(program.temporaries)})
+
+    def rename(text: str) -> str:
+        return _JS_NAME.sub(lambda m: ref.get(m[0], m[0]), text)
+
+    declarations = re.compile(r"(^  |; )(?:const |let )")
+    body = [rename(declarations.sub(r"\1", line)) for line in body]
+    head = [
+        f"  const _rtv = new Array({len(program.var)}), _rtd = new Array({len(program.var)}), "
+        f"_rtt = new Array({len(program.temporaries)});"
+    ]
+    return body, head, rename(value), [rename(g) for g in grads]
+
+
 def _javascript_trace(program: _Program, name: str) -> str:
-    """JS ``function name(leaves)`` returning {data, grad, local} for every node (see the contract in compile())."""
+    """JS ``function name(leaves)``: every node's data, grad and local derivatives, for pages.
+
+    Returns ``{data, grad, local}``, or, when one of the user's comparisons would go the other way at
+    these leaves, ``{pathChanged: {comparison, recorded, now, message}}`` and no numbers (the graph
+    is not the one the user's code would build there).
+    """
     index = {node: i for i, node in enumerate(program.nodes)}
-    names = Names()
     body = [
         f"  const n = {len(program.nodes)};",
-        "  const data = new Array(n), grad = new Array(n).fill(0), local = [];",
+        "  const data = new Array(n), grad = new Array(n).fill(0), local = new Array(n);",
     ]
+    checks_after: dict[int, list[_Check]] = {}
+    for check in program.checks:
+        operands = [v for v in (check.left, check.right) if isinstance(v, Value)]
+        checks_after.setdefault(max(index[v] for v in operands), []).append(check)
+
+    def side(v: Value | float) -> str:
+        return f"data[{index[v]}]" if isinstance(v, Value) else _number(v, "javascript")
+
     leaf = 0
     temporaries: list[str] = []
+    parents_of: list[list[int]] = []
     for i, node in enumerate(program.nodes):
+        parents = node.parents
+        parents_of.append([index[p] for p in parents])
         if node._op is None:
             body.append(f"  data[{i}] = leaves[{leaf}];  local[{i}] = [];")
             leaf += 1
-            continue
-        parents = node.parents
-        pattern = (None,) * len(parents)  # every leaf may be set by the page: nothing is a constant
-        own: dict[str, str] = {}
+        elif _exact_op(node._op) and (node._op is ops.Sum or len(parents) > WIDE):
+            args = ", ".join(f"data[{index[p]}]" for p in parents)
+            if node._op is ops.Sum:
+                body.append(f"  data[{i}] = fsum([{args}]);  local[{i}] = new Array({len(parents)}).fill(1);")
+            else:
+                k = (len(parents) - 1) // 2
+                partner = [*parents[k : 2 * k], *parents[:k]]
+                body.append(f"  data[{i}] = linear({args});  // {code_comment(node.op)}")
+                body.append(f"  local[{i}] = [{', '.join(f'data[{index[p]}]' for p in partner)}, 1];")
+        else:
+            pattern = (None,) * len(parents)  # every leaf may be set by the page: nothing is a constant
+            own: dict[str, str] = {}
 
-        def temporary(wanted: str, i: int = i, own: dict[str, str] = own) -> str:
-            if wanted not in own:
-                own[wanted] = names(f"{wanted}{i}")
-                temporaries.append(own[wanted])
-            return own[wanted]
+            def temporary(wanted: str, own: dict[str, str] = own) -> str:
+                if wanted not in own:  # an element of t, not a local: a big graph would need too many
+                    own[wanted] = f"t[{len(temporaries)}]"
+                    temporaries.append(own[wanted])
+                return own[wanted]
 
-        slots = [f"data[{index[p]}]" for p in parents]
-        pieces = [piece(node._op, len(parents), pattern, which) for which in range(-1, len(parents))]
-        if any(p is None or p.javascript is None for p in pieces):
-            raise _no_javascript(node._op)
-        forward, *derivatives = [fill(p.javascript, slots, f"data[{i}]", temporary) for p in pieces]  # type: ignore[union-attr,arg-type]
-        body.append(f"  data[{i}] = {forward};  // {node.op}")
-        body.append(f"  local[{i}] = [{', '.join(derivatives)}];")
+            slots = [f"data[{index[p]}]" for p in parents]
+            pieces = [piece(node._op, len(parents), pattern, which) for which in range(-1, len(parents))]
+            if any(p is None or p.javascript is None for p in pieces):
+                raise _no_javascript(node._op)
+            forward, *derivatives = [fill(p.javascript, slots, f"data[{i}]", temporary) for p in pieces]  # type: ignore[union-attr,arg-type]
+            body.append(f"  data[{i}] = {forward};  // {code_comment(node.op)}")
+            body.append(f"  local[{i}] = [{', '.join(derivatives)}];")
+        for check in checks_after.get(i, []):
+            condition = f"{side(check.left)} {check.op} {side(check.right)}"
+            failed = _path_changed("the page", check.text, check.result).args[0]
+            report = (
+                f"{{comparison: {js_string(check.text)}, recorded: {'true' if check.result else 'false'}, "
+                f"now: {'false' if check.result else 'true'}, message: {js_string(failed)}}}"
+            )
+            body.append(f"  if ({'!' if check.result else ''}({condition})) return {{pathChanged: {report}}};")
+    # backward()'s order: nodes last to first, each node's operands in order
+    body.append(f"  const parents = {json.dumps(parents_of, separators=(',', ':'))};")
     body.append(f"  grad[{index[program.root]}] += 1;")
-    for node in reversed(program.nodes):
-        if node._op is None:
-            continue
-        i = index[node]
-        for j, parent in enumerate(node.parents):
-            body.append(f"  grad[{index[parent]}] += grad[{i}] * local[{i}][{j}];")
-    head = [f"  let {', '.join(temporaries)};"] if temporaries else []
+    body.append("  for (let i = n - 1; i >= 0; i--) {")
+    body.append("    const ps = parents[i], li = local[i];")
+    body.append("    for (let j = 0; j < ps.length; j++) grad[ps[j]] += grad[i] * li[j];")
+    body.append("  }")
+    head = [f"  const t = new Array({len(temporaries)});"] if temporaries else []
     text = "\n".join([*_js_helpers("\n".join(body)), *head, *body])
     return f"function {name}(leaves) {{\n{text}\n  return {{data, grad, local}};\n}}\n"
 
@@ -698,13 +1003,37 @@ def _engine_error(nodes: list[Value], inputs: tuple[Value, ...], arguments: tupl
             raise error from None
 
 
-def _check_numbers(name: str, arguments: tuple[object, ...]) -> None:
-    """A TypeError naming the first argument that is not a real number (int, float, …), if there is one."""
-    for position, argument in enumerate(arguments):
-        if not isinstance(argument, numbers.Real):
-            raise TypeError(
-                f"{name}() needs real numbers, got {type(argument).__name__} {argument!r} as argument {position + 1}"
-            ) from None
+def _real_argument(function: str, argument: object, position: int) -> float:
+    """``argument`` as a float, or one sentence naming it: not a real number, or beyond double range."""
+    if not isinstance(argument, numbers.Real):
+        raise TypeError(
+            f"{function}() needs real numbers, got {type(argument).__name__} {argument!r} as argument {position}"
+        )
+    try:
+        return float(argument)
+    except OverflowError:
+        raise ValueError(
+            f"{function}() needs numbers within double range (±1.8e308), got an integer of "
+            f"{len(str(abs(int(argument))))} digits as argument {position}"
+        ) from None
+
+
+def _runtime(program: _Program) -> types.SimpleNamespace:
+    """``_rt``, the one name the generated Python reads its helpers from (no label can become ``_rt``)."""
+    name = program.function_name
+
+    def path_changed(k: int) -> CompileError:
+        check = program.checks[k]
+        return _path_changed(name, check.text, check.result)
+
+    return types.SimpleNamespace(
+        CompileError=CompileError,
+        path_changed=path_changed,
+        all_floats=lambda arguments: all(type(a) is float for a in arguments),
+        numbers=lambda *arguments: tuple(_real_argument(name, a, i + 1) for i, a in enumerate(arguments)),
+        engine_error=functools.partial(_engine_error, program.nodes, program.inputs),
+        linear=ops.Linear.forward,
+    )
 
 
 def compile(
@@ -715,15 +1044,32 @@ def compile(
     The function carries ``source`` (its Python), ``javascript`` (the same in JavaScript),
     ``javascript_trace(name)`` (every node's data, grad and local derivatives, for pages), ``nodes``
     (topological_order(root)) and ``inputs``. Leaves not in ``inputs`` are baked in at their current data.
+
+    Every comparison of this graph's Values that the code building it made (``if p >= 0.5``) is
+    checked on each call: where it would now come out the other way, the function raises
+    CompileError naming it rather than give the numbers of the recorded path (see autodiff.guards).
+
+    Args:
+        root: the Value to differentiate (a loss).
+        inputs: the leaves the function takes as arguments, in order.
+        name: the function's name in its source (default ``value_and_grad`` or ``value_and_grad_<label>``).
+
+    Returns:
+        f(*numbers) -> (value, (d root/d input, …)), with the attributes above.
+
+    Raises:
+        TypeError: ``root`` is not a Value, ``inputs`` not a list of Values, ``name`` not a str.
+        CompileError: an input is not a leaf of the graph or is given twice, or a compared Value's
+            oldest comparisons were forgotten.
     """
+    with gc_paused():  # the statements are many small objects, and none is garbage: full collections only cost
+        return _compile(root, inputs, name)
+
+
+def _compile(root: Value, inputs: Sequence[Value], name: object) -> Callable[..., tuple[float, tuple[float, ...]]]:
     program = _Program(root, inputs, name)
     source = _python_source(program)
-    namespace: dict[str, Any] = {
-        **PYTHON_NAMES,
-        "_check_numbers": _check_numbers,
-        "_path_changed": _path_changed,
-        "_engine_error": functools.partial(_engine_error, program.nodes, program.inputs),
-    }
+    namespace: dict[str, Any] = {**PYTHON_NAMES, "_rt": _runtime(program)}
     namespace.update({alias: op for op, alias in program.table_ops.items()})
     # The one place generated code runs: text this module wrote from the op table's templates, numbers
     # and names made into identifiers; nothing a user or a file supplies reaches it as code.

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 from autodiff.backward import topological_order
 from autodiff.forward import _check_inputs, _check_output, depends_on, jvp
+from autodiff.guards import engine_derivatives
 from autodiff.value import Constant, Value, _as_value
 
 __all__ = ["grad", "hessian", "hvp"]
@@ -59,7 +60,8 @@ def grad(
     if not create_graph:
         gradients = _reverse_on_floats(output, order, live)
         return tuple(gradients.get(x, 0.0) for x in inputs)
-    gradients = _reverse_on_values(output, order, live, _variables(order, live))
+    with engine_derivatives():  # relu's ``a > 0`` on a Value here is the engine's choice, not a user's branch
+        gradients = _reverse_on_values(output, order, live, _variables(order, live))
     # A derivative that does not depend on any input came out as a plain number: give it as a
     # Constant, so every result is a Value that can be differentiated again (to 0).
     return tuple(_as_value(gradients.get(x, 0.0)) for x in inputs)

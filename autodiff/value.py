@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable, Iterator, Sequence
-from itertools import islice
 from operator import attrgetter
 from typing import TYPE_CHECKING, Union
 
 from autodiff import ops
+from autodiff.guards import note as _note
 from autodiff.ops import Add, Div, Exp, Linear, Log, Mul, Neg, Op, Pow, PowConst, Relu, Sigmoid, Sub, Sum, Tanh
 from autodiff.walk import parents_of
 
@@ -115,7 +115,7 @@ class Value:
         three or more (linear, total): _a = None, _b = the tuple of them
     """
 
-    __slots__ = ("data", "grad", "_label", "_op", "_a", "_b")
+    __slots__ = ("data", "grad", "_label", "_op", "_a", "_b", "__weakref__")  # weakref: autodiff.guards
 
     def __init__(self, data: Number, label: str = "") -> None:
         self.data = _check_number(data)
@@ -270,22 +270,22 @@ class Value:
 
     # Comparisons read the data, so ``"Pass" if probability >= 0.5 else "Fail"`` works. Equality
     # stays identity: a node is a node, and graphs keep nodes in dicts. Each comparison is noted
-    # (see _note_comparison) so autodiff.compile can check it still holds for new numbers.
+    # (autodiff.guards) so autodiff.compile can check it still comes out the same for new numbers.
     def __lt__(self, other: Operand) -> bool:
         right = _data(other)
-        return _note_comparison(self, "<", other, right, self.data < right)
+        return _note(self, "<", other if isinstance(other, Value) else None, right, self.data < right)
 
     def __le__(self, other: Operand) -> bool:
         right = _data(other)
-        return _note_comparison(self, "<=", other, right, self.data <= right)
+        return _note(self, "<=", other if isinstance(other, Value) else None, right, self.data <= right)
 
     def __gt__(self, other: Operand) -> bool:
         right = _data(other)
-        return _note_comparison(self, ">", other, right, self.data > right)
+        return _note(self, ">", other if isinstance(other, Value) else None, right, self.data > right)
 
     def __ge__(self, other: Operand) -> bool:
         right = _data(other)
-        return _note_comparison(self, ">=", other, right, self.data >= right)
+        return _note(self, ">=", other if isinstance(other, Value) else None, right, self.data >= right)
 
     __hash__ = object.__hash__
 
@@ -353,58 +353,6 @@ def _as_values(operands: tuple[Operand, ...]) -> tuple[Value, ...]:
     if _VALUE_TYPES.issuperset(map(type, operands)):
         return operands  # type: ignore[return-value] - all Values already
     return tuple([_as_value(x) for x in operands])
-
-
-# --- comparisons, for autodiff.compile ----------------------------------------------------------
-# A graph records one path through the user's Python: ``if probability >= 0.5`` went one way. A
-# compiled graph must not silently give numbers for the other way, so every comparison of a Value is
-# noted here, by id of each Value compared: (left id, left data, op, right id or None, right data,
-# result). Ids, not the Values, so a note keeps no graph alive; a note whose recorded data no longer
-# matches the Value at that id is stale (that Value was freed, or its data changed) and is dropped.
-# The oldest notes go once more than NOTED_VALUES Values have been compared, so a program comparing
-# millions of Values holds a few MB of notes at most (a graph compiled after that many comparisons
-# since its own would miss its checks). Arithmetic never comes here: only ``<``, ``<=``, ``>``, ``>=``
-# on Values pay for it: 0.2–0.5 µs on top of the 0.15 µs a comparison took before.
-Comparison = tuple[int, float, str, Union[int, None], float, bool]  # noqa: UP007
-COMPARISONS: dict[int, tuple[Comparison, ...]] = {}
-NOTED_VALUES = 1 << 14
-
-
-def _note_comparison(value: Value, op: str, other: Operand, right: float, result: bool) -> bool:
-    """Note ``value <op> other`` (``right`` its number) gave ``result`` (see COMPARISONS); returns ``result``."""
-    left = value.data
-    key = id(value)
-    if isinstance(other, Value):
-        note: Comparison = (key, left, op, id(other), right, result)
-        _note(id(other), right, note)
-    else:
-        note = (key, left, op, None, right, result)
-    notes = COMPARISONS.get(key)
-    if notes is None:
-        COMPARISONS[key] = (note,)
-        if len(COMPARISONS) > NOTED_VALUES:
-            _forget_oldest()
-    elif note not in notes:
-        _note(key, left, note)
-    return result
-
-
-def _forget_oldest() -> None:
-    """Drop the notes of the quarter of Values compared longest ago (dicts keep insertion order)."""
-    for key in list(islice(COMPARISONS, NOTED_VALUES // 4)):
-        del COMPARISONS[key]
-
-
-def _note(key: int, data: float, note: Comparison) -> None:
-    notes = COMPARISONS.get(key, ())
-    if note not in notes:
-        # Notes about an earlier Value at this id (or about earlier data) describe nothing now.
-        kept = [n for n in notes if _same((n[1] if n[0] == key else n[4]), data)]
-        COMPARISONS[key] = (*kept, note)
-
-
-def _same(a: float, b: float) -> bool:
-    return a == b or (a != a and b != b)
 
 
 def _data(x: Operand) -> float:

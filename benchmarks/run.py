@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks import layout, workloads
+from benchmarks import compile_scale, layout, workloads
 from benchmarks.workloads import Missing
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
@@ -267,6 +267,7 @@ def main() -> None:
     r["studio"] = studio_page()
     r["layout"] = layout.measure()  # viz.draw's layout time against nodes + edges, per shape
     r["large_data"] = large_data_runs()
+    r["compile_scale"] = compile_scale.measure()
 
     rows = []
 
@@ -355,6 +356,7 @@ def main() -> None:
     rows.extend(studio_rows(r["studio"]))
     rows.extend(layout.rows(r["layout"]))
     rows.extend(large_data_rows(r["large_data"]))
+    rows.extend(compile_scale.rows(r["compile_scale"]))
 
     text = table(rows)
     info = machine()

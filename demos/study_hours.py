@@ -20,6 +20,7 @@ from demos.report import (
     print_log,
     print_predictions,
     print_written,
+    report_training,
     train_and_write,
 )
 
@@ -63,10 +64,19 @@ def train_compiled(start: runs.Start, update: str) -> int:
         f"{start.epochs} epochs\n"
     )
     history = runs.train_compiled(STUDY_HOURS, start, update)
+    report_training(history)  # divergence and saturation, said as the engine's run says them
+    if not history.records:
+        why = history.stopped or "no epoch finished"
+        if history.interrupted:
+            raise cli.Interrupted(f"{why}; nothing is written with --compiled.")
+        raise cli.DemoError(why)
     print_log(history, LOG_EVERY)
     assert isinstance(history.model, nn.Neuron)
     print_predictions(history.model, STUDY_HOURS)
     print("\n(No files written with --compiled; leave it out for the studio, graphs and plots.)")
+    if history.interrupted:
+        done = f"training stopped after {history.epochs_run} epoch(s)"
+        raise cli.Interrupted(f"{done}; the log above is what finished, and nothing is written with --compiled.")
     return 0
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from autodiff.datasets import STUDY_HOURS
-from demos import backprop, runs, study_hours
+from autodiff.training import Recorder
+from demos import backprop, cli, runs, study_hours
 
 
 @pytest.mark.parametrize(
@@ -65,6 +66,31 @@ def test_compiled_training_is_the_engines_number_for_number(update: str) -> None
     engine, _ = runs.run(update, STUDY_HOURS, start)
     for a, b in zip(compiled.records, engine.records, strict=True):
         assert (a.loss, a.parameters, a.gradients) == (b.loss, b.parameters, b.gradients)
+
+
+def test_a_diverging_compiled_run_stops_as_the_engines_does(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(cli.DemoError) as compiled:
+        study_hours.main(["--compiled", "--lr", "1e308"])
+    engine, _ = runs.run("bce", STUDY_HOURS, runs.Start(weights=(0.1,), learning_rate=1e308, epochs=1000))
+    assert engine.stopped and str(compiled.value) == engine.stopped
+    assert "training stopped at epoch 0: the parameter w reached" in str(compiled.value)
+    assert "Epoch" not in capsys.readouterr().out  # no log, no predictions of the untrained model
+
+
+def test_an_interrupted_compiled_run_says_so(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    add = Recorder.add
+
+    def add_then_interrupt(self: Recorder, record: object) -> None:
+        add(self, record)
+        if record.epoch == 2:  # type: ignore[attr-defined]
+            raise KeyboardInterrupt  # Ctrl-C after the third epoch
+
+    monkeypatch.setattr(Recorder, "add", add_then_interrupt)
+    with pytest.raises(cli.Interrupted, match=r"^training stopped after 3 epoch\(s\); the log above is what finished"):
+        study_hours.main(["--compiled"])
+    assert "Epoch 0, Loss: 1.0155" in capsys.readouterr().out
 
 
 def test_the_readmes_generated_code_is_what_compile_writes(capsys: pytest.CaptureFixture[str]) -> None:

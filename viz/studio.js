@@ -106,6 +106,7 @@
     const leaves = given || leafValues(e, r);
     if (trace) {
       const res = trace(leaves.filter((_, i) => !D.nodes[i].parents.length));
+      if (res.pathChanged) return res; // the user's code would branch the other way here: see showPathChanged
       return { data: res.data, local: res.local };
     }
     const packed = HISTORY ? D.epochs[e].num[r] : D.single;
@@ -169,7 +170,9 @@
         setAt(e, r);
         rows.push(p.slice());
         const leaves = leafValues(e, r, p);
-        const f = forward(e, r, leaves);
+        const f = run.stop ? null : forward(e, r, leaves);
+        if (f && f.pathChanged) run.stop = { e, r, path: f.pathChanged };
+        if (run.stop) { metric = NaN; continue; } // past a crossed branch the user's code has other numbers
         metric += metricOf(f.data, leaves);
         const g = replay(f.local, S).grad;
         const next = p.slice();
@@ -310,7 +313,10 @@
   function render() {
     const { epoch: e, row: r, step: s } = state;
     const leaves = leafValues(e, r);
+    const stop = yours && yours.stop && onYours(e, r) && !before(e, r, yours.stop.e, yours.stop.r) ? yours.stop : null;
+    if (stop) { showPathChanged(stop.path); return; }
     const f = forward(e, r, leaves);
+    if (f.pathChanged) { showPathChanged(f.pathChanged); return; }
     const back = replay(f.local, isEnd(e, r) ? 0 : Math.min(s, S));
     checks = state.check ? centralDifferences(leaves) : null;
     const updates = s > S ? updatesFor(e, r, back, leaves) : [];
@@ -380,6 +386,25 @@
     renderControls();
     renderChart();
     renderFit();
+    writeHash();
+  }
+
+  // The compiled trace refuses leaves at which one of the comparisons that built the graph (w > 0.5)
+  // would come out the other way ({pathChanged: {comparison, recorded, now, message}}): the graph on
+  // screen is not what the code would build there, so say so instead of showing its numbers.
+  function showPathChanged(p) {
+    const sentence = "your edit takes the code down another path: " + p.comparison + " is now " + (p.now ? "true" : "false") +
+      "; the recorded path's numbers are not shown";
+    for (let i = 0; i < N; i++) {
+      setText("n" + i + "-data", "data = ?", null);
+      setText("n" + i + "-grad", "grad = ?", null);
+      $("n" + i + "-shape").setAttribute("fill", BASE_FILL[D.nodes[i].kind]);
+      for (let j = 0; j < D.nodes[i].parents.length; j++) { setText("e" + i + "_" + j + "-d", "", null); setText("e" + i + "_" + j + "-c", "", null); }
+    }
+    $("now").innerHTML = '<div class="path-changed">' + esc(sentence) + "</div>";
+    if (HISTORY) $("update").textContent = "";
+    frame = { pathChanged: p, sentence };
+    renderControls();
     writeHash();
   }
 
