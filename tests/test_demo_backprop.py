@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import subprocess
 import sys
@@ -165,8 +166,15 @@ def test_each_loss_gets_a_studio_with_a_step_per_printed_step(
 
 
 def quiz(answers: str) -> subprocess.CompletedProcess[str]:
+    # UTF-8 both ways, whatever the test's own terminal: these tests check the quiz's arithmetic and
+    # wording (an ASCII terminal's escapes are the bad-input table's business).
     return subprocess.run(
-        [sys.executable, "-m", "demos.backprop", "--quiz"], input=answers, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "demos.backprop", "--quiz"],
+        input=answers,
+        capture_output=True,
+        encoding="utf-8",
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+        timeout=60,
     )
 
 
