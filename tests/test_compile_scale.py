@@ -41,7 +41,7 @@ def random_neuron(n_inputs: int) -> tuple[list[float], list[float], float]:
     return [rng.uniform(-1, 1) for _ in range(n_inputs)], [rng.uniform(-1, 1) for _ in range(n_inputs)], 0.1
 
 
-@pytest.mark.parametrize("n_inputs", [3, 4, 250, 1000])
+@pytest.mark.parametrize("n_inputs", [3, 4, 16, 200, 201, 250, 1000])  # template, one expression, _rt.linear
 def test_a_wide_linear_node_compiles_to_backwards_floats(n_inputs: int) -> None:
     weights, inputs, bias = random_neuron(n_inputs)
     loss, parameters = wide_neuron(weights, inputs, bias)
