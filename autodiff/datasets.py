@@ -62,6 +62,7 @@ class Dataset:
 
     @property
     def n_features(self) -> int:
+        """How many features (inputs) each row has."""
         return len(self.feature_names)
 
     def __len__(self) -> int:
@@ -108,8 +109,17 @@ def load_csv(path: str | os.PathLike[str], name: str | None = None) -> Dataset:
     Blank lines (empty or only whitespace) are skipped, so a trailing newline or a spacer line is
     harmless. Anything else that is not a number — a non-numeric cell, an empty cell, nan, inf —
     is an error, as are labels other than 0 and 1 and rows with the wrong number of cells. Every
-    error is a ``DatasetError`` naming the file, the line and what was wrong. ``name`` defaults to
-    the file's name without its extension.
+    error is a ``DatasetError`` naming the file, the line and what was wrong.
+
+    Args:
+        path: The CSV file; only a regular file of at most 50 MB is read.
+        name: The dataset's name; defaults to the file's name without its extension.
+
+    Returns:
+        The rows, with the header's names for the features and the label.
+
+    Raises:
+        DatasetError: The file cannot be read, or is not such a CSV; the message says where and why.
     """
     where = os.fspath(path)
     text = _read_text(Path(where), where)
