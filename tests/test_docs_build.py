@@ -15,6 +15,7 @@ import inspect
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -115,3 +116,28 @@ def test_generated_pages_are_published(site: Path) -> None:
     assert (site / "studio.png").read_bytes() == (ROOT / "docs" / "studio.png").read_bytes()
     reliability = (site / "reliability.html").read_text(encoding="utf-8")
     assert "value-str" in reliability and "graph-too-large" in reliability
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium: `apt-get install chromium` (Debian)")
+def test_the_site_opened_from_disk_searches_without_the_network(site: Path) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright (the dev extra)")
+    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[*args, "--disable-sync", "--no-first-run"])
+        try:
+            page = browser.new_page()
+            requests: list[str] = []
+            page.on("request", lambda r: r.url.startswith("file:") or requests.append(r.url))
+            page.goto((site / "guide" / "engine.html").as_uri())
+            page.click("label.md-search__icon, .md-search__input")  # opens the search box on any width
+            page.focus("input.md-search__input")
+            page.keyboard.type("gradcheck", delay=20)  # as a reader types: the box searches on keyup
+            page.wait_for_selector(".md-search-result__item", timeout=20_000)
+            links = page.eval_on_selector_all(".md-search-result__item a", "els => els.map(e => e.href)")
+        finally:
+            browser.close()
+    assert any("reference/autodiff.html" in link and "gradcheck" in link for link in links), links
+    assert not [url for url in requests if not url.startswith(("data:", "blob:", "about:"))], requests
