@@ -220,3 +220,26 @@ def test_a_debugger_transcript_is_checked_at_its_stop() -> None:
     assert check_transcript(transcript, stop, {}, "here") == 2
     with pytest.raises(AssertionError, match="p upstream"):
         check_transcript("(Pdb) p upstream\n-0.85\n", stop, {}, "here")
+
+
+def test_the_readmes_links_and_picture_exist() -> None:
+    # mkdocs checks the pages' links; the README is read on its own (on a forge, in an editor).
+    text = README.read_text(encoding="utf-8")
+    targets = re.findall(r"\]\(([^)\s]+)\)", text)
+    assert "docs/studio.png" in targets
+    for target in targets:
+        if "://" in target:
+            continue
+        path, _, anchor = target.partition("#")
+        file = ROOT / path
+        assert file.is_file(), f"README.md links to {target}, which does not exist"
+        if anchor:  # a heading of that page, as mkdocs and forges slug it
+            headings = re.findall(r"^#+ (.+)$", file.read_text(encoding="utf-8"), re.MULTILINE)
+            slugs = {re.sub(r"[^\w\- ]", "", h).strip().lower().replace(" ", "-") for h in headings}
+            assert anchor in slugs, f"README.md links to {target}, but that page has no such heading"
+
+
+def test_the_readme_stays_a_front_page() -> None:
+    text = README.read_text(encoding="utf-8")
+    assert len(text.splitlines()) <= 150, "the README is the front page: put reference material in docs/site-src/"
+    assert "make demo" in text and "make test" in text
