@@ -24,13 +24,25 @@ MAX_CSV_BYTES = 50_000_000
 
 @dataclass(frozen=True)
 class Scaling:
-    """How features were standardised: x → (x − mean) / spread, one mean and spread per feature."""
+    """How features were standardised: x → (x − mean) / spread, one mean and spread per feature.
+
+    Args:
+        mean: Each feature's mean over the training rows.
+        spread: Each feature's standard deviation (1.0 for a feature with none).
+    """
 
     mean: tuple[float, ...]
     spread: tuple[float, ...]
 
     def apply(self, features: tuple[float, ...] | list[float]) -> tuple[float, ...]:
-        """Raw features in the units the model was trained on."""
+        """Raw features in the units the model was trained on.
+
+        Args:
+            features: One raw number per feature, as a user would type them.
+
+        Returns:
+            The standardised features, ready for the model.
+        """
         return tuple((x - m) / s for x, m, s in zip(features, self.mean, self.spread))
 
 
@@ -40,6 +52,16 @@ class Dataset:
 
     ``scaling`` is set when the features were standardised (see ``standardize``): the rows hold the
     standardised numbers, and a model trained on them needs ``scaling.apply`` on new inputs.
+
+    Args:
+        name: The dataset's name (a CSV's file name without its extension).
+        feature_names: One name per feature, e.g. ``("hours",)``; they label the inputs in graphs.
+        rows: The examples, each ``((feature, …), label)`` with the label 0.0 or 1.0.
+        label_name: The label column's name.
+        scaling: How the rows were standardised, or None for raw numbers.
+
+    Raises:
+        DatasetError: There are no rows, a row has the wrong number of features, or a label is not 0 or 1.
     """
 
     name: str
@@ -75,6 +97,12 @@ def standardize(dataset: Dataset) -> Dataset:
     Features on very different scales (a quiz out of 100 beside attendance out of 1) make one
     learning rate too big for one weight and too small for the other; standardised, one rate
     suits all. A feature with no spread (the same in every row) is only shifted.
+
+    Args:
+        dataset: The raw dataset.
+
+    Returns:
+        A new Dataset with the standardised rows and, in ``scaling``, the means and spreads used.
     """
     columns = list(zip(*(features for features, _ in dataset.rows)))
     mean = tuple(math.fsum(column) / len(column) for column in columns)
@@ -170,6 +198,18 @@ def read_regular_file(path: str | os.PathLike[str], limit: int) -> bytes:
 
     A device (``/dev/zero``), a FIFO (which would wait for a writer forever) or a socket is
     refused before it is opened, and a file larger than ``limit`` before it is read.
+
+    Args:
+        path: The file to read.
+        limit: The most bytes to read; a larger file is refused.
+
+    Returns:
+        The file's bytes.
+
+    Raises:
+        OSError: The file cannot be opened (missing, a folder, no permission).
+        ValueError: It is not a regular file, or is larger than ``limit``; the message is a sentence
+            to follow the file's name.
     """
     import stat
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+import autodiff.datasets
 import autodiff.forward
 import autodiff.gradcheck
 import autodiff.losses
@@ -26,7 +27,15 @@ import viz.plots
 
 ROOT = Path(__file__).resolve().parents[1]
 # Modules whose public functions and classes all document their arguments.
-DOCUMENTED = [autodiff.nn, autodiff.losses, autodiff.optim, autodiff.gradcheck, autodiff.forward, viz.plots]
+DOCUMENTED = [
+    autodiff.nn,
+    autodiff.losses,
+    autodiff.optim,
+    autodiff.gradcheck,
+    autodiff.forward,
+    autodiff.datasets,
+    viz.plots,
+]
 # Public functions whose Args: sections are still to be written.
 NOT_YET = {"viz.plots.decision_boundary"}
 
