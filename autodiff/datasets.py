@@ -26,7 +26,7 @@ MAX_CSV_BYTES = 50_000_000
 class Scaling:
     """How features were standardised: x → (x − mean) / spread, one mean and spread per feature.
 
-    Args:
+    Attributes:
         mean: Each feature's mean over the training rows.
         spread: Each feature's standard deviation (1.0 for a feature with none).
     """
@@ -53,7 +53,7 @@ class Dataset:
     ``scaling`` is set when the features were standardised (see ``standardize``): the rows hold the
     standardised numbers, and a model trained on them needs ``scaling.apply`` on new inputs.
 
-    Args:
+    Attributes:
         name: The dataset's name (a CSV's file name without its extension).
         feature_names: One name per feature, e.g. ``("hours",)``; they label the inputs in graphs.
         rows: The examples, each ``((feature, …), label)`` with the label 0.0 or 1.0.

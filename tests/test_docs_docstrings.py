@@ -10,6 +10,7 @@ Why: the API reference is generated from these docstrings; a name without one is
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import subprocess
 import sys
@@ -80,6 +81,8 @@ def test_arguments_are_documented(name: str, thing: object) -> None:
     parameters = [p for p in inspect.signature(target).parameters if p not in ("self", "cls")]
     if not parameters:
         return
-    assert "Args:" in doc, f"{name} takes {parameters} but its docstring has no Args: section"
-    missing = [p for p in parameters if f"    {p}:" not in doc and f"{p}:" not in doc.split("Args:", 1)[1]]
-    assert not missing, f"{name}'s Args: section does not describe {missing}"
+    # A dataclass documents its fields (its __init__'s arguments) as Attributes.
+    section = "Attributes:" if dataclasses.is_dataclass(thing) else "Args:"
+    assert section in doc, f"{name} takes {parameters} but its docstring has no {section} section"
+    missing = [p for p in parameters if f"{p}:" not in doc.split(section, 1)[1]]
+    assert not missing, f"{name}'s {section} section does not describe {missing}"
