@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NOTEBOOKS_STAMP := $(VENV)/.installed-notebooks
 
-.PHONY: demo test notebooks fuzz bench lint screenshot clean
+.PHONY: demo test notebooks fuzz bench lint screenshot docs docs-serve clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "autodiff needs Python 3.11 or newer (try: make PYTHON=python3.11 test)")'
@@ -52,5 +52,14 @@ screenshot: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m ruff check autodiff viz demos tests benchmarks
 
+# The documentation site (docs/mkdocs.yml, pages in docs/site-src/) into site/, warnings as errors.
+# Open site/index.html straight from disk; search works there too.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict --config-file docs/mkdocs.yml --site-dir ../site
+
+# The same, served on http://127.0.0.1:8000 and rebuilt as you edit a page.
+docs-serve: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs serve --strict --config-file docs/mkdocs.yml --dev-addr 127.0.0.1:8000
+
 clean:
-	rm -rf $(VENV) .nox out
+	rm -rf $(VENV) .nox out site

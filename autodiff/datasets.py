@@ -43,13 +43,25 @@ MAX_CSV_BYTES = 50_000_000
 
 @dataclass(frozen=True)
 class Scaling:
-    """How features were standardised: x → (x − mean) / spread, one mean and spread per feature."""
+    """How features were standardised: x → (x − mean) / spread, one mean and spread per feature.
+
+    Attributes:
+        mean: Each feature's mean over the training rows.
+        spread: Each feature's standard deviation (1.0 for a feature with none).
+    """
 
     mean: tuple[float, ...]
     spread: tuple[float, ...]
 
     def apply(self, features: tuple[float, ...] | list[float]) -> tuple[float, ...]:
-        """Raw features in the units the model was trained on."""
+        """Raw features in the units the model was trained on.
+
+        Args:
+            features: One raw number per feature, as a user would type them.
+
+        Returns:
+            The standardised features, ready for the model.
+        """
         # x/s − m/s where x − m itself would overflow (features near ±1.8e308).
         return tuple(
             (x - m) / s if math.isfinite(x - m) else x / s - m / s for x, m, s in zip(features, self.mean, self.spread)
@@ -62,6 +74,16 @@ class Dataset:
 
     ``scaling`` is set when the features were standardised (see ``standardize``): the rows hold the
     standardised numbers, and a model trained on them needs ``scaling.apply`` on new inputs.
+
+    Attributes:
+        name: The dataset's name (a CSV's file name without its extension).
+        feature_names: One name per feature, e.g. ``("hours",)``; they label the inputs in graphs.
+        rows: The examples, each ``((feature, …), label)`` with the label 0.0 or 1.0.
+        label_name: The label column's name.
+        scaling: How the rows were standardised, or None for raw numbers.
+
+    Raises:
+        DatasetError: There are no rows, a row has the wrong number of features, or a label is not 0 or 1.
     """
 
     name: str
@@ -84,6 +106,7 @@ class Dataset:
 
     @property
     def n_features(self) -> int:
+        """How many features (inputs) each row has."""
         return len(self.feature_names)
 
     def __len__(self) -> int:
@@ -96,6 +119,12 @@ def standardize(dataset: Dataset) -> Dataset:
     Features on very different scales (a quiz out of 100 beside attendance out of 1) make one
     learning rate too big for one weight and too small for the other; standardised, one rate
     suits all. A feature with no spread (the same in every row) is only shifted.
+
+    Args:
+        dataset: The raw dataset.
+
+    Returns:
+        A new Dataset with the standardised rows and, in ``scaling``, the means and spreads used.
     """
     columns = list(zip(*(features for features, _ in dataset.rows)))
     mean, spread = [], []
@@ -150,8 +179,17 @@ def load_csv(path: str | os.PathLike[str], name: str | None = None) -> Dataset:
     Blank lines (empty or only whitespace) are skipped, so a trailing newline or a spacer line is
     harmless. Anything else that is not a number — a non-numeric cell, an empty cell, nan, inf —
     is an error, as are labels other than 0 and 1 and rows with the wrong number of cells. Every
-    error is a ``DatasetError`` naming the file, the line and what was wrong. ``name`` defaults to
-    the file's name without its extension.
+    error is a ``DatasetError`` naming the file, the line and what was wrong.
+
+    Args:
+        path: The CSV file; only a regular file of at most 50 MB is read.
+        name: The dataset's name; defaults to the file's name without its extension.
+
+    Returns:
+        The rows, with the header's names for the features and the label.
+
+    Raises:
+        DatasetError: The file cannot be read, or is not such a CSV; the message says where and why.
     """
     where = os.fspath(path)
     text = _read_text(Path(where), where)
@@ -202,6 +240,18 @@ def read_regular_file(path: str | os.PathLike[str], limit: int) -> bytes:
 
     A device (``/dev/zero``), a FIFO (which would wait for a writer forever) or a socket is
     refused before it is opened, and a file larger than ``limit`` before it is read.
+
+    Args:
+        path: The file to read.
+        limit: The most bytes to read; a larger file is refused.
+
+    Returns:
+        The file's bytes.
+
+    Raises:
+        OSError: The file cannot be opened (missing, a folder, no permission).
+        ValueError: It is not a regular file, or is larger than ``limit``; the message is a sentence
+            to follow the file's name.
     """
     import stat
 

@@ -27,6 +27,19 @@ def jvp(
 
     Reads ``data`` only: no ``.grad`` is touched and no node is built. An input may be any node
     of the graph (its tangent is added to what flows into it from its own parents).
+
+    Args:
+        output: A Value, or a list of Values that all come out of the same walk.
+        inputs: The Values to move: a Value or a list of them.
+        tangents: How far each input moves: a number for one input, else one number per input.
+
+    Returns:
+        The rate of change of ``output`` along ``tangents``: a float, or a tuple with one per output
+        when ``output`` is a list.
+
+    Raises:
+        TypeError: An output or input is not a Value, or a tangent is not a number.
+        ValueError: ``inputs`` is empty, or ``tangents`` does not have one number per input.
     """
     outputs = [output] if isinstance(output, Value) else _check_outputs(output)
     inputs = _check_inputs(inputs, "jvp")
@@ -60,6 +73,13 @@ def depends_on(order: list[Value], inputs: Sequence[Value]) -> set[Value]:
 
     Only these move when the inputs do, and only these carry a gradient back to an input;
     to either mode, every other node is a constant.
+
+    Args:
+        order: The graph's nodes, each after its parents (``topological_order``).
+        inputs: The Values that move.
+
+    Returns:
+        The set of nodes that depend on an input, the inputs included.
     """
     live = set(inputs)
     for node in order:

@@ -26,6 +26,12 @@ class GradcheckError(RuntimeError):
     """Backward and central differences disagree for one input (PyTorch raises the same name).
 
     From ``gradgradcheck``, ``index`` is the pair (i, j) of ∂²f/∂x_i∂x_j and ``label`` names both.
+
+    Attributes:
+        index: The input's position (a pair (i, j) from ``gradgradcheck``).
+        label: The input's label, or both labels.
+        analytic: The derivative backward (or grad of grad) gave.
+        numeric: The central differences' estimate.
     """
 
     def __init__(self, message: str, index: int | tuple[int, int], label: str, analytic: float, numeric: float) -> None:
@@ -41,7 +47,19 @@ def _leaves(points: Sequence[float], labels: Sequence[str]) -> list[Value]:
 
 
 def numerical_gradient(f: Callable[..., Value], inputs: Sequence[Value | float], eps: float = 1e-6) -> list[float]:
-    """∂f/∂x_i for each input by central differences: the forward pass only, no backward."""
+    """∂f/∂x_i for each input by central differences: the forward pass only, no backward.
+
+    Args:
+        f: Takes one Value per input, positionally, and returns a Value.
+        inputs: The point: Values or numbers.
+        eps: The step, a positive number: (f(x + eps) − f(x − eps)) / (2·eps).
+
+    Returns:
+        One estimate per input.
+
+    Raises:
+        ValueError: ``eps`` is not a positive finite number.
+    """
     points, labels = _points_and_labels(inputs)
     return _central_differences(f, points, labels, _positive(eps, "eps"))
 
@@ -60,6 +78,22 @@ def gradcheck(
     gradients disagree it raises ``GradcheckError`` naming that input (label or index) and both
     numbers, or returns False when ``raise_exception=False``, as torch.autograd.gradcheck does.
     A nan on either side counts as a disagreement.
+
+    Args:
+        f: Takes one Value per input, positionally, and returns a Value.
+        inputs: The point to check at: Values (their labels name them in messages) or numbers.
+        eps: The central differences' step, a positive number.
+        tol: The absolute part of the allowed difference.
+        rtol: The relative part: backward and numeric agree when
+            |backward − numeric| ≤ tol + rtol·|numeric|.
+        raise_exception: Raise on a disagreement (the default), or return False.
+
+    Returns:
+        True when every input agrees; False on the first that does not, if ``raise_exception`` is False.
+
+    Raises:
+        GradcheckError: An input's gradients disagree (with ``raise_exception``), naming it and both numbers.
+        ValueError: ``eps``, ``tol`` or ``rtol`` is not a valid number.
     """
     points, labels = _points_and_labels(inputs)
     eps, tol, rtol = _settings(eps, tol, rtol)
@@ -95,6 +129,23 @@ def gradgradcheck(
     ``(∂f/∂x_i at x + eps·e_j − ∂f/∂x_i at x − eps·e_j) / (2·eps)`` with ∂f/∂x_i from backward().
     The first pair (i, j) that disagrees raises ``GradcheckError`` with both numbers, or returns
     False when ``raise_exception=False``; a nan on either side counts as a disagreement.
+
+    Args:
+        f: Takes one Value per input, positionally, and returns a Value.
+        inputs: The point to check at: Values (their labels name them in messages) or numbers.
+        eps: The central differences' step, a positive number.
+        tol: The absolute part of the allowed difference.
+        rtol: The relative part: backward and numeric agree when
+            |backward − numeric| ≤ tol + rtol·|numeric|.
+        raise_exception: Raise on a disagreement (the default), or return False.
+
+    Returns:
+        True when every pair agrees; False on the first that does not, if ``raise_exception`` is False.
+
+    Raises:
+        GradcheckError: A pair's second derivatives disagree (with ``raise_exception``), naming both
+            inputs and both numbers.
+        ValueError: ``eps``, ``tol`` or ``rtol`` is not a valid number.
     """
     points, labels = _points_and_labels(inputs)
     eps, tol, rtol = _settings(eps, tol, rtol)

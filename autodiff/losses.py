@@ -33,7 +33,19 @@ def _target_number(target: float | Value) -> float:
 
 
 def squared_error(prediction: Operand, target: Operand) -> Value | float:
-    """The tutorial's loss: (actual − prediction)²."""
+    """The tutorial's loss: (actual − prediction)².
+
+    Args:
+        prediction: The model's output, a Value (to backpropagate from) or a number.
+        target: The actual value, a number or a leaf Value (``Value(1.0, label="passed")``).
+
+    Returns:
+        A Value when ``prediction`` is one, else a float: ``squared_error(0.7, 1.0)`` is 0.09.
+
+    Raises:
+        TypeError: ``prediction`` or ``target`` is not a number or a Value.
+        ValueError: ``target`` is a computed Value rather than a leaf.
+    """
     y = _target(target)
     if isinstance(prediction, Value):
         return (y - prediction) ** 2
@@ -43,7 +55,18 @@ def squared_error(prediction: Operand, target: Operand) -> Value | float:
 
 
 def mse(predictions: Sequence[Operand], targets: Sequence[Operand]) -> Value | float:
-    """Mean squared error over several predictions."""
+    """Mean squared error over several predictions.
+
+    Args:
+        predictions: The model's outputs, Values or numbers.
+        targets: The actual values, one per prediction.
+
+    Returns:
+        The mean of ``squared_error`` over the pairs: a Value if any prediction is one, else a float.
+
+    Raises:
+        ValueError: The two lists differ in length, or are empty.
+    """
     if len(predictions) != len(targets) or not predictions:
         raise ValueError(
             f"mse needs as many targets as predictions (at least one), got {len(predictions)} and {len(targets)}"
@@ -59,7 +82,7 @@ CLAMPED_LOG_CODE = f"x if x != x else (max(log(x), {LOG_FLOOR!r}) if x > 0 else 
 
 
 def _clamped_log(x: Scalar) -> Scalar:
-    """ln x floored at LOG_FLOOR, for a float or (in a derivative's graph) a Value; nan stays nan."""
+    """Ln x floored at LOG_FLOOR, for a float or (in a derivative's graph) a Value; nan stays nan."""
     if x > 0:
         # The dispatch written inline, not a call: this runs twice per row of training.
         # A Value below the floor gives the float LOG_FLOOR: a constant, whose slope is 0.
@@ -77,11 +100,13 @@ class BinaryCrossEntropy(Op):
 
     @staticmethod
     def forward(p: float, y: float) -> float:
+        """The loss at probability ``p`` and target ``y``, each log floored at −100."""
         # + 0.0 turns −0.0 (a perfect prediction) into 0.0, the number a learner expects to see.
         return -(y * _clamped_log(p) + (1.0 - y) * _clamped_log(1.0 - p)) + 0.0
 
     @staticmethod
     def derivatives(p: float, y: float, out: float) -> tuple[float, float]:
+        """∂loss/∂p, with p(1 − p) kept at least 1e-12, and ∂loss/∂y."""
         # ∂/∂p = (p − y) / (p(1 − p)); through a sigmoid, × p(1 − p) leaves the tutorial's (p − y).
         # ∂/∂y = ln(1 − p) − ln p
         return (p - y) / max(p * (1.0 - p), EPS), _clamped_log(1.0 - p) - _clamped_log(p)
@@ -98,6 +123,7 @@ class BinaryCrossEntropyWithLogits(Op):
 
     @staticmethod
     def forward(z: float, y: float) -> float:
+        """The loss at raw score ``z`` and target ``y``, exact for any z (no exponential overflows)."""
         # max(z, 0) − z·y + ln(1 + e^−|z|), never exponentiating a positive number. The first two
         # terms are written as z(1 − y) or −z·y so z = ±inf with a target that zeroes them gives the
         # limit 0 instead of inf − inf or inf·0.
@@ -109,6 +135,7 @@ class BinaryCrossEntropyWithLogits(Op):
 
     @staticmethod
     def derivatives(z: float, y: float, out: float) -> tuple[float, float]:
+        """∂loss/∂z = sigmoid(z) − y (the tutorial's error), and ∂loss/∂y = −z."""
         # ∂/∂z = sigmoid(z) − y, ∂/∂y = −z
         return (Sigmoid.forward(z) if isinstance(z, _NUMBERS) else z.sigmoid()) - y, -z
 
@@ -122,7 +149,23 @@ def _apply(op: type[Op], x: Operand, target: Operand, what: str) -> Value | floa
 
 
 def binary_cross_entropy(probability: Operand, target: Operand) -> Value | float:
-    """−[y·ln p + (1 − y)·ln(1 − p)]; finite even at p = 0 or 1 (each log floored at −100)."""
+    """Binary cross-entropy −[y·ln p + (1 − y)·ln(1 − p)]: the loss whose gradient is the tutorial's rule.
+
+    Finite even at p = 0 or 1: each log is floored at −100 and the gradient's p(1 − p) at 1e-12, as
+    PyTorch's ``BCELoss`` does. Past a raw score of about ±28 that clamp makes the gradient too
+    small; ``binary_cross_entropy_with_logits`` is exact there.
+
+    Args:
+        probability: The predicted probability p in [0, 1], a Value or a number.
+        target: The label y, 0 or 1: a number or a leaf Value.
+
+    Returns:
+        A Value when ``probability`` is one, else a float.
+
+    Raises:
+        ValueError: ``probability`` is outside [0, 1], or ``target`` is a computed Value.
+        TypeError: An argument is not a number or a Value.
+    """
     p = probability.data if isinstance(probability, Value) else _check_number(probability, "probability")
     if not 0.0 <= p <= 1.0 and p == p:
         raise ValueError(f"binary_cross_entropy needs a probability in [0, 1], got {p!r}")
@@ -130,7 +173,21 @@ def binary_cross_entropy(probability: Operand, target: Operand) -> Value | float
 
 
 def binary_cross_entropy_with_logits(raw: Operand, target: Operand) -> Value | float:
-    """Binary cross-entropy of sigmoid(raw), computed from the raw score for stability."""
+    """Binary cross-entropy of sigmoid(raw), computed from the raw score: exact at any raw score.
+
+    Its gradient with respect to ``raw`` is sigmoid(raw) − target, the tutorial's error, with no clamp.
+
+    Args:
+        raw: The raw score z (before the sigmoid), a Value or a number.
+        target: The label y, 0 or 1: a number or a leaf Value.
+
+    Returns:
+        A Value when ``raw`` is one, else a float.
+
+    Raises:
+        ValueError: ``target`` is a computed Value.
+        TypeError: An argument is not a number or a Value.
+    """
     return _apply(BinaryCrossEntropyWithLogits, raw, target, "raw")
 
 

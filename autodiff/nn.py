@@ -24,6 +24,11 @@ class Module:
     """Anything with parameters: ``parameters()``, ``zero_grad()`` and a state dict, as in PyTorch."""
 
     def parameters(self) -> list[Value]:
+        """The trainable Values, in a fixed order (a neuron's weights, then its bias).
+
+        Returns:
+            The parameters; an optimizer takes this list, and ``state_dict`` follows its order.
+        """
         return []
 
     def zero_grad(self) -> None:
@@ -31,11 +36,24 @@ class Module:
         zero_grad(self.parameters())
 
     def state_dict(self) -> dict[str, float]:
-        """Each parameter's value by its label, in parameter order."""
+        """Each parameter's value by its label, in parameter order.
+
+        Returns:
+            A new dict of label → number, e.g. ``{'w': 4.3019, 'b': -10.5080}``.
+        """
         return {p.label: p.data for p in self.parameters()}
 
     def load_state_dict(self, state: dict[str, float]) -> None:
-        """Set every parameter from ``state`` (label → number); names what is missing or wrong."""
+        """Set every parameter from ``state`` (label → number), as ``state_dict`` gives it.
+
+        Args:
+            state: One number for each parameter's label, and no other labels.
+
+        Raises:
+            TypeError: ``state`` is not a dict, or a value in it is not a number.
+            ValueError: A parameter is missing from ``state``, or ``state`` names one this model does
+                not have.
+        """
         if not isinstance(state, dict):
             raise TypeError(f"load_state_dict needs a dict of label → number, got {type(state).__name__}")
         params = self.parameters()
@@ -59,10 +77,25 @@ def _weight_labels(prefix: str, n_inputs: int) -> list[str]:
 class Neuron(Module):
     """One neuron: ``activation(w·x + b)``.
 
-    ``weights`` and ``bias`` set the starting values (the tutorial's w = 0.1, b = 0.0); without
-    ``weights``, they are drawn uniformly from [-1, 1) by a ``random.Random(seed)``.
-    ``expanded``: build ``z`` from ``*`` and ``+`` nodes (``w1*x1 + w2*x2 + b``) instead of one
-    ``linear`` node, so a drawing shows every multiply and add.
+    Calling it on a row's inputs builds that row's graph: ``neuron([3.0])`` is the probability
+    ``p = sigmoid(z)``, ``z = w*3 + b``. Its parameters are labelled ``w`` (or ``w1``, ``w2``, …)
+    and ``b``, prefixed by ``name``.
+
+    Args:
+        n_inputs: How many inputs (features) it reads.
+        activation: ``"sigmoid"`` (the tutorial's), ``"relu"``, ``"tanh"`` or None for none.
+        weights: The starting weights, one per input (the tutorial's ``[0.1]``); without them they
+            are drawn uniformly from [-1, 1) by a ``random.Random(seed)``.
+        bias: The starting bias.
+        seed: Seeds the random weights, so the same code gives the same neuron every run.
+        name: A prefix for the labels (``"L1.n2."`` in a layer).
+        expanded: Build ``z`` from ``*`` and ``+`` nodes (``w1*x1 + w2*x2 + b``) instead of one
+            ``linear`` node, so a drawing shows every multiply and add. The numbers are the same.
+
+    Raises:
+        ValueError: ``n_inputs`` is not a whole number ≥ 1, ``activation`` is not one of the four,
+            or ``weights`` has the wrong length.
+        TypeError: ``weights`` is not a list of numbers, or a weight or the bias is not a number.
     """
 
     def __init__(
@@ -103,6 +136,7 @@ class Neuron(Module):
     # every epoch, finds its op and labels ready-made instead of formatting them each time.
     @property
     def activation(self) -> str | None:
+        """The activation's name (``"sigmoid"``, ``"relu"``, ``"tanh"``), or None for none."""
         return self._activation
 
     @activation.setter
@@ -112,6 +146,7 @@ class Neuron(Module):
 
     @property
     def name(self) -> str:
+        """The prefix of the neuron's labels (``""`` for the tutorial's ``w`` and ``b``)."""
         return self._name
 
     @name.setter
@@ -126,6 +161,18 @@ class Neuron(Module):
         self._out_label = f"{name}{'p' if activation == 'sigmoid' else 'a'}"
 
     def __call__(self, inputs: Sequence[Operand]) -> Value:
+        """The neuron's output for one row.
+
+        Args:
+            inputs: One number (or Value) per weight.
+
+        Returns:
+            ``activation(w·x + b)`` as a Value, labelled ``p`` (sigmoid) or ``a``; its input, the raw
+            score, is labelled ``z``.
+
+        Raises:
+            ValueError: ``inputs`` does not have one entry per weight.
+        """
         if len(inputs) != len(self.weights):
             raise ValueError(f"Neuron{self._where()} takes {len(self.weights)} inputs, got {len(inputs)}")
         if self.expanded:
@@ -147,6 +194,7 @@ class Neuron(Module):
         return f" {self.name.rstrip('.')}" if self.name else ""
 
     def parameters(self) -> list[Value]:
+        """The weights, then the bias."""
         return [*self.weights, self.bias]
 
     def __repr__(self) -> str:
@@ -154,7 +202,18 @@ class Neuron(Module):
 
 
 class Layer(Module):
-    """Several neurons reading the same inputs."""
+    """Several neurons reading the same inputs.
+
+    Args:
+        n_inputs: How many inputs each neuron reads.
+        n_outputs: How many neurons.
+        activation: Each neuron's activation (see ``Neuron``).
+        seed: Seeds the neurons' random starting weights.
+        name: A prefix for the labels; neuron i's are ``{name}n{i}.w1`` … (counting from 1).
+
+    Raises:
+        ValueError: ``n_outputs`` is not a whole number ≥ 1 (and as ``Neuron`` for the rest).
+    """
 
     def __init__(
         self,
@@ -173,9 +232,18 @@ class Layer(Module):
         ]
 
     def __call__(self, inputs: Sequence[Operand]) -> list[Value]:
+        """Each neuron's output for one row, in order.
+
+        Args:
+            inputs: One number (or Value) per input.
+
+        Returns:
+            One Value per neuron.
+        """
         return [neuron(inputs) for neuron in self.neurons]
 
     def parameters(self) -> list[Value]:
+        """Every neuron's parameters, neuron by neuron."""
         return [p for neuron in self.neurons for p in neuron.parameters()]
 
     def __repr__(self) -> str:
@@ -183,7 +251,19 @@ class Layer(Module):
 
 
 class MLP(Module):
-    """A multi-layer perceptron: ``MLP(2, [16, 16, 1])``; hidden layers use ``activation``."""
+    """A multi-layer perceptron: ``MLP(2, [16, 16, 1])``, layers of neurons each feeding the next.
+
+    Args:
+        n_inputs: How many inputs (features) the first layer reads.
+        layer_sizes: The number of neurons in each layer, the last being the output layer.
+        activation: The hidden layers' activation (see ``Neuron``).
+        output_activation: The output layer's activation: None for a raw score,
+            ``"sigmoid"`` for a probability.
+        seed: Seeds every layer's random starting weights.
+
+    Raises:
+        ValueError: ``layer_sizes`` is empty (and as ``Layer`` for the rest).
+    """
 
     def __init__(
         self,
@@ -209,13 +289,21 @@ class MLP(Module):
         ]
 
     def __call__(self, inputs: Sequence[Operand]) -> Value | list[Value]:
-        """The outputs of the last layer; a single Value when it has one neuron."""
+        """The output layer's values for one row.
+
+        Args:
+            inputs: One number (or Value) per input.
+
+        Returns:
+            A single Value when the last layer has one neuron, else one Value per neuron.
+        """
         outputs: list[Value] = list(inputs)  # type: ignore[arg-type]
         for layer in self.layers:
             outputs = layer(outputs)
         return outputs[0] if len(outputs) == 1 else outputs
 
     def parameters(self) -> list[Value]:
+        """Every layer's parameters, layer by layer."""
         return [p for layer in self.layers for p in layer.parameters()]
 
     def __repr__(self) -> str:

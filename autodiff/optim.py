@@ -16,7 +16,15 @@ def _positive(x: float, what: str) -> float:
 
 
 class Optimizer:
-    """Holds the parameters; ``zero_grad()`` then ``loss.backward()`` then ``step()``."""
+    """Holds the parameters; ``zero_grad()`` then ``loss.backward()`` then ``step()``.
+
+    Args:
+        params: The Values to update, usually ``model.parameters()``.
+
+    Raises:
+        TypeError: ``params`` is not a list of Values (a model instead of its parameters, say).
+        ValueError: ``params`` is empty.
+    """
 
     def __init__(self, params: Iterable[Value]) -> None:
         if isinstance(params, Value) or not isinstance(params, Iterable):
@@ -37,11 +45,21 @@ class Optimizer:
         zero_grad(self.params)
 
     def step(self) -> None:  # pragma: no cover - every optimizer overrides it
+        """Update every parameter from its ``.grad``."""
         raise NotImplementedError
 
 
 class SGD(Optimizer):
-    """Gradient descent: ``weight −= learning_rate × grad`` (with optional momentum, PyTorch's form)."""
+    """Gradient descent: ``weight −= learning_rate × grad`` (with optional momentum, PyTorch's form).
+
+    Args:
+        params: The Values to update, usually ``model.parameters()``.
+        lr: The learning rate, a positive finite number.
+        momentum: In [0, 1); 0 is the tutorial's plain update.
+
+    Raises:
+        ValueError: ``lr`` is not a positive finite number, or ``momentum`` is outside [0, 1).
+    """
 
     def __init__(self, params: Iterable[Value], lr: float, momentum: float = 0.0) -> None:
         super().__init__(params)
@@ -52,6 +70,7 @@ class SGD(Optimizer):
         self.velocity: list[float | None] = [None] * len(self.params)
 
     def step(self) -> None:
+        """Move each parameter against its gradient: ``p −= lr × grad`` (or the momentum velocity)."""
         lr = self.lr
         if not self.momentum:  # decided once per step, not once per parameter: step runs per row
             for p in self.params:
@@ -67,7 +86,17 @@ class SGD(Optimizer):
 
 
 class Adam(Optimizer):
-    """Adam (Kingma & Ba), as ``torch.optim.Adam`` computes it."""
+    """Adam (Kingma & Ba), as ``torch.optim.Adam`` computes it.
+
+    Args:
+        params: The Values to update, usually ``model.parameters()``.
+        lr: The learning rate, a positive finite number.
+        betas: The decay rates of the running means of the gradient and of its square, each in [0, 1).
+        eps: Added to the denominator, a positive finite number.
+
+    Raises:
+        ValueError: ``lr`` or ``eps`` is not a positive finite number, or a beta is outside [0, 1).
+    """
 
     def __init__(
         self,
@@ -91,6 +120,7 @@ class Adam(Optimizer):
         self.v = [0.0] * len(self.params)  # running mean of squared gradients
 
     def step(self) -> None:
+        """Update each parameter from its bias-corrected running means of grad and grad²."""
         beta1, beta2 = self.betas
         self.t += 1
         correction1 = 1.0 - beta1**self.t

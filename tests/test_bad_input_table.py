@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-README = ROOT / "README.md"
+README = ROOT / "docs" / "site-src" / "reliability.md"  # the docs page "When things go wrong"
 START, END = "<!-- bad-input:start -->", "<!-- bad-input:end -->"
 ROW = re.compile(r"^\|\s*`(?P<id>[a-z0-9-]+)`\s*\|(?P<input>.*)\|(?P<outcome>.*)\|\s*$")
 OUTCOME = re.compile(r"^\s*`(?P<kind>[^`]+)`:\s*“(?P<gist>[^”]*)”")

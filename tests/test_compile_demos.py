@@ -94,7 +94,8 @@ def test_an_interrupted_compiled_run_says_so(
 
 
 def test_the_readmes_generated_code_is_what_compile_writes(capsys: pytest.CaptureFixture[str]) -> None:
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    page = Path(__file__).resolve().parents[1] / "docs" / "site-src" / "guide" / "generated-code.md"
+    readme = page.read_text(encoding="utf-8")
     section = readme.split("## Generated backward code", 1)[1]
     code = section.split("```python\n", 1)[1].split("```", 1)[0]
     shown = section.split("```python\n", 1)[1].split("```\n```\n", 1)[1].split("```", 1)[0]

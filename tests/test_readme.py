@@ -1,7 +1,8 @@
-"""The README's code runs as written, and the numbers it shows are the numbers it gives.
+"""The README's and the docs pages' code runs as written, and the numbers they show are the numbers it gives.
 
-Every ```python block runs, in order, in one namespace per "## " section (so a block may use names
-an earlier block of its section made), in a fresh working directory. What each block claims is
+Every ```python block of README.md and of every page under docs/site-src/ runs, in order, in one
+namespace per "## " section of its page (so a block may use names an earlier block of its section
+made), in a fresh working directory. What each block claims is
 checked against what it does:
 
 - a trailing comment that shows a value (``x  # 4.301868546421152``, ``print(p)  # Value(...)``) must
@@ -26,39 +27,45 @@ from typing import Any
 
 import pytest
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+PAGES = sorted((ROOT / "docs" / "site-src").rglob("*.md"))
+DOCUMENTS = [README, *PAGES]
 
 
 @dataclass
 class Block:
     code: str
-    line: int  # where the block's first code line is in README.md
+    line: int  # where the block's first code line is in its file
+    file: str = "README.md"  # the file, relative to the checkout
     after: str | None = None  # an untagged block right after it: its output, or a debugger transcript
 
 
 @dataclass
 class Section:
     title: str
+    file: str = "README.md"
     blocks: list[Block] = field(default_factory=list)
 
 
-def sections() -> list[Section]:
-    """The README's python blocks, grouped by "## " section, each with the untagged block after it."""
-    found: list[Section] = [Section("(top)")]
-    lines = README.read_text(encoding="utf-8").splitlines()
+def sections(path: Path = README) -> list[Section]:
+    """A page's python blocks, grouped by "## " section, each with the untagged block after it."""
+    name = path.relative_to(ROOT).as_posix()
+    found: list[Section] = [Section("(top)", name)]
+    lines = path.read_text(encoding="utf-8").splitlines()
     i = 0
     last: Block | None = None
     while i < len(lines):
         line = lines[i]
         if line.startswith("## "):
-            found.append(Section(line[3:].strip()))
+            found.append(Section(line[3:].strip(), name))
             last = None
         elif line.startswith("```"):
             tag = line[3:].strip()
             end = next(j for j in range(i + 1, len(lines)) if lines[j].startswith("```"))
             body = "\n".join(lines[i + 1 : end]) + "\n"
             if tag == "python":
-                last = Block(body, i + 2)
+                last = Block(body, i + 2, name)
                 found[-1].blocks.append(last)
             elif tag == "" and last is not None and last.after is None:
                 last.after = body
@@ -70,7 +77,7 @@ def sections() -> list[Section]:
     return [s for s in found if s.blocks]
 
 
-SECTIONS = sections()
+SECTIONS = [section for path in DOCUMENTS for section in sections(path)]
 
 _VALUE_LIKE = re.compile(r"[-+]?(\d|inf\b|nan\b)|[\[{('\"]|(True|False|None)\b|Value\(")
 _NUMBER = re.compile(r"[-+]?(\d+\.?\d*(e[-+]?\d+)?|inf|nan)")
@@ -117,7 +124,7 @@ def run_block(block: Block, namespace: dict[str, Any], stops: list[dict[str, Any
     printed = io.StringIO()
     for node in tree.body:
         source = ast.get_source_segment(block.code, node)
-        where = f"README.md line {block.line + node.lineno - 1}: {source.splitlines()[0]!r}"
+        where = f"{block.file} line {block.line + node.lineno - 1}: {source.splitlines()[0]!r}"
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
             if isinstance(node, ast.Expr) and not is_print(node):
@@ -150,8 +157,8 @@ def check_transcript(transcript: str, stop: dict[str, Any], namespace: dict[str,
     return checked
 
 
-@pytest.mark.parametrize("section", SECTIONS, ids=[s.title for s in SECTIONS])
-def test_readme_section_runs_as_written(section: Section, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("section", SECTIONS, ids=[f"{s.file}::{s.title}" for s in SECTIONS])
+def test_section_runs_as_written(section: Section, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # blocks write out/...: keep it out of the checkout
     stops: list[dict[str, Any]] = []
     # A block that stops in the debugger: record where it stopped instead of waiting for a user.
@@ -162,16 +169,22 @@ def test_readme_section_runs_as_written(section: Section, tmp_path: Path, monkey
         printed = run_block(block, namespace, stops)
         if block.after is None:
             continue
-        where = f"README.md line {block.line}"
+        where = f"{block.file} line {block.line}"
         if len(stops) > before:  # the untagged block is a debugger session at that stop
             assert check_transcript(block.after, stops[before], namespace, where) > 0
         else:
             assert printed.rstrip("\n") == block.after.rstrip("\n"), f"{where}: printed output differs"
 
 
-def test_every_python_block_is_found() -> None:
-    text = README.read_text(encoding="utf-8")
-    assert sum(len(s.blocks) for s in SECTIONS) == text.count("```python") > 0
+@pytest.mark.parametrize("path", DOCUMENTS, ids=[p.relative_to(ROOT).as_posix() for p in DOCUMENTS])
+def test_every_python_block_is_found(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert sum(len(s.blocks) for s in sections(path)) == text.count("```python")
+
+
+def test_the_readme_and_the_pages_have_examples() -> None:
+    assert README.read_text(encoding="utf-8").count("```python") > 0
+    assert len(PAGES) >= 10 and sum(p.read_text(encoding="utf-8").count("```python") for p in PAGES) > 10
 
 
 @pytest.mark.parametrize(
@@ -207,3 +220,26 @@ def test_a_debugger_transcript_is_checked_at_its_stop() -> None:
     assert check_transcript(transcript, stop, {}, "here") == 2
     with pytest.raises(AssertionError, match="p upstream"):
         check_transcript("(Pdb) p upstream\n-0.85\n", stop, {}, "here")
+
+
+def test_the_readmes_links_and_picture_exist() -> None:
+    # mkdocs checks the pages' links; the README is read on its own (on a forge, in an editor).
+    text = README.read_text(encoding="utf-8")
+    targets = re.findall(r"\]\(([^)\s]+)\)", text)
+    assert "docs/studio.png" in targets
+    for target in targets:
+        if "://" in target:
+            continue
+        path, _, anchor = target.partition("#")
+        file = ROOT / path
+        assert file.is_file(), f"README.md links to {target}, which does not exist"
+        if anchor:  # a heading of that page, as mkdocs and forges slug it
+            headings = re.findall(r"^#+ (.+)$", file.read_text(encoding="utf-8"), re.MULTILINE)
+            slugs = {re.sub(r"[^\w\- ]", "", h).strip().lower().replace(" ", "-") for h in headings}
+            assert anchor in slugs, f"README.md links to {target}, but that page has no such heading"
+
+
+def test_the_readme_stays_a_front_page() -> None:
+    text = README.read_text(encoding="utf-8")
+    assert len(text.splitlines()) <= 150, "the README is the front page: put reference material in docs/site-src/"
+    assert "make demo" in text and "make test" in text

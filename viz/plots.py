@@ -38,7 +38,17 @@ class Plot(Figure):
     """A matplotlib Figure that shows itself inline in Jupyter and saves itself whole."""
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the figure as SVG (text kept as text) or PNG, chosen by the suffix, whole or not at all."""
+        """Write the figure as SVG (text kept as text) or PNG, chosen by the suffix, whole or not at all.
+
+        Args:
+            path: Where to write; its suffix, ``.svg`` or ``.png``, picks the format.
+
+        Returns:
+            The path written.
+
+        Raises:
+            OutputError: The suffix is neither, or the file cannot be written (nothing is left half-written).
+        """
         target = Path(path)
         suffix = target.suffix.lower()
         if suffix == ".png":
@@ -83,8 +93,11 @@ def _finish(figure: Plot, path: str | os.PathLike[str] | None) -> Plot:
 
 
 def _text(text: object) -> str:
-    """Any text as matplotlib shows it verbatim: lone surrogates (undecodable file names) and
-    control characters as visible escapes, ``$`` kept literal instead of starting mathtext."""
+    """Any text as matplotlib shows it verbatim.
+
+    Lone surrogates (undecodable file names) and control characters become visible escapes, and
+    ``$`` stays literal instead of starting mathtext.
+    """
     out = []
     for ch in str(text):
         code = ord(ch)
@@ -100,8 +113,11 @@ def _text(text: object) -> str:
 
 
 def _axis(values: Sequence[float], name: str) -> tuple[float, float, float, str]:
-    """(scale, low, high, label) for an axis showing ``values``: one unit of margin each side, in
-    data divided by ``scale``, a power of ten chosen so the range stays far from overflow."""
+    """(scale, low, high, label) for an axis showing ``values``.
+
+    One unit of margin each side, in data divided by ``scale``, a power of ten chosen so the range
+    stays far from overflow.
+    """
     if not all(math.isfinite(v) for v in values):
         bad = next(v for v in values if not math.isfinite(v))
         raise ValueError(f"a plot needs finite numbers for {name!r}, got {bad!r}")
@@ -114,7 +130,7 @@ def _axis(values: Sequence[float], name: str) -> tuple[float, float, float, str]
 
 
 def _grid(low: float, high: float, n: int) -> list[float]:
-    """n + 1 evenly spaced points from low to high (written so no intermediate overflows)."""
+    """The n + 1 evenly spaced points from low to high (written so no intermediate overflows)."""
     return [low * (1 - i / n) + high * (i / n) for i in range(n + 1)]
 
 
@@ -145,7 +161,22 @@ def loss_curve(
     ylabel: str = "Loss (Σ squared error over the epoch's rows)",
     log_scale: bool = False,
 ) -> Plot:
-    """Plot loss per epoch for one run (a History or a list of numbers) or several (a list of them)."""
+    """Plot loss per epoch for one run (a History or a list of numbers) or several (a list of them).
+
+    Args:
+        losses: A ``History``, a list of numbers, or a list of either (several runs on one chart).
+        path: If given, the figure is also saved there (``.svg`` or ``.png``).
+        labels: One legend label per run.
+        title: The chart's title.
+        ylabel: The y axis' label.
+        log_scale: Use a logarithmic y axis.
+
+    Returns:
+        The figure; in Jupyter it shows itself.
+
+    Raises:
+        ValueError: ``labels`` does not have one label per run, or a run is not a list of numbers.
+    """
     runs = [losses] if _is_one_run(losses) else list(losses)
     if labels is not None and len(labels) != len(runs):
         raise ValueError(f"loss_curve needs one label per run: {len(runs)} runs, {len(labels)} labels")
@@ -175,7 +206,20 @@ def compare_runs(
     title: str = "Learning-rate lab: total loss per epoch",
     log_scale: bool = False,
 ) -> Plot:
-    """Several runs on one chart, e.g. ``{"lr 0.01": h1, "lr 0.1": h2, "lr 0.5": h3}``."""
+    """Several runs on one chart, e.g. ``{"lr 0.01": h1, "lr 0.1": h2, "lr 0.5": h3}``; also ``loss_curves``.
+
+    Args:
+        runs: Each run (a ``History`` or a list of losses) by its legend label.
+        path: If given, the figure is also saved there (``.svg`` or ``.png``).
+        title: The chart's title.
+        log_scale: Use a logarithmic y axis.
+
+    Returns:
+        The figure; in Jupyter it shows itself.
+
+    Raises:
+        ValueError: ``runs`` is empty.
+    """
     if not runs:
         raise ValueError("compare_runs needs at least one run, got none")
     return loss_curve(list(runs.values()), path, labels=[str(k) for k in runs], title=title, log_scale=log_scale)
@@ -224,6 +268,21 @@ def sigmoid_fit(
     """Probability against hours for the one-input model: the fitted sigmoid, the students, the threshold.
 
     Each of the first ``ANNOTATED_ROWS`` rows is labelled with its probability and verdict.
+
+    Args:
+        weight: The trained weight (a number or anything ``float()`` takes).
+        bias: The trained bias.
+        rows: The data as ``(features, label)`` pairs, e.g. ``datasets.STUDY_HOURS.rows``.
+        path: If given, the figure is also saved there (``.svg`` or ``.png``).
+        threshold: The probability at and above which a row is a Pass, between 0 and 1.
+        xlabel: The x axis' label.
+
+    Returns:
+        The figure; in Jupyter it shows itself.
+
+    Raises:
+        ValueError: ``threshold`` is not strictly between 0 and 1, a row is not (one feature, label),
+            or a feature is not finite.
     """
     w, b = float(weight), float(bias)
     cut = _logit(threshold)
