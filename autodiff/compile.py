@@ -825,8 +825,9 @@ def _python_source(program: _Program) -> str:
     grads = [f"{program.grad[v]} + 0.0" if v is not program.root else "1.0" for v in program.inputs]
     lines.append(f"        return {value}, ({_listing(grads)}{one})  # + 0.0: a zero is +0.0")
     arguments = f"({_listing(params)}{one})"
-    lines.append("    except _rt.CompileError:  # a comparison that would now go the other way: said as it is")
-    lines.append("        raise")
+    if program.checks:  # CompileError is a ValueError: keep the next clause from rewording it
+        lines.append("    except _rt.CompileError:  # a comparison that would now go the other way: said as it is")
+        lines.append("        raise")
     lines.append("    except (ArithmeticError, ValueError):  # no value at these numbers: the engine's own words")
     lines.append(f"        _rt.engine_error({arguments})")
     lines.append("        raise")

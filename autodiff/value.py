@@ -128,7 +128,11 @@ class Value:
     # --- graph bookkeeping ---------------------------------------------------------------------
 
     # The getter lives in autodiff.walk, the graph plumbing a debugger steps over (every walk reads it).
-    parents = property(parents_of, lambda self, parents: _set_parents(self, tuple(parents)))
+    parents = property(
+        parents_of,
+        lambda self, parents: _set_parents(self, tuple(parents)),
+        doc="The values this one was computed from, in operand order (empty for a leaf).",
+    )
 
     @property
     def op(self) -> str:
