@@ -194,6 +194,7 @@ def test_retraining_in_the_page_is_train(runs: dict[str, Any], opened: Any, name
     assert "trained in this page" in page.inner_text("#run-info")
     assert page.locator("#runs input").count() == 2
     # and from a deep link, which carries the run
+    page.wait_for_timeout(300)  # the page writes its link once the learner pauses (150 ms)
     assert "lr=0.03" in page.evaluate("() => location.hash")
     linked = opened(run["path"], f"#lr={lr}&epochs={epochs}&epoch=1&row=2&step=1")
     linked.wait_for_function("networkStudio.trained() !== null")

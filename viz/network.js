@@ -818,8 +818,12 @@
     parts.push(`epoch=${run.kept[state.e]}`, `row=${state.r + 1}`, `step=${state.s}`);
     if (state.pick && state.pick.type === "neuron") parts.push(`neuron=${state.pick.l + 1}.${state.pick.j + 1}`);
     const hash = "#" + parts.join("&");
-    if (location.hash !== hash) try { history.replaceState(null, "", hash); } catch (err) { /* a sandboxed iframe */ }
+    if (location.hash === hash) return;
+    // Written once the learner pauses: replaceState costs a few ms, a third of a step's budget.
+    clearTimeout(hashTimer);
+    hashTimer = setTimeout(() => { try { history.replaceState(null, "", hash); } catch (err) { /* a sandboxed iframe */ } }, 150);
   }
+  let hashTimer = 0;
   function readHash() {
     const h = new URLSearchParams(location.hash.replace(/^#/, ""));
     const epoch = Number(h.get("epoch") ?? 0), row = Number(h.get("row") ?? 1) - 1, step = Number(h.get("step") ?? 0);
