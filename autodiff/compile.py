@@ -155,8 +155,11 @@ def templates(op: type, n_operands: int) -> tuple[tuple[str, ...], ast.expr, tup
 
 
 def _parse(text: str) -> ast.expr:
-    """A template as an expression tree, its whole numbers made floats (``z >= 0.0``: the same answer,
-    and CPython compares two floats faster than a float and an int)."""
+    """A template as an expression tree, its whole numbers made floats.
+
+    ``z >= 0.0`` gives the same answer as ``z >= 0``, and CPython compares two floats faster than a
+    float and an int.
+    """
     tree = ast.parse(text, mode="eval").body
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and type(node.value) is int:
@@ -733,8 +736,10 @@ class _Program:
 
 
 def _linear_expression(operands: Sequence[str]) -> str:
-    """``b + w1 * x1 + … + wn * xn`` from (w1…wn, x1…xn, b) as written operands: left to right, as
-    Linear.forward adds them, so the number is the same to the last bit."""
+    """``b + w1 * x1 + … + wn * xn`` from (w1…wn, x1…xn, b) as written operands.
+
+    Left to right, as Linear.forward adds them, so the number is the same to the last bit.
+    """
     k = (len(operands) - 1) // 2
     return " + ".join([operands[-1], *(f"{w} * {x}" for w, x in zip(operands[:k], operands[k : 2 * k]))])
 

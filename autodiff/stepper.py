@@ -85,7 +85,7 @@ class Step:
 
     @property
     def contributions(self) -> tuple[float, ...]:
-        """upstream × local derivative for each input, in operand order."""
+        """Upstream × local derivative for each input, in operand order."""
         return tuple(i.contribution for i in self.inputs)
 
     @property

@@ -149,6 +149,7 @@ class History:
 
     @property
     def parameter_names(self) -> list[str]:
+        """The parameters' labels, in the order each record holds them (empty when nothing was kept)."""
         return list(self.records[0].parameters) if self.records else []
 
     def __len__(self) -> int:

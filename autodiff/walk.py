@@ -41,6 +41,12 @@ def topological_order(root: Value) -> list[Value]:
     """Every value ``root`` depends on, each after all of its parents (root last).
 
     Depth-first, parents visited in operand order, so the same code gives the same order.
+
+    Args:
+        root: the value whose graph to order, usually the loss.
+
+    Returns:
+        Each value once, leaves and computed nodes alike, every parent before its children.
     """
     with gc_paused():
         return _topological_order(root)

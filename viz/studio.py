@@ -258,7 +258,7 @@ def _dot(picture: _Picture) -> str:
 
 
 def _port(j: int) -> str:
-    """The operand's position on a non-commutative op: "a: ", "b: " …"""
+    """The operand's position on a non-commutative op: "a: ", "b: " and so on."""
     return f"{'abcdefgh'[j] if j < 8 else j + 1}: "
 
 
