@@ -82,6 +82,12 @@ def computed_nodes(root: Value) -> list[Value]:
     The fast path's order: a leaf has no work to do in backward, so skipping leaves here saves a
     set lookup and a visit each. Computed nodes keep their relative order, so gradients are
     accumulated in exactly the same sequence as with the full order.
+
+    Args:
+        root: the value backward starts from.
+
+    Returns:
+        The computed nodes, every parent before its children (root last); empty when root is a leaf.
     """
     if root._op is None:
         return []
