@@ -31,7 +31,11 @@ import autodiff.stepper
 import autodiff.training
 import autodiff.value
 import autodiff.walk
+import viz.graph
+import viz.network
+import viz.outputs
 import viz.plots
+import viz.render
 import viz.studio
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,7 +54,11 @@ DOCUMENTED = [
     autodiff.gradcheck,
     autodiff.forward,
     autodiff.datasets,
+    viz.graph,
+    viz.render,
     viz.studio,
+    viz.network,
+    viz.outputs,
     viz.plots,
 ]
 # Public functions whose Args: sections are still to be written.
@@ -92,6 +100,8 @@ def test_arguments_are_documented(name: str, thing: object) -> None:
         if init is None or issubclass(thing, BaseException):
             return
         target = init
+        # The reference merges __init__'s docstring into the class's (merge_init_into_class).
+        doc = "\n".join(filter(None, [doc, inspect.getdoc(init)]))
     else:
         target = thing
     parameters = [p for p in inspect.signature(target).parameters if p not in ("self", "cls")]
