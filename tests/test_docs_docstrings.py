@@ -43,6 +43,13 @@ DOCUMENTED = [
     "viz.network",
     "viz.outputs",
     "viz.plots",
+    "autodiff.text",
+    "autodiff.fast_path",
+    "autodiff.guards",
+    "autodiff.debugger",
+    "autodiff.ops",
+    "viz.escape",
+    "viz.layered",
 ]
 # Public functions whose Args: sections are still to be written.
 NOT_YET: set[str] = set()
