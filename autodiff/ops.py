@@ -244,7 +244,7 @@ class Pow(Op):
 
     @staticmethod
     def derivatives(a: float, b: float, out: float) -> tuple[float, float]:
-        """Return (b·aᵇ⁻¹, aᵇ·ln a); the exponent's slope is nan where a < 0."""
+        """Return (b·aᵇ⁻¹, aᵇ·ln a); the exponent's slope is 0 at a = 0 with b > 0, nan where a < 0 or b ≤ 0 = a."""
         # ∂(aᵇ)/∂a = b·aᵇ⁻¹, ∂(aᵇ)/∂b = aᵇ·ln a (only defined for a > 0)
         d_base = PowConst.derivatives(a, b, out)[0]
         if a > 0:
@@ -396,7 +396,7 @@ class Sum(Op):
 
     @staticmethod
     def forward(*terms: float) -> float:
-        """Return the correctly rounded sum (math.fsum), exact even where a partial sum overflows."""
+        """Return the correctly rounded sum (math.fsum), scaled where a partial sum overflows; nan for inf − inf."""
         try:
             return math.fsum(terms)
         except OverflowError:  # a partial sum beyond double range: add the terms scaled down, exactly
