@@ -96,7 +96,11 @@ _DEBUGGER = getattr(_monitoring, "DEBUGGER_ID", 0)
 
 
 def zero_grad(values: Iterable[Value]) -> None:
-    """Set ``grad`` of each value to 0.0 (before the next backward pass accumulates into it)."""
+    """Set ``grad`` of each value to 0.0 (before the next backward pass accumulates into it).
+
+    Args:
+        values: the values to clear, usually a model's parameters.
+    """
     for value in values:
         value.grad = 0.0
 

@@ -155,8 +155,11 @@ def templates(op: type, n_operands: int) -> tuple[tuple[str, ...], ast.expr, tup
 
 
 def _parse(text: str) -> ast.expr:
-    """A template as an expression tree, its whole numbers made floats (``z >= 0.0``: the same answer,
-    and CPython compares two floats faster than a float and an int)."""
+    """A template as an expression tree, its whole numbers made floats.
+
+    ``z >= 0.0`` gives the same answer as ``z >= 0``, and CPython compares two floats faster than a
+    float and an int.
+    """
     tree = ast.parse(text, mode="eval").body
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and type(node.value) is int:
@@ -172,7 +175,17 @@ def _clamped_log_template() -> ast.expr:
 def instantiate(
     template: ast.expr, bindings: dict[str, ast.expr], temporary: Callable[[str], str], temporaries: dict[str, str]
 ) -> ast.expr:
-    """``template`` with its parameters replaced by ``bindings``, its own names (``e := …``) renamed, folded."""
+    """``template`` with its parameters replaced by ``bindings``, its own names (``e := …``) renamed, folded.
+
+    Args:
+        template: a code template's expression tree (left unchanged: a copy is made).
+        bindings: the expression for each of the template's parameters (``out`` among them).
+        temporary: makes the generated code's name for one of the template's own names.
+        temporaries: the names made so far, by template name; filled in as names are met.
+
+    Returns:
+        The instantiated expression, folded (see ``fold``).
+    """
 
     class Substitute(ast.NodeTransformer):
         def visit_Name(self, node: ast.Name) -> ast.expr:
@@ -191,7 +204,14 @@ _NOT_LITERAL = object()
 
 
 def literal_value(node: ast.expr) -> Any:
-    """The number or bool ``node`` spells, or _NOT_LITERAL."""
+    """The number or bool ``node`` spells, or _NOT_LITERAL.
+
+    Args:
+        node: an expression: a constant, ``inf``, ``nan``, or minus applied to one.
+
+    Returns:
+        Its value, or _NOT_LITERAL when it is not a literal.
+    """
     if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
         return node.value
     if isinstance(node, ast.Name) and node.id in ("inf", "nan"):
@@ -203,7 +223,14 @@ def literal_value(node: ast.expr) -> Any:
 
 
 def literal(x: float | bool) -> ast.expr:
-    """The expression for the number ``x``: ``-1.0`` as minus applied to 1.0, so precedence stays right."""
+    """The expression for the number ``x``: ``-1.0`` as minus applied to 1.0, so precedence stays right.
+
+    Args:
+        x: a number (made a float) or a bool (kept).
+
+    Returns:
+        A constant, the name ``inf`` or ``nan``, or minus applied to one of them (-0.0 included).
+    """
     if isinstance(x, bool):
         return ast.Constant(x)
     x = float(x)
@@ -217,7 +244,14 @@ def literal(x: float | bool) -> ast.expr:
 
 
 def fold(tree: ast.expr) -> ast.expr:
-    """``tree`` with every operation on literals done now, and every conditional on one decided."""
+    """``tree`` with every operation on literals done now, and every conditional on one decided.
+
+    Args:
+        tree: an expression tree (changed in place).
+
+    Returns:
+        The folded tree.
+    """
 
     class Fold(ast.NodeTransformer):
         def generic_visit(self, node: ast.AST) -> ast.AST:
@@ -288,7 +322,17 @@ _JS_COMPARE = {ast.Eq: "===", ast.NotEq: "!==", ast.Lt: "<", ast.LtE: "<=", ast.
 
 
 def javascript(node: ast.expr) -> str:
-    """``node`` (a template expression, instantiated) as a JavaScript expression."""
+    """``node`` (a template expression, instantiated) as a JavaScript expression.
+
+    Args:
+        node: the expression tree.
+
+    Returns:
+        The JavaScript text.
+
+    Raises:
+        CompileError: the expression uses something with no JavaScript form here.
+    """
     value = literal_value(node)
     if value is not _NOT_LITERAL and not isinstance(node, ast.UnaryOp):
         if isinstance(value, bool):
@@ -350,6 +394,13 @@ def identifier(label: str) -> str:
     Never a reserved word or helper name, and never one starting with ``_rt``: the generated code's
     own names (``_rt``, the helpers' namespace; ``_rtv``, ``_rtd``, ``_rtt``, big graphs' arrays) are
     out of any label's reach.
+
+    Args:
+        label: a Value's label, any text.
+
+    Returns:
+        The label with every character but ASCII letters, digits and ``_`` made ``_``; prefixed with
+        ``_`` when empty, starting with a digit or with ``_rt``; suffixed with ``_`` when reserved.
     """
     name = re.sub(r"[^0-9A-Za-z_]", "_", label)
     if not name or name[0].isdigit() or name.startswith("_rt"):
@@ -412,6 +463,12 @@ class Piece:
     ``_A0_``, ``_A1_``, … stand for the operands that vary, ``_Aout_`` for the output, ``_Te_`` for a
     template's own name ``e``; constants are already in, and folded. ``value`` is the number when
     the whole piece folded to one (else _NOT_LITERAL); ``simple`` says it needs no brackets after ``*``.
+
+    Attributes:
+        python: the Python text.
+        javascript: the JavaScript text, or None when the piece has no JavaScript form.
+        value: the number the whole piece folded to, else _NOT_LITERAL.
+        simple: the piece needs no brackets as an operand of ``*``.
     """
 
     python: str
@@ -454,7 +511,17 @@ _PLACEHOLDER = re.compile(r"_([AT])(\w+?)_")
 
 
 def fill(text: str, operands: Sequence[str], out: str, temporary: Callable[[str], str]) -> str:
-    """``text`` with its placeholders replaced: operands by position, the output, a piece's own names."""
+    """``text`` with its placeholders replaced: operands by position, the output, a piece's own names.
+
+    Args:
+        text: a Piece's text.
+        operands: what ``_A0_``, ``_A1_``, … stand for, in order.
+        out: what ``_Aout_`` stands for.
+        temporary: the generated code's name for a piece's own name (``_Te_`` → ``temporary("e")``).
+
+    Returns:
+        The text with every placeholder replaced.
+    """
 
     def name(match: re.Match[str]) -> str:
         kind, key = match[1], match[2]
@@ -733,8 +800,10 @@ class _Program:
 
 
 def _linear_expression(operands: Sequence[str]) -> str:
-    """``b + w1 * x1 + … + wn * xn`` from (w1…wn, x1…xn, b) as written operands: left to right, as
-    Linear.forward adds them, so the number is the same to the last bit."""
+    """``b + w1 * x1 + … + wn * xn`` from (w1…wn, x1…xn, b) as written operands.
+
+    Left to right, as Linear.forward adds them, so the number is the same to the last bit.
+    """
     k = (len(operands) - 1) // 2
     return " + ".join([operands[-1], *(f"{w} * {x}" for w, x in zip(operands[:k], operands[k : 2 * k]))])
 

@@ -20,6 +20,17 @@ def find_break_node(order: list[Value], break_at: Value | str) -> Value:
 
     A label used by several nodes means the first of them backprop reaches. Leaves (inputs,
     parameters) are refused: backprop does no work at a leaf, so it would never stop there.
+
+    Args:
+        order: the graph's values in topological order.
+        break_at: a Value of the graph, or a label.
+
+    Returns:
+        The computed node to stop at.
+
+    Raises:
+        ValueError: ``break_at`` is not in the graph, names no value of it, or is a leaf.
+        TypeError: ``break_at`` is neither a Value nor a str.
     """
     if isinstance(break_at, Value):
         if not any(node is break_at for node in order):

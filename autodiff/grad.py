@@ -29,7 +29,7 @@ Gradient = float | Value
 def grad(
     output: Value, inputs: Value | Sequence[Value], create_graph: bool = False
 ) -> tuple[float, ...] | tuple[Value, ...]:
-    """d output/d input for each input, as floats, or as differentiable Values with ``create_graph``.
+    """The derivative of output by each input: floats, or differentiable Values with ``create_graph``.
 
     Like ``torch.autograd.grad``: no ``.grad`` is read or written, and ``create_graph=False``
     builds no nodes. An input ``output`` does not depend on gets 0 (PyTorch would need
@@ -124,7 +124,7 @@ def _reverse_on_values(
 
 
 def _times(upstream: Gradient, derivative: Gradient) -> Gradient:
-    """upstream × derivative; a factor of exactly ±1.0 gives the other factor (negated), bit for bit the same."""
+    """Return upstream × derivative; a factor of exactly ±1.0 gives the other factor (negated), bit for bit."""
     if type(upstream) is float and (upstream == 1.0 or upstream == -1.0):
         return derivative if upstream == 1.0 else -derivative
     if type(derivative) is float and (derivative == 1.0 or derivative == -1.0):
@@ -136,6 +136,17 @@ def hessian(output: Value, inputs: Sequence[Value]) -> tuple[tuple[float, ...], 
     """The matrix of second derivatives ∂²output/∂xᵢ∂xⱼ: row i is the gradient of ∂output/∂xᵢ.
 
     One reverse pass per input over the first derivatives' graph, so meant for small graphs.
+
+    Args:
+        output: the Value to differentiate twice.
+        inputs: the Values (or one Value) to differentiate by.
+
+    Returns:
+        The n × n matrix as a tuple of rows, one per input, in order.
+
+    Raises:
+        TypeError: ``output`` or an input is not a Value.
+        ValueError: ``inputs`` is empty.
     """
     inputs = _check_inputs(inputs, "hessian")
     return tuple(grad(first, inputs) for first in grad(output, inputs, create_graph=True))
@@ -146,6 +157,18 @@ def hvp(output: Value, inputs: Sequence[Value], vector: Sequence[float]) -> tupl
 
     Forward mode over reverse mode: the gradient's graph (``create_graph=True``) walked once
     forward with ``vector`` as the inputs' tangents (see autodiff.forward.jvp).
+
+    Args:
+        output: the Value to differentiate twice.
+        inputs: the Values (or one Value) to differentiate by.
+        vector: one number per input, the direction.
+
+    Returns:
+        The product H·vector, one float per input, in order.
+
+    Raises:
+        TypeError: ``output`` or an input is not a Value, or ``vector`` is not a list of numbers.
+        ValueError: ``inputs`` is empty, or ``vector`` has not one number per input.
     """
     inputs = _check_inputs(inputs, "hvp")
     return jvp(grad(output, inputs, create_graph=True), inputs, vector)

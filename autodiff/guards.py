@@ -37,6 +37,14 @@ class Comparison:
 
     ``left`` and ``right`` are weak references (``right`` None when it was a plain number);
     ``left_data`` and ``right_data`` are the numbers compared.
+
+    Args:
+        left: a weak reference to the Value on the left.
+        op: the comparison: "<", "<=", ">" or ">=".
+        right: a weak reference to the Value on the right, or None for a plain number.
+        left_data: the left number compared.
+        right_data: the right number compared.
+        result: what the comparison gave.
     """
 
     __slots__ = ("left", "op", "right", "left_data", "right_data", "result")

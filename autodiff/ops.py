@@ -64,10 +64,12 @@ class Op:
 
     @staticmethod
     def forward(*inputs: float) -> float:  # pragma: no cover - every op overrides it
+        """The output's value from the inputs' values (plain floats in, a float out)."""
         raise NotImplementedError
 
     @staticmethod
     def derivatives(*inputs_and_out: float) -> tuple[float, ...]:  # pragma: no cover
+        """The local derivatives ∂out/∂input, one per input in operand order, from the inputs and the output."""
         raise NotImplementedError
 
 
@@ -75,84 +77,104 @@ class Op:
 
 
 class Add(Op):
+    """Addition: out = a + b; ∂out/∂a = 1, ∂out/∂b = 1."""
+
     name = "+"
     forward_code = "a + b"
     derivatives_code = ("1.0", "1.0")
 
     @staticmethod
     def forward(a: float, b: float) -> float:
+        """Return a + b."""
         return a + b
 
     @staticmethod
     def derivatives(a: float, b: float, out: float) -> tuple[float, float]:
+        """Return (1, 1)."""
         # ∂(a + b)/∂a = 1, ∂(a + b)/∂b = 1
         return 1.0, 1.0
 
 
 class Sub(Op):
+    """Subtraction: out = a − b; ∂out/∂a = 1, ∂out/∂b = −1."""
+
     name = "-"
     forward_code = "a - b"
     derivatives_code = ("1.0", "-1.0")
 
     @staticmethod
     def forward(a: float, b: float) -> float:
+        """Return a − b."""
         return a - b
 
     @staticmethod
     def derivatives(a: float, b: float, out: float) -> tuple[float, float]:
+        """Return (1, −1)."""
         # ∂(a − b)/∂a = 1, ∂(a − b)/∂b = −1
         return 1.0, -1.0
 
 
 class Mul(Op):
+    """Multiplication: out = a·b; ∂out/∂a = b, ∂out/∂b = a."""
+
     name = "*"
     forward_code = "a * b"
     derivatives_code = ("b", "a")
 
     @staticmethod
     def forward(a: float, b: float) -> float:
+        """Return a·b."""
         return a * b
 
     @staticmethod
     def derivatives(a: float, b: float, out: float) -> tuple[float, float]:
+        """Return (b, a)."""
         # ∂(a·b)/∂a = b, ∂(a·b)/∂b = a
         return b, a
 
 
 class Div(Op):
+    """Division: out = a / b; ∂out/∂a = 1/b, ∂out/∂b = −a/b² (= −out/b)."""
+
     name = "/"
     forward_code = "a / b"
     derivatives_code = ("1.0 / b", "-out / b")
 
     @staticmethod
     def forward(a: float, b: float) -> float:
+        """Return a / b; raises ZeroDivisionError for b = 0."""
         if b == 0:
             raise ZeroDivisionError(f"division by zero: {a!r} / 0")
         return a / b
 
     @staticmethod
     def derivatives(a: float, b: float, out: float) -> tuple[float, float]:
+        """Return (1/b, −out/b)."""
         # ∂(a/b)/∂a = 1/b, ∂(a/b)/∂b = −a/b²
         return 1.0 / b, -out / b
 
 
 class Neg(Op):
+    """Negation: out = −a; ∂out/∂a = −1."""
+
     name = "neg"
     forward_code = "-a"
     derivatives_code = ("-1.0",)
 
     @staticmethod
     def forward(a: float) -> float:
+        """Return −a."""
         return -a
 
     @staticmethod
     def derivatives(a: float, out: float) -> tuple[float]:
+        """Return (−1,)."""
         # ∂(−a)/∂a = −1
         return (-1.0,)
 
 
 def _power(base: float, exponent: float) -> float:
-    """base ** exponent as a real number, inf on overflow, a clear error where it has no value."""
+    """Return base ** exponent as a real number, inf on overflow, a clear error where it has no value."""
     if base == 0 and exponent < 0:
         raise ZeroDivisionError(f"** needs a non-zero base for a negative exponent, got 0 ** {exponent!r}")
     if base < 0 and math.isfinite(exponent) and exponent != int(exponent):  # nan/inf: IEEE pow below
@@ -167,7 +189,7 @@ def _power(base: float, exponent: float) -> float:
 
 
 class PowConst(Op):
-    """``a ** k`` with k a plain number: k is a constant, so no gradient flows into it."""
+    """Power by a constant: out = aᵏ with k a plain number; ∂out/∂a = k·aᵏ⁻¹, and no gradient flows into k."""
 
     name = "**"
     forward_code = "a * a if k == 2.0 else power(a, k)"
@@ -180,11 +202,13 @@ class PowConst(Op):
 
     @staticmethod
     def forward(a: float, k: float) -> float:
+        """Return aᵏ (a·a for k = 2); raises where the power has no real value."""
         # Squares (every squared error) as a * a: one correctly rounded multiply, no pow call.
         return a * a if k == 2.0 else _power(a, k)
 
     @staticmethod
     def derivatives(a: float, k: float, out: float) -> tuple[float, float]:
+        """Return (k·aᵏ⁻¹, 0): the constant k gets no gradient."""
         # ∂(aᵏ)/∂a = k·aᵏ⁻¹. Here k is a constant; Pow (a ** b) passes its exponent, which may be a
         # Value whose slope in k counts at the next order, so the shortcuts are for a number k.
         # (float() reads a Value's number, for == between Values compares identity.)
@@ -203,7 +227,7 @@ class PowConst(Op):
 
 
 class Pow(Op):
-    """``a ** b`` with both a and b Values: the gradient flows into the exponent too."""
+    """Power: out = aᵇ with both a Value; ∂out/∂a = b·aᵇ⁻¹, ∂out/∂b = aᵇ·ln a (for a > 0)."""
 
     name = "**"
     forward_code = "a * a if b == 2.0 else power(a, b)"
@@ -215,10 +239,12 @@ class Pow(Op):
 
     @staticmethod
     def forward(a: float, b: float) -> float:
+        """Return aᵇ, the same number as PowConst's."""
         return PowConst.forward(a, b)  # the same number as with a constant exponent
 
     @staticmethod
     def derivatives(a: float, b: float, out: float) -> tuple[float, float]:
+        """Return (b·aᵇ⁻¹, aᵇ·ln a); the exponent's slope is 0 at a = 0 with b > 0, nan where a < 0 or b ≤ 0 = a."""
         # ∂(aᵇ)/∂a = b·aᵇ⁻¹, ∂(aᵇ)/∂b = aᵇ·ln a (only defined for a > 0)
         d_base = PowConst.derivatives(a, b, out)[0]
         if a > 0:
@@ -234,12 +260,15 @@ class Pow(Op):
 
 
 class Exp(Op):
+    """Exponential: out = eᵃ; ∂out/∂a = eᵃ (= out)."""
+
     name = "exp"
     forward_code = "inf if a > 709.782712893384 else exp(a)"  # the largest a with a finite eᵃ
     derivatives_code = ("out",)
 
     @staticmethod
     def forward(a: float) -> float:
+        """Return eᵃ, inf where it overflows."""
         try:
             return math.exp(a)
         except OverflowError:
@@ -247,17 +276,21 @@ class Exp(Op):
 
     @staticmethod
     def derivatives(a: float, out: float) -> tuple[float]:
+        """Return (out,)."""
         # ∂eᵃ/∂a = eᵃ
         return (out,)
 
 
 class Log(Op):
+    """Natural logarithm: out = ln a (a > 0); ∂out/∂a = 1/a."""
+
     name = "log"
     forward_code = "log(a)"
     derivatives_code = ("1.0 / a",)
 
     @staticmethod
     def forward(a: float) -> float:
+        """Return ln a; nan for nan, ValueError for a ≤ 0."""
         if a > 0:
             return math.log(a)
         if a != a:  # nan in, nan out
@@ -266,11 +299,14 @@ class Log(Op):
 
     @staticmethod
     def derivatives(a: float, out: float) -> tuple[float]:
+        """Return (1/a,)."""
         # ∂ln a/∂a = 1/a
         return (1.0 / a,)
 
 
 class Tanh(Op):
+    """Hyperbolic tangent: out = tanh a; ∂out/∂a = 1 − tanh²a."""
+
     name = "tanh"
     forward_code = "tanh(a)"
     derivatives_code = (
@@ -280,10 +316,12 @@ class Tanh(Op):
 
     @staticmethod
     def forward(a: float) -> float:
+        """Return tanh a."""
         return math.tanh(a)
 
     @staticmethod
     def derivatives(a: float, out: float) -> tuple[float]:
+        """Return (1 − out²,), computed from a where |a| > 1 (accurate there)."""
         # ∂tanh a/∂a = 1 − tanh²a. Far from 0, out is within a few ulps of ±1 and 1 − out² keeps
         # only those few bits (tanh'(20) would be 0, not 1.7e-17), so there it is computed from a:
         # 1 − tanh²a = 4e/(1 + e)² with e = e^−2|a|, accurate to a few ulps for any a.
@@ -298,6 +336,8 @@ class Tanh(Op):
 
 
 class Sigmoid(Op):
+    """Sigmoid: p = 1 / (1 + e^-z); ∂p/∂z = p(1 − p)."""
+
     name = "sigmoid"
     forward_code = "1.0 / (1.0 + exp(-z)) if z >= 0 else (e := exp(z)) / (1.0 + e)"
     derivatives_code = (
@@ -306,6 +346,7 @@ class Sigmoid(Op):
 
     @staticmethod
     def forward(z: float) -> float:
+        """Return σ(z), in the form whose exp cannot overflow."""
         # Two forms so exp never overflows: for z ≥ 0, e^−z ≤ 1; for z < 0, e^z < 1.
         if z >= 0:
             return 1.0 / (1.0 + math.exp(-z))
@@ -314,6 +355,7 @@ class Sigmoid(Op):
 
     @staticmethod
     def derivatives(z: float, out: float) -> tuple[float]:
+        """Return (out·(1 − out),), computed from z where z > 2 (accurate there)."""
         # ∂σ(z)/∂z = σ(z)·(1 − σ(z)). For large z, out is within a few ulps of 1 and 1 − out keeps
         # only those bits (σ'(36) would be 4% off), so there it is computed from z:
         # σ(z)·(1 − σ(z)) = e/(1 + e)² with e = e^−z. (For z < 0, out is small and exact enough.)
@@ -325,17 +367,21 @@ class Sigmoid(Op):
 
 
 class Relu(Op):
+    """Rectifier: out = max(0, a); ∂out/∂a = 1 where a > 0, else 0 (nan passes through)."""
+
     name = "relu"
     forward_code = "a if a > 0 or a != a else 0.0"
     derivatives_code = ("1.0 if a > 0 else (0.0 if a <= 0 else nan)",)
 
     @staticmethod
     def forward(a: float) -> float:
+        """Return max(0, a); nan stays nan."""
         # nan passes through (as in PyTorch): a diverged value must not turn into a tidy 0.
         return a if a > 0 or a != a else 0.0
 
     @staticmethod
     def derivatives(a: float, out: float) -> tuple[float]:
+        """Return (1,) where a > 0, (0,) where a ≤ 0, (nan,) for nan."""
         # ∂relu(a)/∂a = 1 where a > 0, else 0 (0 at the kink, as PyTorch does); nan at nan
         return (1.0 if a > 0 else (0.0 if a <= 0 else math.nan),)
 
@@ -344,10 +390,13 @@ class Relu(Op):
 
 
 class Sum(Op):
+    """An n-ary sum: out = t₁ + … + tₙ, correctly rounded (math.fsum); ∂out/∂tⱼ = 1."""
+
     name = "sum"
 
     @staticmethod
     def forward(*terms: float) -> float:
+        """Return the correctly rounded sum (math.fsum), scaled where a partial sum overflows; nan for inf − inf."""
         try:
             return math.fsum(terms)
         except OverflowError:  # a partial sum beyond double range: add the terms scaled down, exactly
@@ -358,6 +407,7 @@ class Sum(Op):
 
     @staticmethod
     def derivatives(*terms_and_out: float) -> tuple[float, ...]:
+        """Return 1 for each term."""
         # ∂(Σ tᵢ)/∂tⱼ = 1
         return (1.0,) * (len(terms_and_out) - 1)
 
@@ -369,12 +419,16 @@ class Sum(Op):
 
 
 class Linear(Op):
-    """A neuron's raw output ``w1*x1 + … + wn*xn + b``; operands are (w1…wn, x1…xn, b)."""
+    """A neuron's raw output: raw = w1*x1 + … + wn*xn + b; ∂raw/∂wᵢ = xᵢ, ∂raw/∂xᵢ = wᵢ, ∂raw/∂b = 1.
+
+    Its operands are (w1…wn, x1…xn, b).
+    """
 
     name = "linear"
 
     @staticmethod
     def forward(*weights_inputs_bias: float) -> float:
+        """Return b + Σ wᵢ·xᵢ, added left to right."""
         n = (len(weights_inputs_bias) - 1) // 2
         weights, inputs = weights_inputs_bias[:n], weights_inputs_bias[n : 2 * n]
         raw = weights_inputs_bias[-1]
@@ -384,6 +438,7 @@ class Linear(Op):
 
     @staticmethod
     def derivatives(*weights_inputs_bias_out: float) -> tuple[float, ...]:
+        """Return (x₁…xₙ, w₁…wₙ, 1): ∂raw/∂wᵢ = xᵢ, ∂raw/∂xᵢ = wᵢ, ∂raw/∂b = 1."""
         # ∂raw/∂wᵢ = xᵢ, ∂raw/∂xᵢ = wᵢ, ∂raw/∂b = 1
         n = (len(weights_inputs_bias_out) - 2) // 2
         weights = weights_inputs_bias_out[:n]

@@ -39,7 +39,16 @@ _NAME_WIDTH = 32  # longer formulas are cut to fewer levels, so deep unlabelled 
 
 
 def name_of(v: Value, loss: Value | None = None) -> str:
-    """What ``d…/d·`` calls ``v``: its label, else a short formula; an unlabelled loss is ``L``."""
+    """What ``d…/d·`` calls ``v``: its label, else a short formula; an unlabelled loss is ``L``.
+
+    Args:
+        v: the value to name.
+        loss: the value backward started from, named ``L`` when it has no label.
+
+    Returns:
+        The label; else the formula to as many levels (3, 2 or 1) as fit in 32 characters, deeper
+        parts shown as ``(op…)``.
+    """
     if v is loss and not v.label:
         return "L"
     for depth in (3, 2, 1):
@@ -51,32 +60,38 @@ def name_of(v: Value, loss: Value | None = None) -> str:
 
 @dataclass(frozen=True)
 class InputStep:
-    """One input's share of a step: d(loss)/d(input) += upstream × local_derivative."""
+    """One input's share of a step: d(loss)/d(input) += upstream × local_derivative.
+
+    Attributes:
+        value: the input (parent) Value, which received the contribution.
+        local_derivative: ∂node/∂input, from the op table (autodiff.ops).
+        contribution: upstream × local_derivative: what this step added to ``value.grad``.
+        grad_after: ``value.grad`` right after adding the contribution (the total so far).
+    """
 
     value: Value
-    """The input (parent) Value, which received the contribution."""
     local_derivative: float
-    """∂node/∂input, from the op table (autodiff.ops)."""
     contribution: float
-    """upstream × local_derivative: what this step added to ``value.grad``."""
     grad_after: float
-    """``value.grad`` right after adding the contribution (the total so far)."""
 
 
 @dataclass(frozen=True)
 class Step:
-    """One node of a backward pass: its upstream gradient, and what it passed to each input."""
+    """One node of a backward pass: its upstream gradient, and what it passed to each input.
+
+    Attributes:
+        node: the node being processed; its grad is complete (every later node has been processed).
+        op: the op's name, as in ``node.op`` ("*", "sigmoid", "linear", ...).
+        upstream: d(loss)/d(node): the gradient flowing into this node from above.
+        inputs: one InputStep per parent, in operand order (constants included, e.g. the 2 in x**2).
+        loss: the value backward started from (what ``dL`` refers to).
+    """
 
     node: Value
-    """The node being processed; its grad is complete (every later node has been processed)."""
     op: str
-    """The op's name, as in ``node.op`` ("*", "sigmoid", "linear", ...)."""
     upstream: float
-    """d(loss)/d(node): the gradient flowing into this node from above."""
     inputs: tuple[InputStep, ...]
-    """One entry per parent, in operand order (constants included, e.g. the 2 in x**2)."""
     loss: Value
-    """The value backward started from (what ``dL`` refers to)."""
 
     @property
     def local_derivatives(self) -> tuple[float, ...]:
@@ -85,7 +100,7 @@ class Step:
 
     @property
     def contributions(self) -> tuple[float, ...]:
-        """upstream × local derivative for each input, in operand order."""
+        """Upstream × local derivative for each input, in operand order."""
         return tuple(i.contribution for i in self.inputs)
 
     @property
@@ -119,6 +134,16 @@ def backward_steps(loss: Value) -> Iterator[Step]:
 
     Same semantics as ``backward()``: values computed inside the graph are reset, leaves
     accumulate, and ``loss.grad`` gets 1 added. The reset happens when iteration starts.
+
+    Args:
+        loss: the value to differentiate, usually the loss.
+
+    Yields:
+        One Step per computed node, from ``loss`` back towards the leaves, each yielded after its
+        contributions were added to its inputs' grads.
+
+    Raises:
+        TypeError: ``loss`` is not a Value (raised when iteration starts).
     """
     if not isinstance(loss, Value):
         raise TypeError(f"backward_steps needs a Value to start from, got {type(loss).__name__} {loss!r}")

@@ -37,26 +37,26 @@ def _escape(match: re.Match[str]) -> str:
 
 
 def visible(text: str) -> str:
-    """``text`` with every character that is not plain visible text written as an escape (``\\n``, ``\\x1b``).
+    r"""``text`` with every character that is not plain visible text written as an escape (``\n``, ``\x1b``).
 
     Args:
         text: Any string, lone surrogates included.
 
     Returns:
-        The same text on one line, holding only characters every medium can carry: newline → ``\\n``,
-        tab → ``\\t``, other controls → ``\\xNN``, line separators, bidi controls, lone surrogates
-        and U+FFFE/U+FFFF → ``\\uNNNN``. A backslash is left as it is, so plain paths stay readable.
+        The same text on one line, holding only characters every medium can carry: newline → ``\n``,
+        tab → ``\t``, other controls → ``\xNN``, line separators, bidi controls, lone surrogates
+        and U+FFFE/U+FFFF → ``\uNNNN``. A backslash is left as it is, so plain paths stay readable.
     """
     return _UNSAFE.sub(_escape, text)
 
 
 def terminal(text: str, encoding: str | None = "utf-8") -> str:
-    """``text`` as one or more log lines exactly as we wrote them: no line or control comes from the text.
+    r"""``text`` as one or more log lines exactly as we wrote them: no line or control comes from the text.
 
     Args:
         text: What to print; only the newlines *we* put around it end a line.
         encoding: The stream's encoding: characters it cannot hold (``≥`` in ASCII) become
-            ``\\u2265``-style escapes instead of failing. None: keep every character.
+            ``\u2265``-style escapes instead of failing. None: keep every character.
 
     Returns:
         The printable text.
@@ -93,13 +93,13 @@ def python_string(text: str) -> str:
 
 
 def js_string(text: str) -> str:
-    """A JavaScript string literal (quotes included) holding exactly ``text``; safe inside a ``<script>``.
+    r"""A JavaScript string literal (quotes included) holding exactly ``text``; safe inside a ``<script>``.
 
     Args:
         text: Any string, lone surrogates included.
 
     Returns:
-        JSON's quoting with everything outside ASCII escaped, and ``<``, ``>``, ``&`` as ``\\u003c`` etc.,
+        JSON's quoting with everything outside ASCII escaped, and ``<``, ``>``, ``&`` as ``\u003c`` etc.,
         so ``</script`` or ``<!--`` in the text cannot end or confuse an enclosing script element.
     """
     quoted = json.dumps(text, ensure_ascii=True)

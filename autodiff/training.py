@@ -73,7 +73,16 @@ _CURVE_POINTS = 400  # points in the HTML repr's loss curve
 
 
 def row_snapshot_stride(epochs: int, n_rows: int, budget: int | None = None) -> int:
-    """Keep the rows of every k-th epoch (and the last) so about ``budget`` snapshots at most are kept."""
+    """Keep the rows of every k-th epoch (and the last) so about ``budget`` snapshots at most are kept.
+
+    Args:
+        epochs: the run's number of epochs.
+        n_rows: the dataset's rows (one snapshot per row per kept epoch).
+        budget: the snapshots to keep at most; None: ``ROW_SNAPSHOTS``.
+
+    Returns:
+        k, at least 1: the smallest stride whose epochs' snapshots fit in the budget.
+    """
     return max(1, -(-epochs * max(n_rows, 1) // (budget or ROW_SNAPSHOTS)))
 
 
@@ -84,6 +93,14 @@ class EpochRecord:
     ``gradients`` is each parameter's gradient summed over the epoch's backward passes (see the
     module's docstring), not the gradient at the end-of-epoch ``parameters``: that one is
     ``History.graph(epoch)``'s.
+
+    Attributes:
+        epoch: the epoch's number, counted from 0 (also when records were thinned).
+        loss: the metric summed over the epoch's rows (see the module's docstring).
+        parameters: each parameter's value at the end of the epoch, by label.
+        gradients: each parameter's gradient, summed over the epoch's backward passes, by label.
+        rows: per-row mode: the parameters before each row's update, one tuple per row in
+            ``History.parameter_names`` order; empty when not kept or in full-batch mode.
     """
 
     epoch: int
@@ -94,12 +111,29 @@ class EpochRecord:
 
 
 def inputs_for(features: Sequence[float], names: Sequence[str]) -> list[Value]:
-    """A row's features as labelled leaves, so graphs read ``w*hours + b``."""
+    """A row's features as labelled leaves, so graphs read ``w*hours + b``.
+
+    Args:
+        features: the row's numbers.
+        names: the dataset's feature names, one per feature (each made a label by ``input_label``).
+
+    Returns:
+        One leaf Value per feature, in order.
+    """
     return [Value(x, label=input_label(name)) for x, name in zip(features, names)]
 
 
 def epoch_objective(model: Module, dataset: Dataset, loss: LossFunction) -> Value:
-    """The training objective summed over all rows: the epoch's graph (before backward)."""
+    """The training objective summed over all rows: the epoch's graph (before backward).
+
+    Args:
+        model: the model, at the parameters the graph should be built with.
+        dataset: the rows to sum the loss over.
+        loss: the loss function, ``loss(prediction, target)``.
+
+    Returns:
+        The summed loss as one node labelled "loss".
+    """
     row_losses = [loss(model(inputs_for(features, dataset.feature_names)), target) for features, target in dataset.rows]
     objective = total(row_losses)
     objective.label = "loss"
@@ -108,7 +142,21 @@ def epoch_objective(model: Module, dataset: Dataset, loss: LossFunction) -> Valu
 
 @dataclass
 class History:
-    """Everything a training run saw, epoch by epoch, and how to redraw each epoch's graph."""
+    """Everything a training run saw, epoch by epoch, and how to redraw each epoch's graph.
+
+    Attributes:
+        records: the full records kept, in epoch order (see the module's docstring for which).
+        settings: how the run was set up: epochs, lr, mode, loss, metric, optimizer and dataset.
+        model: the model trained (left at its final parameters), if known.
+        dataset: the data it was trained on, if known.
+        loss: the loss function it was trained with, if known.
+        interrupted: True when Ctrl+C ended the run early.
+        extra: free-form data a caller attaches to the run; training itself writes none.
+        start: each parameter's value before any update, by label.
+        stopped: why training stopped before its last epoch (divergence), else None.
+        notes: warnings that did not stop training.
+        epoch_losses: every epoch's loss, when records were thinned; None reads them from ``records``.
+    """
 
     records: list[EpochRecord]
     settings: dict[str, Any]
@@ -149,6 +197,7 @@ class History:
 
     @property
     def parameter_names(self) -> list[str]:
+        """The parameters' labels, in the order each record holds them (empty when nothing was kept)."""
         return list(self.records[0].parameters) if self.records else []
 
     def __len__(self) -> int:
@@ -253,6 +302,12 @@ class Recorder:
 
     Also the judge of divergence: ``diverged`` names what went wrong with an epoch, or None.
     Shared by ``train`` and any hand-written loop, so every run is bounded and stopped the same way.
+
+    Args:
+        history: the History to fill (its ``epoch_losses`` is started here).
+        epochs: the run's number of epochs.
+        n_rows: the dataset's rows, which bound the per-row snapshots.
+        n_parameters: the model's parameters, which bound how many full records are kept.
     """
 
     def __init__(self, history: History, epochs: int, n_rows: int, n_parameters: int) -> None:

@@ -113,6 +113,14 @@ class Value:
         one parent p:          _a = p,       _b = None
         two parents p, q:      _a = p,       _b = q
         three or more (linear, total): _a = None, _b = the tuple of them
+
+    Args:
+        data: the number, any real number (int, float, bool, Fraction, numpy float), stored as a float.
+        label: a name for graphs and reprs ("" for none).
+
+    Raises:
+        TypeError: ``data`` is not a real number, or ``label`` is not a str.
+        ValueError: ``data`` is an integer beyond double range.
     """
 
     __slots__ = ("data", "grad", "_label", "_op", "_a", "_b", "__weakref__")  # weakref: autodiff.guards
@@ -146,6 +154,7 @@ class Value:
 
     @property
     def is_leaf(self) -> bool:
+        """True for a value nothing computed (an input, a parameter or a Constant)."""
         return self._op is None
 
     def local_derivatives(self) -> tuple[float, ...]:
@@ -164,46 +173,46 @@ class Value:
     # --- arithmetic: Python numbers welcome on either side -------------------------------------
 
     def __add__(self, other: Operand) -> Value:
-        """self + other, as a new node."""
+        """Add: self + other, as a new node."""
         return _binary(Add, self, other)
 
     def __radd__(self, other: Operand) -> Value:
-        """other + self, as a new node."""
+        """Add (reflected): other + self, as a new node."""
         return _reflected(Add, other, self)
 
     def __sub__(self, other: Operand) -> Value:
-        """self - other, as a new node."""
+        """Subtract: self - other, as a new node."""
         return _binary(Sub, self, other)
 
     def __rsub__(self, other: Operand) -> Value:
-        """other - self, as a new node."""
+        """Subtract (reflected): other - self, as a new node."""
         return _reflected(Sub, other, self)
 
     def __mul__(self, other: Operand) -> Value:
-        """self * other, as a new node."""
+        """Multiply: self * other, as a new node."""
         return _binary(Mul, self, other)
 
     def __rmul__(self, other: Operand) -> Value:
-        """other * self, as a new node."""
+        """Multiply (reflected): other * self, as a new node."""
         return _reflected(Mul, other, self)
 
     def __truediv__(self, other: Operand) -> Value:
-        """self / other, as a new node."""
+        """Divide: self / other, as a new node."""
         return _binary(Div, self, other)
 
     def __rtruediv__(self, other: Operand) -> Value:
-        """other / self, as a new node."""
+        """Divide (reflected): other / self, as a new node."""
         return _reflected(Div, other, self)
 
     def __neg__(self) -> Value:
-        """-self."""
+        """Negate: -self, as a new node."""
         return _unary(Neg, self)
 
     def __pos__(self) -> Value:
         return self
 
     def __pow__(self, exponent: Operand) -> Value:
-        """self ** exponent: a number exponent is a constant (PowConst), a Value one is differentiated too (Pow)."""
+        """Power: self ** exponent; a number exponent is a constant (PowConst), a Value one gets a gradient (Pow)."""
         if type(exponent) is int:  # ``x ** 2``, the commonest power: the float without a call
             exponent = float(exponent)
         elif isinstance(exponent, Value):
@@ -213,13 +222,13 @@ class Value:
         return _binary(PowConst, self, exponent)
 
     def __rpow__(self, base: Number) -> Value:
-        """base ** self, as a new node."""
+        """Power (reflected): base ** self, as a new node."""
         return _reflected(Pow, base, self)
 
     # --- functions -----------------------------------------------------------------------------
 
     def exp(self) -> Value:
-        """e ** self."""
+        """Exponential: e ** self, as a new node (inf where it overflows)."""
         return _unary(Exp, self)
 
     def log(self) -> Value:
@@ -235,7 +244,7 @@ class Value:
         return _unary(Sigmoid, self)
 
     def relu(self) -> Value:
-        """self where positive, else 0."""
+        """Rectifier: self where positive, else 0, as a new node."""
         return _unary(Relu, self)
 
     # --- backprop ------------------------------------------------------------------------------
@@ -262,6 +271,7 @@ class Value:
         return backward_steps(self)
 
     def zero_grad(self) -> None:
+        """Set this node's grad to 0.0 (only this node; autodiff.zero_grad clears a whole graph)."""
         self.grad = 0.0
 
     # --- reading it as a number ----------------------------------------------------------------
@@ -436,30 +446,94 @@ def _function(op: type[Op], x: Operand) -> Value | float:
 
 
 def exp(x: Operand) -> Value | float:
-    """e ** x."""
+    """Exponential: e ** x.
+
+    Args:
+        x: a Value, or a plain number.
+
+    Returns:
+        A new node for a Value; a float (inf where it overflows) for a number.
+
+    Raises:
+        TypeError: ``x`` is neither a Value nor a real number.
+    """
     return _function(Exp, x)
 
 
 def log(x: Operand) -> Value | float:
-    """Natural logarithm of a positive x."""
+    """Natural logarithm of a positive x.
+
+    Args:
+        x: a Value, or a plain number; it must be positive (nan gives nan).
+
+    Returns:
+        A new node for a Value; a float for a number.
+
+    Raises:
+        ValueError: ``x`` is zero or negative.
+        TypeError: ``x`` is neither a Value nor a real number.
+    """
     return _function(Log, x)
 
 
 def tanh(x: Operand) -> Value | float:
+    """Hyperbolic tangent, between -1 and 1.
+
+    Args:
+        x: a Value, or a plain number.
+
+    Returns:
+        A new node for a Value; a float for a number.
+
+    Raises:
+        TypeError: ``x`` is neither a Value nor a real number.
+    """
     return _function(Tanh, x)
 
 
 def sigmoid(x: Operand) -> Value | float:
-    """1 / (1 + e^-x): turns a raw score into a probability."""
+    """Sigmoid, 1 / (1 + e^-x): turns a raw score into a probability; never overflows.
+
+    Args:
+        x: a Value, or a plain number.
+
+    Returns:
+        A new node for a Value; a float between 0 and 1 for a number.
+
+    Raises:
+        TypeError: ``x`` is neither a Value nor a real number.
+    """
     return _function(Sigmoid, x)
 
 
 def relu(x: Operand) -> Value | float:
+    """Rectifier: x where positive, else 0 (nan stays nan).
+
+    Args:
+        x: a Value, or a plain number.
+
+    Returns:
+        A new node for a Value; a float for a number.
+
+    Raises:
+        TypeError: ``x`` is neither a Value nor a real number.
+    """
     return _function(Relu, x)
 
 
 def total(terms: list[Operand] | tuple[Operand, ...]) -> Value:
-    """Σ terms as one node (one graph node however many terms)."""
+    """Σ terms as one node (one graph node however many terms), correctly rounded.
+
+    Args:
+        terms: the Values (or plain numbers, which become Constants) to add.
+
+    Returns:
+        The sum's node, whose parents are the terms in order.
+
+    Raises:
+        ValueError: ``terms`` is empty.
+        TypeError: a term is neither a Value nor a real number.
+    """
     if not terms:
         raise ValueError("total needs at least one term, got an empty list")
     parents = _as_values(tuple(terms))
@@ -467,7 +541,20 @@ def total(terms: list[Operand] | tuple[Operand, ...]) -> Value:
 
 
 def linear(weights: Sequence[Value], inputs: Sequence[Operand], bias: Value) -> Value:
-    """A neuron's raw output w1*x1 + … + wn*xn + b as one node."""
+    """A neuron's raw output w1*x1 + … + wn*xn + b as one node.
+
+    Args:
+        weights: the weights w1…wn.
+        inputs: the inputs x1…xn, Values or plain numbers (which become Constants), one per weight.
+        bias: the bias b.
+
+    Returns:
+        The raw output's node, whose parents are (w1…wn, x1…xn, b).
+
+    Raises:
+        ValueError: ``weights`` and ``inputs`` differ in length.
+        TypeError: an input is neither a Value nor a real number.
+    """
     if len(weights) != len(inputs):
         raise ValueError(f"linear needs one input per weight: {len(weights)} weights, {len(inputs)} inputs")
     parents = _as_values((*weights, *inputs, bias))

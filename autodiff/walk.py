@@ -41,6 +41,12 @@ def topological_order(root: Value) -> list[Value]:
     """Every value ``root`` depends on, each after all of its parents (root last).
 
     Depth-first, parents visited in operand order, so the same code gives the same order.
+
+    Args:
+        root: the value whose graph to order, usually the loss.
+
+    Returns:
+        Each value once, leaves and computed nodes alike, every parent before its children.
     """
     with gc_paused():
         return _topological_order(root)
@@ -76,6 +82,12 @@ def computed_nodes(root: Value) -> list[Value]:
     The fast path's order: a leaf has no work to do in backward, so skipping leaves here saves a
     set lookup and a visit each. Computed nodes keep their relative order, so gradients are
     accumulated in exactly the same sequence as with the full order.
+
+    Args:
+        root: the value backward starts from.
+
+    Returns:
+        The computed nodes, every parent before its children (root last); empty when root is a leaf.
     """
     if root._op is None:
         return []

@@ -32,7 +32,14 @@ REFERENCE = {
     "autodiff.losses": "reference/losses.html",
     "autodiff.optim": "reference/optim.html",
     "autodiff.datasets": "reference/datasets.html",
+    "autodiff.fast_path": "reference/fast_path.html",
+    "autodiff.guards": "reference/guards.html",
+    "autodiff.text": "reference/text.html",
+    "autodiff.walk": "reference/walk.html",
     "viz": "reference/viz.html",
+    "viz.escape": "reference/escape.html",
+    "viz.layered": "reference/layered.html",
+    "viz.network": "reference/network.html",
     "viz.plots": "reference/plots.html",
 }
 EXTERNAL = re.compile(r"""<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)=["'](?:https?:)?//""", re.IGNORECASE)

@@ -1,4 +1,4 @@
-"""Text from outside (labels, CSV headers, file names, titles) made safe for a page or an SVG file.
+r"""Text from outside (labels, CSV headers, file names, titles) made safe for a page or an SVG file.
 
 One function per medium:
 
@@ -6,7 +6,7 @@ One function per medium:
 - ``xml_text``: text or an attribute value in an SVG (XML) file: characters XML cannot hold
   (C0 controls but tab and newline, lone surrogates, U+FFFE/U+FFFF) become visible escapes.
 - ``json_script``: a JSON document inside ``<script type="application/json">``: ``<``, ``>``,
-  ``&``, U+2028/2029 and lone surrogates written as ``\\uXXXX``, so no ``</script`` or ``<!--``
+  ``&``, U+2028/2029 and lone surrogates written as ``\uXXXX``, so no ``</script`` or ``<!--``
   can end or confuse the element, and ``JSON.parse`` gives back exactly the text that went in.
 - ``script_code``: generated JavaScript placed inside a ``<script>`` element.
 
@@ -45,14 +45,14 @@ _BREAKS = str.maketrans({"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
 
 
 def html_text(text: str) -> str:
-    """``text`` between tags or in a quoted attribute of an HTML page, shown as typed (``&amp;`` stays ``&amp;``).
+    r"""``text`` between tags or in a quoted attribute of an HTML page, shown as typed (``&amp;`` stays ``&amp;``).
 
     Args:
         text: Any string, lone surrogates and control characters included.
 
     Returns:
         ``&``, ``<``, ``>`` (and quotes) as character references; characters a page cannot
-        hold as ``\\xNN`` / ``\\uNNNN``.
+        hold as ``\xNN`` / ``\uNNNN``.
     """
     return html.escape(_xml_clean(text), quote=True).translate(_BREAKS)
 
@@ -71,13 +71,13 @@ def xml_text(text: str) -> str:
 
 
 def json_script(value: Any) -> str:
-    """``value`` as JSON for a ``<script type="application/json">`` element.
+    r"""``value`` as JSON for a ``<script type="application/json">`` element.
 
     Args:
         value: JSON-able data (finite numbers only: NaN and infinities are refused by ``json``).
 
     Returns:
-        Compact JSON in which ``<``, ``>``, ``&``, U+2028/U+2029 and lone surrogates are ``\\uXXXX``
+        Compact JSON in which ``<``, ``>``, ``&``, U+2028/U+2029 and lone surrogates are ``\uXXXX``
         escapes: the HTML parser sees no tag or comment in it, and ``JSON.parse`` restores every string.
 
     Raises:
@@ -88,13 +88,13 @@ def json_script(value: Any) -> str:
 
 
 def script_code(code: str) -> str:
-    """Generated JavaScript for inside a ``<script>`` element: no ``</script`` or ``<!--`` can end or hide it.
+    r"""Generated JavaScript for inside a ``<script>`` element: no ``</script`` or ``<!--`` can end or hide it.
 
     Args:
         code: JavaScript whose string literals come from ``autodiff.text.js_string`` (which
             escapes ``<`` already); this is the second line of defence.
 
     Returns:
-        The code with ``</`` as ``<\\/`` and ``<!--`` as ``<\\!--`` (the same string inside a literal).
+        The code with ``</`` as ``<\/`` and ``<!--`` as ``<\!--`` (the same string inside a literal).
     """
     return code.replace("</", "<\\/").replace("<!--", "<\\!--")

@@ -63,17 +63,41 @@ _WRAP = 40  # characters per line in a node, so a long label makes a tall box, n
 
 
 def fmt(x: float) -> str:
-    """A number as the graph shows it: 4 significant digits."""
+    """A number as the graph shows it: 4 significant digits.
+
+    Args:
+        x: the number.
+
+    Returns:
+        It formatted as ``{x:.4g}`` (``0.1``, ``1.235e+05``, ``nan``).
+    """
     return f"{x:.4g}"
 
 
 def is_parameter_label(label: str) -> bool:
-    """Whether a leaf with this label counts as a parameter when ``parameters`` is not given."""
+    """Whether a leaf with this label counts as a parameter when ``parameters`` is not given.
+
+    Args:
+        label: the leaf's label; only the part after the last ``.`` counts (``layer1.w2`` → ``w2``).
+
+    Returns:
+        True when that part is w, b, weight or bias, alone or followed by digits or ``_…``
+            (``w1``, ``b_out``), in any case.
+    """
     return bool(_PARAMETER_LABEL.fullmatch(label.rsplit(".", 1)[-1]))
 
 
 def node_kind(value: Value, parameters: set[int] | None = None) -> str:
-    """PARAMETER, DATA_INPUT, CONSTANT or COMPUTED; ``parameters`` holds id()s of parameter leaves."""
+    """The kind of node a value is drawn as: PARAMETER, DATA_INPUT, CONSTANT or COMPUTED.
+
+    Args:
+        value: the node.
+        parameters: the id()s of the parameter leaves; None: a leaf is a parameter when its label
+            says so (``is_parameter_label``).
+
+    Returns:
+        COMPUTED for a computed node, CONSTANT for a Constant, else PARAMETER or DATA_INPUT.
+    """
     if not value.is_leaf:
         return COMPUTED
     if isinstance(value, Constant):
@@ -103,7 +127,15 @@ def _visible(ch: str) -> str:
 
 
 def text_lines(text: str, width: int = _WRAP) -> list[str]:
-    """``text`` as the lines a node shows: control characters made visible, long lines wrapped."""
+    """``text`` as the lines a node shows: control characters made visible, long lines wrapped.
+
+    Args:
+        text: any label or formula; a CR LF, a CR or a LF each end a line.
+        width: characters per line before a line is wrapped.
+
+    Returns:
+        The lines, each at most ``width`` characters; an empty line is a no-break space.
+    """
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     out_lines = []
     for line in lines:
@@ -115,7 +147,15 @@ def text_lines(text: str, width: int = _WRAP) -> list[str]:
 
 
 def record_text(text: str, width: int = _WRAP) -> str:
-    """``text`` escaped as one field of a Graphviz record label: specials escaped, lines wrapped."""
+    """``text`` escaped as one field of a Graphviz record label: specials escaped, lines wrapped.
+
+    Args:
+        text: any label or formula.
+        width: characters per line before a line is wrapped.
+
+    Returns:
+        The field, its lines joined by Graphviz's line break; Graphviz shows it verbatim.
+    """
     return "\\n".join(_record_line(line) for line in text_lines(text, width))
 
 

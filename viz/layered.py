@@ -50,7 +50,14 @@ _NODE_GAP = 12.0  # px between neighbours in a rank
 
 @dataclass
 class Node:
-    """One drawn box (``fields``: its parts, each a list of plain-text lines) or op circle."""
+    """One drawn box (``fields``: its parts, each a list of plain-text lines) or op circle.
+
+    Attributes:
+        name: the node's DOT name.
+        fields: the box's parts, each a list of plain-text lines.
+        style: Graphviz attributes for the node (fill colour and the like).
+        circle: drawn as an op circle, not a box.
+    """
 
     name: str
     fields: list[list[str]]
@@ -60,7 +67,13 @@ class Node:
 
 @dataclass
 class Picture:
-    """Nodes and edges (pairs of node indices, tail first) as they will be drawn."""
+    """Nodes and edges (pairs of node indices, tail first) as they will be drawn.
+
+    Attributes:
+        nodes: the nodes, in the order edges index them.
+        edges: pairs of node indices, tail first.
+        rankdir: Graphviz's rank direction: "LR" (left to right), "RL", "TB" or "BT".
+    """
 
     nodes: list[Node]
     edges: list[tuple[int, int]]
@@ -69,7 +82,15 @@ class Picture:
 
 @dataclass(frozen=True)
 class Plan:
-    """Which layout a picture gets, and the figures that chose it."""
+    """Which layout a picture gets, and the figures that chose it.
+
+    Attributes:
+        strategy: GRAPHVIZ, LAYERED or REFUSED.
+        nodes: the nodes Graphviz would lay out.
+        edges: the edges.
+        virtual_nodes: what Graphviz would add: the sum over edges of (ranks crossed - 1).
+        rank_edges: the most edges entering any one rank.
+    """
 
     strategy: str  # GRAPHVIZ, LAYERED or REFUSED
     nodes: int
@@ -90,6 +111,13 @@ def ranks(count: int, edges: Sequence[tuple[int, int]]) -> list[int]:
     before the first operation that reads it, not in a column of every leaf at rank 0. A cycle
     (hand-written DOT may have one; a computation graph never does) is broken where it is met,
     as Graphviz breaks it by reversing an edge.
+
+    Args:
+        count: the number of nodes, numbered 0 … count - 1.
+        edges: pairs of node indices, tail first.
+
+    Returns:
+        Each node's rank, by node index.
     """
     successors: list[list[int]] = [[] for _ in range(count)]
     indegree = [0] * count
@@ -126,7 +154,15 @@ def ranks(count: int, edges: Sequence[tuple[int, int]]) -> list[int]:
 
 
 def virtual_nodes(rank: Sequence[int], edges: Sequence[tuple[int, int]]) -> int:
-    """How many virtual nodes Graphviz's ``dot`` adds: one per rank an edge passes over."""
+    """How many virtual nodes Graphviz's ``dot`` adds: one per rank an edge passes over.
+
+    Args:
+        rank: each node's rank (see ``ranks``).
+        edges: pairs of node indices, tail first.
+
+    Returns:
+        The sum over edges of (ranks crossed - 1).
+    """
     return sum(max(0, abs(rank[head] - rank[tail]) - 1) for tail, head in edges)
 
 

@@ -105,7 +105,22 @@ class OutputError(Exception):
 
 
 def write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically (temp file + os.replace) and return the path."""
+    """Write ``data`` to ``path`` atomically (temp file + os.replace) and return the path.
+
+    The file appears whole or not at all: a reader never sees half of it, and a failure leaves
+    what was there before (an existing file at ``path`` is replaced only once the new one is complete).
+
+    Args:
+        path: the file to write; missing parent directories are created.
+        data: the bytes to write.
+
+    Returns:
+        ``path`` as a Path.
+
+    Raises:
+        OutputError: ``path`` is a directory, a parent cannot be created (or a file is in its
+            way), or the file cannot be written.
+    """
     target = Path(path)
     try:
         target.exists()
@@ -153,12 +168,30 @@ def _short(path: Path | str, limit: int = 120) -> str:
 
 
 def write_text(path: str | os.PathLike[str], text: str) -> Path:
-    """Write ``text`` as UTF-8 to ``path`` atomically and return the path."""
+    """Write ``text`` as UTF-8 to ``path`` atomically and return the path (see ``write_bytes``).
+
+    Args:
+        path: the file to write; missing parent directories are created.
+        text: the text to write, encoded as UTF-8.
+
+    Returns:
+        ``path`` as a Path.
+
+    Raises:
+        OutputError: ``path`` is a directory, a parent cannot be created, or the file cannot be written.
+    """
     return write_bytes(path, text.encode("utf-8"))
 
 
 def is_ours(path: str | os.PathLike[str]) -> bool:
-    """True when ``path`` is a directory carrying our output marker."""
+    """True when ``path`` is a directory carrying our output marker.
+
+    Args:
+        path: the directory to look at (it need not exist).
+
+    Returns:
+        Whether ``path`` holds the marker file an earlier ``prepare_out_dir`` wrote.
+    """
     return (Path(path) / MARKER).is_file()
 
 
@@ -168,6 +201,16 @@ def prepare_out_dir(path: str | os.PathLike[str]) -> Path:
     Accepted: a missing path (created), an empty directory, or a directory an earlier run marked.
     Refused with OutputError: a file, or a non-empty directory without our marker, so a typo
     never lets a re-run overwrite someone's files.
+
+    Args:
+        path: the output directory.
+
+    Returns:
+        ``path`` as a Path, now an existing directory holding our marker.
+
+    Raises:
+        OutputError: ``path`` is a file, a non-empty directory without our marker, or cannot be
+            read, created or marked.
     """
     out = Path(path)
     try:
@@ -443,6 +486,13 @@ class staged_output:  # noqa: N801 - used as a function: ``with staged_output(ou
     discards the new output, leaving ``path`` exactly as it was. ``committed`` says which
     happened, ``kept()`` says it in words, and ``changed`` lists files of ours the learner edited
     (kept, and named on stderr).
+
+    Args:
+        path: the output directory (a symlink to one is followed).
+
+    Raises:
+        OutputError: on entering: ``path`` is refused as ``prepare_out_dir`` refuses it, is (or
+            holds) the working folder, is locked by another run, or no directory can be made beside it.
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:

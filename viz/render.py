@@ -67,7 +67,14 @@ class RenderError(Exception):
 
 
 def count_nodes(dot_source: str) -> int:
-    """How many node statements the DOT source has (what sets Graphviz's time and stack)."""
+    """How many node statements the DOT source has (what sets Graphviz's time and stack).
+
+    Args:
+        dot_source: the DOT text, one statement per line.
+
+    Returns:
+        The number of node statements (nodes named only in edges are not counted).
+    """
     return len(_NODE.findall(dot_source))
 
 
@@ -331,7 +338,15 @@ def warm_up_in_background(renderer: str = "wasm") -> None:
 
 
 def warm_up(renderer: str = "wasm") -> None:
-    """Load the renderer now (about a second for wasm) so later timings measure rendering only."""
+    """Load the renderer now (about a second for wasm) so later timings measure rendering only.
+
+    Args:
+        renderer: "wasm" or "system".
+
+    Raises:
+        ValueError: an unknown renderer.
+        RenderError: the renderer could not render a one-node graph.
+    """
     render_svg("digraph { a }", renderer)
 
 
@@ -340,6 +355,18 @@ def svg_milliseconds(dot_source: str, renderer: str = "wasm", repeats: int = 20)
 
     For "wasm" this is the in-process cost; for "system" it includes spawning ``dot`` each time,
     which is what a per-epoch loop calling the system Graphviz pays.
+
+    Args:
+        dot_source: the DOT text to render.
+        renderer: "wasm" or "system".
+        repeats: how many renders to average over, at least 1.
+
+    Returns:
+        The mean wall-clock time of one render, in milliseconds.
+
+    Raises:
+        ValueError: ``repeats`` is below 1, or an unknown renderer.
+        RenderError: the graph is too large, or Graphviz could not render it.
     """
     if repeats < 1:
         raise ValueError(f"repeats must be at least 1, got {repeats!r}")

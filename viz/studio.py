@@ -183,6 +183,13 @@ def evaluate(picture: _Picture, leaves: Sequence[float]) -> tuple[list[float], l
     """Every node's data and local derivatives for these leaf values (one per node; non-leaves ignored).
 
     The same op-table calls, in the same order, as building the graph and calling backward().
+
+    Args:
+        picture: the graph, its nodes in topological order.
+        leaves: one number per node, read for the leaves only.
+
+    Returns:
+        ``(data, local)``: each node's value, and each node's local derivatives (empty for a leaf).
     """
     index = {id(v): i for i, v in enumerate(picture.nodes)}
     data: list[float] = []
@@ -201,12 +208,28 @@ def evaluate(picture: _Picture, leaves: Sequence[float]) -> tuple[list[float], l
 
 
 def backward_order(picture: _Picture) -> list[int]:
-    """Node indices in the order backward() processes them: reversed topological order, computed nodes only."""
+    """Node indices in the order backward() processes them: reversed topological order, computed nodes only.
+
+    Args:
+        picture: the graph, its nodes in topological order.
+
+    Returns:
+        The computed nodes' indices, the root's first.
+    """
     return [i for i in reversed(range(len(picture.nodes))) if not picture.nodes[i].is_leaf]
 
 
 def replay(picture: _Picture, local: list[list[float]], steps: int) -> tuple[list[float], list[bool]]:
-    """Gradients after the first ``steps`` chain-rule steps, and which nodes a gradient has reached."""
+    """Gradients after the first ``steps`` chain-rule steps, and which nodes a gradient has reached.
+
+    Args:
+        picture: the graph, its nodes in topological order (the root last).
+        local: each node's local derivatives, as ``evaluate`` gives them.
+        steps: how many nodes of ``backward_order`` to process; 0: none, not even the root's 1.
+
+    Returns:
+        ``(grad, reached)``: each node's gradient so far, and whether any gradient has reached it.
+    """
     index = {id(v): i for i, v in enumerate(picture.nodes)}
     n = len(picture.nodes)
     grad = [0.0] * n
@@ -258,7 +281,7 @@ def _dot(picture: _Picture) -> str:
 
 
 def _port(j: int) -> str:
-    """The operand's position on a non-commutative op: "a: ", "b: " …"""
+    """The operand's position on a non-commutative op: "a: ", "b: " and so on."""
     return f"{'abcdefgh'[j] if j < 8 else j + 1}: "
 
 
@@ -311,7 +334,15 @@ def _mark_shapes(svg: str) -> str:
 
 
 def grad_fill(grad: float, scale: float) -> str:
-    """Blue for a positive gradient, red for a negative one, stronger as |grad| nears the frame's largest."""
+    """Blue for a positive gradient, red for a negative one, stronger as |grad| nears the frame's largest.
+
+    Args:
+        grad: the node's gradient.
+        scale: the frame's largest |gradient|.
+
+    Returns:
+        A ``#rrggbb`` colour; light grey for a zero or non-finite gradient or scale.
+    """
     if grad == 0 or scale == 0 or not math.isfinite(grad) or not math.isfinite(scale):
         return "#f4f4f4"
     strength = math.sqrt(min(abs(grad) / scale, 1.0))
@@ -346,7 +377,18 @@ def _finite_json(value: Any) -> Any:
 
 
 class Studio:
-    """A studio page: ``.save(path)``, ``.html()``, inline in Jupyter, and the per-epoch SVG files."""
+    """A studio page: ``.save(path)``, ``.html()``, inline in Jupyter, and the per-epoch SVG files.
+
+    ``studio`` builds it; the arguments are its parts.
+
+    Args:
+        data: the page's data (frames, rows, nodes, notes), embedded as JSON.
+        svg: the graph's SVG, laid out once, its texts and shapes given ids the page changes.
+        picture: the graph: its nodes in topological order, their kinds and leaf sources.
+        trace_js: the generated JavaScript that recomputes a frame, or "" when the page cannot compute.
+        title: the page's title.
+        every: the per-epoch SVG files keep every ``every``-th epoch.
+    """
 
     def __init__(
         self, data: dict[str, Any], svg: str, picture: _Picture, trace_js: str, title: str, every: int = 1
@@ -377,7 +419,17 @@ class Studio:
         return self._html
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the page to ``path`` (a ``.html`` file), whole or not at all."""
+        """Write the page to ``path`` (a ``.html`` file), whole or not at all.
+
+        Args:
+            path: where to write; its suffix must be ``.html`` or ``.htm``.
+
+        Returns:
+            The path written.
+
+        Raises:
+            OutputError: the suffix is not .html, or the file cannot be written.
+        """
         target = Path(path)
         if target.suffix.lower() not in (".html", ".htm"):
             raise OutputError(f"{target} has suffix {target.suffix or '(none)'!r}; a studio page is saved as .html")
@@ -676,6 +728,15 @@ def frame_leaves(data: dict[str, Any], sources: list[list[Any]], epoch: int, row
     """Each node's leaf value in frame (epoch, row): parameters before that row, the row's inputs and target.
 
     ``row`` one past the last is the epoch's end: the parameters after it, with row 0's data.
+
+    Args:
+        data: the page's data (``Studio.data``).
+        sources: where each node's number comes from (a parameter, an input, the target, a constant).
+        epoch: the epoch's index among the page's epochs.
+        row: the row, or one past the last for the epoch's end.
+
+    Returns:
+        One number per node; 0.0 for a computed node.
     """
     params: list[float] = []
     if data["kind"] == "history":
@@ -758,9 +819,23 @@ def studio(
 ) -> Studio:
     """The studio page for a training run (``autodiff.train``'s History) or one backward pass (a Value).
 
-    ``every``: the per-epoch SVG files keep every ``every``-th epoch (the page keeps them all).
-    ``show_all_gradients``: also show the gradients of data inputs, targets and constants.
     A run of a layered model (``nn.MLP``, ``nn.Layer``) gets the network studio (viz.network) instead.
+
+    Args:
+        source: a History with at least one finished epoch, or a computed Value to backpropagate from.
+        title: the page's title; "": one made from the dataset's name (or the Value's label).
+        every: the per-epoch SVG files keep every ``every``-th epoch (the page keeps them all).
+        renderer: "wasm" or "system", the Graphviz that lays the graph out.
+        show_all_gradients: also show the gradients of data inputs, targets and constants.
+
+    Returns:
+        The page: a Studio (a NetworkStudio for a layered model).
+
+    Raises:
+        TypeError: ``source`` is neither a History nor a Value.
+        ValueError: the History has no finished epoch, the Value is a leaf, ``every`` is not a whole
+            number ≥ 1, or ``renderer`` is unknown.
+        RenderError: the graph is too large to lay out, or Graphviz could not render it.
     """
     if isinstance(source, History) and is_network(source.model):
         return network_studio(source, title=title)  # type: ignore[return-value]
