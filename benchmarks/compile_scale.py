@@ -120,6 +120,15 @@ def measure(sizes: tuple[int, ...] = SIZES) -> dict[str, Any]:
     }
 
 
+def _growth(by_size: dict[str, Any]) -> str:
+    """The target cell: how much µs/node grew from the smallest graph to the largest (linear: at most 2×)."""
+    measured = [case["us_per_node"] for case in by_size.values() if "missing" not in case]
+    if len(measured) < len(by_size) or len(measured) < 2:
+        return "linear: not measured at every size"
+    growth = measured[-1] / measured[0]
+    return f"linear (µs/node within 2× over 100× the nodes): {'met' if growth <= 2 else 'NOT met'} (×{growth:.1f})"
+
+
 def rows(result: dict[str, Any]) -> list[list[str]]:
     """Table rows for benchmarks.run: µs/node per shape and size, then the comparison costs."""
     out = []
@@ -130,7 +139,7 @@ def rows(result: dict[str, Any]) -> list[list[str]]:
                 cells.append(f"{int(n):,}: — ({case['missing']})")
             else:
                 cells.append(f"{case['nodes']:,} nodes: {case['us_per_node']:.0f} µs/node, {case['lines']:,} lines")
-        out.append([f"compile, {shape.replace('_', ' ')}", "; ".join(cells), "—", "—", "—", "linear: flat µs/node"])
+        out.append([f"compile, {shape.replace('_', ' ')}", "; ".join(cells), "—", "—", "—", _growth(by_size)])
     ns = result["comparison_ns"]
     out.append(
         [
