@@ -20,23 +20,20 @@ from __future__ import annotations
 
 import base64
 import copy
-import html
 import importlib
 import json
-import os
 import re
 import sys
 from array import array
 from collections.abc import Sequence
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from autodiff import History, Value, nn, ops
 from autodiff.training import inputs_for
 from autodiff.value import total
 from viz import escape
-from viz.outputs import OutputError, write_text
+from viz.outputs import Page
 
 __all__ = ["NetworkStudio", "is_network", "layout", "network_javascript", "network_studio"]
 
@@ -358,7 +355,7 @@ def _asset(name: str) -> str:
     return resources.files("viz").joinpath(name).read_text("utf-8")
 
 
-class NetworkStudio:
+class NetworkStudio(Page):
     """A network studio page: ``.save(path)``, ``.html()``, and inline in Jupyter."""
 
     def __init__(self, data: dict[str, Any], javascript: str, title: str) -> None:
@@ -386,30 +383,6 @@ class NetworkStudio:
             }
             self._html = _SLOTS.sub(lambda m: values[m.group(1)], _asset("templates/network.html"))
         return self._html
-
-    def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the page to ``path`` (a ``.html`` file), whole or not at all.
-
-        Args:
-            path: where to write; its suffix must be ``.html`` or ``.htm``.
-
-        Returns:
-            The path written.
-
-        Raises:
-            OutputError: the suffix is not .html, or the file cannot be written.
-        """
-        target = Path(path)
-        if target.suffix.lower() not in (".html", ".htm"):
-            raise OutputError(f"{target} has suffix {target.suffix or '(none)'!r}; a studio page is saved as .html")
-        return write_text(target, self.html())
-
-    def _repr_html_(self) -> str:
-        srcdoc = html.escape(self.html(), quote=True)
-        return (
-            f'<iframe srcdoc="{srcdoc}" style="width:100%;height:760px;border:1px solid #ccc" '
-            'sandbox="allow-scripts allow-downloads"></iframe>'
-        )
 
     def __repr__(self) -> str:
         """One line: the title, the network's shape and how many epochs the page holds."""

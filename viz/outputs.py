@@ -20,6 +20,7 @@ import contextlib
 import errno
 import glob
 import hashlib
+import html
 import json
 import os
 import secrets
@@ -181,6 +182,45 @@ def write_text(path: str | os.PathLike[str], text: str) -> Path:
         OutputError: ``path`` is a directory, a parent cannot be created, or the file cannot be written.
     """
     return write_bytes(path, text.encode("utf-8"))
+
+
+class Page:
+    """An offline HTML page made on demand: ``save`` writes it whole, a notebook shows it inline.
+
+    The studio and the network studio are pages: each builds its document in ``html()``.
+    """
+
+    def html(self) -> str:
+        """The whole page as one self-contained, offline HTML document.
+
+        Returns:
+            The document.
+        """
+        raise NotImplementedError
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the page to ``path`` (a ``.html`` file), whole or not at all.
+
+        Args:
+            path: where to write; its suffix must be ``.html`` or ``.htm``.
+
+        Returns:
+            The path written.
+
+        Raises:
+            OutputError: the suffix is not .html, or the file cannot be written.
+        """
+        target = Path(path)
+        if target.suffix.lower() not in (".html", ".htm"):
+            raise OutputError(f"{target} has suffix {target.suffix or '(none)'!r}; a studio page is saved as .html")
+        return write_text(target, self.html())
+
+    def _repr_html_(self) -> str:
+        srcdoc = html.escape(self.html(), quote=True)
+        return (
+            f'<iframe srcdoc="{srcdoc}" style="width:100%;height:760px;border:1px solid #ccc" '
+            'sandbox="allow-scripts allow-downloads"></iframe>'
+        )
 
 
 def is_ours(path: str | os.PathLike[str]) -> bool:

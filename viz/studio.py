@@ -20,7 +20,6 @@ JavaScript, the engine's numbers are embedded for every frame instead and editin
 from __future__ import annotations
 
 import copy
-import html
 import importlib
 import math
 import os
@@ -39,7 +38,7 @@ from autodiff.value import total
 from viz import escape
 from viz.graph import COMPUTED, CONSTANT, DATA_INPUT, PARAMETER, fmt, node_kind, record_text
 from viz.network import is_network, network_studio
-from viz.outputs import OutputError, write_text
+from viz.outputs import Page, write_text
 from viz.render import render_svg
 
 __all__ = ["Studio", "studio"]
@@ -376,7 +375,7 @@ def _finite_json(value: Any) -> Any:
     return value
 
 
-class Studio:
+class Studio(Page):
     """A studio page: ``.save(path)``, ``.html()``, inline in Jupyter, and the per-epoch SVG files.
 
     ``studio`` builds it; the arguments are its parts.
@@ -417,30 +416,6 @@ class Studio:
             template = _asset("templates/studio.html")
             self._html = _SLOTS.sub(lambda m: values[m.group(1)], template)
         return self._html
-
-    def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the page to ``path`` (a ``.html`` file), whole or not at all.
-
-        Args:
-            path: where to write; its suffix must be ``.html`` or ``.htm``.
-
-        Returns:
-            The path written.
-
-        Raises:
-            OutputError: the suffix is not .html, or the file cannot be written.
-        """
-        target = Path(path)
-        if target.suffix.lower() not in (".html", ".htm"):
-            raise OutputError(f"{target} has suffix {target.suffix or '(none)'!r}; a studio page is saved as .html")
-        return write_text(target, self.html())
-
-    def _repr_html_(self) -> str:
-        srcdoc = html.escape(self.html(), quote=True)
-        return (
-            f'<iframe srcdoc="{srcdoc}" style="width:100%;height:760px;border:1px solid #ccc" '
-            'sandbox="allow-scripts allow-downloads"></iframe>'
-        )
 
     def __repr__(self) -> str:
         epochs = len(self.data.get("epochs", []))
