@@ -218,6 +218,12 @@ def test_clicks_pick_a_row_a_neuron_and_a_weight(runs: dict[str, Any], opened: A
     assert page.locator("#update table tbody tr").count() == 8
     page.click("#all-changes")
     assert page.locator("#update table tbody tr").count() == len(runs["moons"]["history"].parameter_names)
+    # hovering a weight's edge names it with this frame's value (written on arrival, not every frame)
+    edge = page.locator("#edges line.hit").first
+    edge.dispatch_event("pointerenter")
+    name, value = edge.locator("title").text_content().split(" = ")
+    frame = page.evaluate("() => networkStudio.frame().params[0]")
+    assert name == runs["moons"]["history"].parameter_names[0] and float(value) == frame
 
 
 SCREENS = [(1024, 768), (1920, 1080), (390, 844)]

@@ -122,7 +122,8 @@
   const PLANE = D.plane && F <= 2 ? D.plane : null;
   const GS = F === 1 ? 128 : 48, GO = GS; // one grid for every neuron and the output (canvas smoothing does the rest)
   const boxes = []; // boxes[c][j]: the div of column c (0 = inputs) neuron j
-  const edgeLines = []; // {l, j, i, line, hit}
+  const edgeLines = []; // {l, j, i, line, hit, title, shown: the attributes last written}
+  let lastFrame = null; // the frame on screen, for the weights' tooltips
   let geometry = null;
 
   function build() {
@@ -151,8 +152,10 @@
           hit.addEventListener("click", (ev) => { ev.stopPropagation(); pick({ type: "weight", l, j, i }); });
           const title = document.createElementNS(SVGNS, "title");
           hit.appendChild(title);
+          // the tooltip is written when the pointer arrives: 300 titles a frame cost more than the picture
+          hit.addEventListener("pointerenter", () => { title.textContent = `${D.params[paramAt(l, j) + i]} = ${weightOf(lastFrame, l, j, i)}`; });
           edgesSvg.appendChild(line);
-          edgeLines.push({ l, j, i, line, hit, title });
+          edgeLines.push({ l, j, i, line, hit, title, shown: {} });
         }
       }
     }
@@ -432,17 +435,19 @@
     let big = 0;
     for (const e of edgeLines) big = Math.max(big, Math.abs(weightOf(fr, e.l, e.j, e.i)));
     const current = state.s >= 1 && state.s <= ORDER.length ? ORDER[state.s - 1] : null;
+    lastFrame = fr;
+    // Only what changed is written: a row step moves few widths by 0.01, and every write restyles.
+    const set = (e, name, value) => { if (e.shown[name] !== value) { e.shown[name] = value; e.line.setAttribute(name, value); } };
     for (const e of edgeLines) {
       const w = weightOf(fr, e.l, e.j, e.i);
       const c = w >= 0 ? POS : NEG;
       const width = big > 0 && isFinite(w) ? 0.3 + 3.2 * Math.sqrt(Math.abs(w) / big) : 0.3;
-      e.line.setAttribute("stroke", `rgb(${c[0]},${c[1]},${c[2]})`);
-      e.line.setAttribute("stroke-width", width.toFixed(2));
+      set(e, "stroke", `rgb(${c[0]},${c[1]},${c[2]})`);
+      set(e, "stroke-width", width.toFixed(2));
       const into = current && current[0] === e.l && current[1] === e.j;
-      e.line.setAttribute("stroke-opacity", into ? 1 : current ? 0.35 : 0.75);
+      set(e, "stroke-opacity", String(into ? 1 : current ? 0.35 : 0.75));
       const picked = state.pick && state.pick.type === "weight" && state.pick.l === e.l && state.pick.j === e.j && state.pick.i === e.i;
-      e.line.setAttribute("class", picked ? "picked" : "");
-      e.title.textContent = `${D.params[paramAt(e.l, e.j) + e.i]} = ${w}`;
+      set(e, "class", picked ? "picked" : "");
     }
     // neurons: reached by the backward pass so far, the one being processed, the one picked
     const reached = new Set(ORDER.slice(0, Math.min(state.s, ORDER.length)).map(([l, j]) => `${l}/${j}`));
