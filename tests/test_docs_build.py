@@ -15,13 +15,13 @@ import inspect
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from browser import ARGS, CHROMIUM
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "docs" / "mkdocs.yml"
@@ -125,15 +125,11 @@ def test_generated_pages_are_published(site: Path) -> None:
     assert "value-str" in reliability and "graph-too-large" in reliability
 
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
 @pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium: `apt-get install chromium` (Debian)")
 def test_the_site_opened_from_disk_searches_without_the_network(site: Path) -> None:
     sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright (the dev extra)")
-    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[*args, "--disable-sync", "--no-first-run"])
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             page = browser.new_page()
             requests: list[str] = []

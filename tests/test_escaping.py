@@ -21,6 +21,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from browser import ARGS, CHROMIUM
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -187,11 +188,8 @@ def test_data_columns_named_like_parameters_are_drawn_distinctly() -> None:
 
 
 def test_the_studio_page_loads_and_shows_hostile_text_as_typed(tmp_path: Path) -> None:
-    import shutil
-
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright (the dev extra)")
-    if chromium is None:
+    if CHROMIUM is None:
         pytest.skip("needs Chromium")
     import viz
 
@@ -202,9 +200,8 @@ def test_the_studio_page_loads_and_shows_hostile_text_as_typed(tmp_path: Path) -
     z = w * x + Value(1.0, label=labels[1])
     z.label = labels[2]
     path = viz.studio(z, title=title).save(tmp_path / "page.html")
-    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=[*args, "--disable-sync", "--no-first-run"])
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             page = browser.new_page()
             errors: list[str] = []

@@ -9,12 +9,12 @@ Screenshots are left in out/network-screenshots/ for a person to look at.
 from __future__ import annotations
 
 import copy
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from browser import ARGS, CHROMIUM
 from test_network import _engine_row, close
 
 import viz
@@ -23,17 +23,8 @@ from autodiff.datasets import moons, xor
 from autodiff.losses import binary_cross_entropy, squared_error
 from autodiff.training import inputs_for
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "out" / "network-screenshots"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None, reason="needs Chromium for the network studio's browser tests: `apt-get install chromium`"

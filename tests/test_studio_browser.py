@@ -16,12 +16,12 @@ import importlib.util
 import math
 import random
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from browser import ARGS, CHROMIUM
 
 from autodiff import Value, nn, topological_order
 from autodiff.datasets import STUDY_HOURS
@@ -30,17 +30,8 @@ from autodiff.stepper import backward_steps
 from demos import runs
 from viz.studio import studio
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "out" / "studio-screenshots"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None, reason="needs Chromium for the studio's browser tests: `apt-get install chromium` (Debian)"

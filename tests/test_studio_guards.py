@@ -8,25 +8,16 @@ says so and shows none of the recorded branch's numbers.
 from __future__ import annotations
 
 import math
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from browser import ARGS, CHROMIUM
 
 from autodiff import Value, topological_order
 from viz.studio import studio
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium for the studio's browser tests")
 playwright_api = pytest.importorskip("playwright.sync_api", reason="needs playwright (the dev extra)")
 
