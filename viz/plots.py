@@ -378,23 +378,39 @@ def decision_boundary(
         axes.plot(gx, line, color="black", linewidth=1.5, label=f"p = {threshold:g}")
     elif a != 0:
         axes.axvline((cut - b) / a / x_scale, color="black", linewidth=1.5, label=f"p = {threshold:g}")
+    formula = f"w1 = {a:.4g}, w2 = {c:.4g}, bias = {b:.4g}"
+    limits = (x_scale, x_lo, x_hi, shown_xlabel), (y_scale, y_lo, y_hi, shown_ylabel)
+    return _data_over_boundary(
+        figure, axes, xs, ys, limits, ("passed", "failed"), 55, f"Decision boundary ({formula})", path
+    )
+
+
+def _data_over_boundary(
+    figure: Any,
+    axes: Any,
+    xs: list[tuple[float, ...]],
+    ys: list[float],
+    limits: tuple[tuple[float, float, float, str], tuple[float, float, float, str]],
+    names: tuple[str, str],
+    size: int,
+    title: str,
+    path: str | os.PathLike[str] | None,
+) -> Plot:
+    """The rows as points over a boundary plot (in its axes' scaled units), its title and legend; saved if asked.
+
+    ``limits`` is (scale, low, high, label) per axis, as ``_axis`` gives them; ``names`` labels the
+    rows of label 1 and of label 0. Past RASTER_POINTS rows the points are small and rasterised.
+    """
+    (x_scale, x_lo, x_hi, xlabel), (y_scale, y_lo, y_hi, ylabel) = limits
     points = np.array(xs) / [x_scale, y_scale]
-    passed = np.array(ys) >= 0.5
-    size, many = (55, False) if len(xs) <= RASTER_POINTS else (6, True)
-    for chosen, colour in ((passed, _PASS), (~passed, _FAIL)):
+    positive = np.array(ys) >= 0.5
+    size, many = (size, False) if len(xs) <= RASTER_POINTS else (6, True)
+    for chosen, colour, name in ((positive, _PASS, names[0]), (~positive, _FAIL, names[1])):
         axes.scatter(
             points[chosen, 0], points[chosen, 1], color=colour, edgecolors="black", zorder=3, s=size, rasterized=many
         )
-    axes.scatter([], [], color=_PASS, label="passed")
-    axes.scatter([], [], color=_FAIL, label="failed")
-    formula = f"w1 = {a:.4g}, w2 = {c:.4g}, bias = {b:.4g}"
-    axes.set(
-        title=f"Decision boundary ({formula})",
-        xlabel=shown_xlabel,
-        ylabel=shown_ylabel,
-        xlim=(x_lo, x_hi),
-        ylim=(y_lo, y_hi),
-    )
+        axes.scatter([], [], color=colour, label=name)  # the legend's marker at its usual size
+    axes.set(title=title, xlabel=xlabel, ylabel=ylabel, xlim=(x_lo, x_hi), ylim=(y_lo, y_hi))
     axes.legend(fontsize=8, loc="upper left")
     return _finish(figure, path)
 
@@ -430,26 +446,6 @@ def _model_boundary(
     if float(np.nanmin(grid)) < threshold < float(np.nanmax(grid)):
         axes.contour(gx, gy, grid, levels=[threshold], colors="black", linewidths=1.5)
         axes.plot([], [], color="black", linewidth=1.5, label=f"output = {threshold:g}")
-    points = np.array(xs) / [x_scale, y_scale]
-    passed = np.array(ys) >= 0.5
-    size, many = (30, False) if len(xs) <= RASTER_POINTS else (6, True)
-    for chosen, colour, name in ((passed, _PASS, "label 1"), (~passed, _FAIL, "label 0")):
-        axes.scatter(
-            points[chosen, 0],
-            points[chosen, 1],
-            color=colour,
-            edgecolors="black",
-            zorder=3,
-            s=size,
-            rasterized=many,
-            label=name,
-        )
-    axes.set(
-        title=f"Decision boundary of {type(model).__name__}",
-        xlabel=shown_xlabel,
-        ylabel=shown_ylabel,
-        xlim=(x_lo, x_hi),
-        ylim=(y_lo, y_hi),
-    )
-    axes.legend(fontsize=8, loc="upper left")
-    return _finish(figure, path)
+    limits = (x_scale, x_lo, x_hi, shown_xlabel), (y_scale, y_lo, y_hi, shown_ylabel)
+    title = f"Decision boundary of {type(model).__name__}"
+    return _data_over_boundary(figure, axes, xs, ys, limits, ("label 1", "label 0"), 30, title, path)
