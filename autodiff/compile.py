@@ -10,18 +10,23 @@ The forward section has one line per node, the backward section one line per cha
 the op's own ``forward`` and ``derivatives``. An op without templates still compiles to Python, as
 calls to its methods, but has no JavaScript form.
 
-A ``total`` and a ``linear`` node of more than WIDE operands are one call forward and one
-statement backward (a tuple of their operands' gradients), so a node of any width compiles and the
-source stays one line per node each way. Every comparison of the graph's Values that the code
-building it made (autodiff.guards) becomes a check: where it would now go the other way, the
-function raises CompileError naming it. Generated helpers are reached only through ``_rt``, a name
-no label can take.
+A ``total`` and a ``linear`` node of more than WIDE operands are one call forward and one line
+backward (their operands' gradient statements side by side), so a node of any width compiles and
+the source stays one line per node each way. A big graph's sum of repeated rows (a full-batch loss:
+the same model and loss on every row, autodiff.repeats) is written once, as the body of a loop over
+a table of the rows' numbers: a forward loop that keeps what each row's backward reads, and a
+backward loop over the rows last to first, so a 1,000-row batch is as short as one row.
+
+Every comparison of the graph's Values that the code building it made (autodiff.guards) becomes a
+check: where it would now go the other way, the function raises CompileError naming it. Generated
+helpers are reached only through ``_rt``, a name no label can take.
 
 Gradients are accumulated in backward()'s order with backward()'s float operations, so they are the
 same floats. Two rewrites keep that exact: ``1.0 * x`` is ``x`` and ``x * -1.0`` is ``-x`` bit for bit,
 and the first contribution to a gradient is assigned rather than added to 0.0, which only changes
 the sign of a zero; a zero there can only make zeros further down, and the returned gradients get
-``+ 0.0`` so a zero comes back as backward()'s +0.0.
+``+ 0.0`` so a zero comes back as backward()'s +0.0. (The gradients rows share start at 0.0 and
+are only added to, for the same reason.)
 """
 
 from __future__ import annotations
@@ -39,13 +44,14 @@ import operator
 import re
 import types
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any
 
 from autodiff import guards, ops
 from autodiff.backward import gc_paused, topological_order
 from autodiff.losses import CLAMPED_LOG_CODE, _clamped_log
+from autodiff.repeats import Run, find_runs
 from autodiff.text import code_comment, js_string
 from autodiff.value import Value
 
@@ -507,6 +513,8 @@ def piece(op: type, n: int, pattern: tuple[str | None, ...], which: int) -> Piec
 
 
 _OPERAND = re.compile(r"_A(\d+)_")
+_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+_ASSIGNED = re.compile(r"([A-Za-z_]\w*) :=")
 _PLACEHOLDER = re.compile(r"_([AT])(\w+?)_")
 
 
@@ -587,6 +595,45 @@ class _Check:
     text: str = ""
 
 
+@dataclass
+class _Row:
+    """A run of repeated rows (autodiff.repeats) written once, as the body of a loop over the rows' numbers.
+
+    The forward loop computes each row and keeps its term and the values its backward reads; the
+    backward loop goes over the rows last to first (backward()'s order), each from d term = d sum,
+    adding to the shared gradients as backward() does.
+
+    Attributes:
+        run: the rows.
+        numbers: the name of the table of every row's numbers (one tuple per row).
+        terms: the name of the list of the rows' terms (the sum's operands).
+        values: the name of the list of each row's kept values.
+        counter: the name of a loop counter.
+        parameters: the first row's constants that differ between rows, and their names in the loop.
+        shared: the nodes outside the rows that the rows use and that vary (their gradients are added to).
+        forward: the row's forward, as the main function's (name, Python, JavaScript, op).
+        backward: the row's backward, as (Python, JavaScript) per node.
+        temporaries: the row's own template names.
+        saved: the names the backward reads, kept per row.
+    """
+
+    run: Run
+    numbers: str
+    terms: str
+    values: str
+    counter: str
+    parameters: dict[Value, str]
+    shared: list[Value] = field(default_factory=list)
+    forward: list[tuple[str | None, str, str | None, str]] = field(default_factory=list)
+    backward: list[tuple[str, str | None]] = field(default_factory=list)
+    temporaries: list[str] = field(default_factory=list)
+    saved: list[str] = field(default_factory=list)
+
+
+# Constant operands these ops take as written numbers (so a row's loop can take them from its table).
+WRITTEN_IN = ARITHMETIC_OPS | {ops.Sum}
+
+
 class _Program:
     """One graph turned into statements, in Python and JavaScript at once."""
 
@@ -604,27 +651,70 @@ class _Program:
             if node._op is not None and any(parent in varies for parent in node.parents):
                 varies.add(node)
         self.varies = varies
+        self.runs = find_runs(self.nodes, varies, WRITTEN_IN)
+        copies = {node for run in self.runs for row in run.rows[1:] for node in row}  # written once, as the first row
         # Variable names: labels made identifiers, then v<index in nodes> for the unlabelled.
         self.var: dict[Value, str] = {}
         for i, node in enumerate(self.nodes):
-            if node in varies:
+            if node in varies and node not in copies:
                 self.var[node] = self.names(node.label or f"v{i}")
         self.function_name = self.names(name or (f"value_and_grad_{root.label}" if root.label else "value_and_grad"))
-        self.grad: dict[Value, str] = {node: self.names(f"d_{self.var[node]}") for node in self.nodes if node in varies}
+        self.grad: dict[Value, str] = {
+            node: self.names(f"d_{self.var[node]}") for node in self.nodes if node in self.var
+        }
+        self.rows = [self._name_row(run) for run in self.runs]
+        self.row_nodes = {node for run in self.runs for row in run.rows for node in row}
+        self.row_ending = {row.run.rows[-1][-1]: row for row in self.rows}  # where the rows' calls go
+        self.rows_of_sum: dict[Value, list[_Row]] = {}
+        for row in self.rows:
+            self.rows_of_sum.setdefault(row.run.total, []).append(row)
+        self.row_parameters: dict[Value, str] = {}  # while a row is written: its numbers' names
         self.table_ops: dict[type, str] = {}  # ops without templates, called through their class
         self.temporaries: list[str] = []
         self.checks = self._checks()
-        # (name, Python, JavaScript, op) per node; name None for a check of the user's comparisons
+        # (name, Python, JavaScript, op) per node; name None for a statement of its own (a check, a row call)
         self.forward: list[tuple[str | None, str, str | None, str]] = []
         # (Python statement, JavaScript statement) per node, in backward()'s order
         self.backward: list[tuple[str, str | None]] = []
+        self.local_of: dict[Value, list[tuple[str, str | None, Any, bool]]] = {}
         self._write()
 
+    def _name_row(self, run: Run) -> _Row:
+        first = run.constants[0]
+        inputs_of_linear = {  # a constant a linear node takes as an input (not a weight): a feature, x
+            p for node in run.rows[0] if node._op is ops.Linear for p in node.parents[(len(node.parents) - 1) // 2 : -1]
+        }
+        parameters: dict[Value, str] = {}
+        for group in run.parameters:
+            wanted = first[group[0]].label or ("x" if any(first[c] in inputs_of_linear for c in group) else "c")
+            name = self.names(wanted)
+            parameters.update({first[c]: name for c in group})
+        return _Row(
+            run,
+            self.names("row_numbers"),
+            self.names("row_terms"),
+            self.names("row_values"),
+            self.names("k"),
+            parameters,
+        )
+
     def operand(self, node: Value, language: str = "python") -> str:
-        return self.var[node] if node in self.varies else _number(node.data, language)
+        if node in self.varies:
+            return self.var[node]
+        if node in self.row_parameters:
+            return self.row_parameters[node]
+        return _number(node.data, language)
+
+    def written(self, node: Value, language: str = "python") -> str:
+        """``node`` as an operand written into a template's text (a negative number bracketed)."""
+        if node in self.varies or node in self.row_parameters:
+            return self.operand(node)
+        return _operand_number(node.data, language)
 
     def side(self, side: Value | float, language: str = "python") -> str:
-        return self.operand(side, language) if isinstance(side, Value) else _number(side, language)
+        if isinstance(side, Value) and side in self.varies:
+            return self.var[side]
+        return _number(side.data if isinstance(side, Value) else side, language)
 
     def _checks(self) -> list[_Check]:
         """The user's comparisons that built this graph, as checks placed where their operands are known."""
@@ -668,109 +758,273 @@ class _Program:
         return checks
 
     def _write(self) -> None:
-        local_of: dict[Value, list[tuple[str, str | None, Any, bool]]] = {}
         checks_after: dict[Value | None, list[int]] = {}
         for k, check in enumerate(self.checks):
             checks_after.setdefault(check.after, []).append(k)
         self.forward += [(None, *self._check_code(k), "") for k in checks_after.get(None, [])]
+        for row in self.rows:
+            self._write_row(row)
         for node in self.nodes:
             if node._op is None or node not in self.varies:
                 continue
-            parents = node.parents
-            var = self.var[node]
-            wide = node._op is ops.Sum or (node._op is ops.Linear and len(parents) > WIDE)
-            if wide and _exact_op(node._op):
-                args_py = [self.operand(p) for p in parents]
-                args_js = [self.operand(p, "javascript") for p in parents]
-                if node._op is ops.Sum:
-                    python, js = f"fsum({', '.join(args_py)})", f"fsum([{', '.join(args_js)}])"
-                elif len(parents) <= 2 * INLINE_TERMS + 1:  # b + w1*x1 + …: Linear.forward's additions, in its order
-                    python, js = _linear_expression(args_py), _linear_expression(args_js)
-                else:
-                    python, js = f"_rt.linear({', '.join(args_py)})", f"linear({', '.join(args_js)})"
-                self.forward.append((var, python, js, code_comment(node.op)))
-                self.forward += [(None, *self._check_code(k), "") for k in checks_after.get(node, [])]
-                local_of[node] = self._wide_locals(node)
+            if node in self.row_nodes:  # written in its row's function; the calls go where the last row ends
+                if node in self.row_ending:
+                    self.forward += self._call_rows(self.row_ending[node])
                 continue
-            textual = node._op in ARITHMETIC_OPS
-            pattern = tuple(None if p in self.varies else CONSTANT if textual else repr(p.data) for p in parents)
-            names: dict[str, str] = {}
-
-            def temporary(wanted: str, var: str = var, names: dict[str, str] = names) -> str:
-                if wanted not in names:
-                    names[wanted] = self.names(f"{var}_{wanted}")
-                    self.temporaries.append(names[wanted])
-                return names[wanted]
-
-            # _A<j>_ is operand j: a name, or a constant's number (others' constants are folded in)
-            slots = [self.var.get(p) or _operand_number(p.data, "python") for p in parents]
-            slots_js = [self.var.get(p) or _operand_number(p.data, "javascript") for p in parents]
-            forward = piece(node._op, len(parents), pattern, -1)
-            if forward is None:  # an op from outside the table: call its own methods
-                op = self.table_ops.setdefault(node._op, self.names(node._op.__name__))
-                args = ", ".join(self.operand(p) for p in parents)
-                self.forward.append((var, f"{op}.forward({args})", None, code_comment(node.op)))
-                self.forward += [(None, *self._check_code(k), "") for k in checks_after.get(node, [])]
-                local_of[node] = [
-                    (f"{op}.derivatives({args}, {var})[{j}]", None, _NOT_LITERAL, True) for j in range(len(parents))
-                ]
-                continue
-            self.forward.append(
+            self._forward_node(node, self.forward, self.temporaries)
+            self.forward += [(None, *self._check_code(k), "") for k in checks_after.get(node, [])]
+        # The gradients the rows add to start at 0.0 and are only ever added to (0.0 + x is x, but for
+        # the sign of a zero: see the module's note).
+        shared = [self.grad[parent] for parent in dict.fromkeys(p for row in self.rows for p in row.shared)]
+        if shared:
+            self.backward.append(
                 (
-                    var,
-                    fill(forward.python, slots, var, temporary),
-                    None if forward.javascript is None else fill(forward.javascript, slots_js, var, temporary),
-                    code_comment(node.op),
+                    "\n".join(f"{line} = 0.0  # added to by every row" for line in _chunks(shared, " = ")),
+                    f"let {', '.join(f'{grad} = 0' for grad in shared)};",
                 )
             )
-            self.forward += [(None, *self._check_code(k), "") for k in checks_after.get(node, [])]
-            locals_here = []
-            for j, parent in enumerate(parents):
-                if parent not in self.varies:
-                    locals_here.append(("", None, _NOT_LITERAL, True))  # no gradient flows there
-                    continue
-                d = piece(node._op, len(parents), pattern, j)
-                assert d is not None
-                js = None if d.javascript is None else fill(d.javascript, slots_js, var, temporary)
-                value = d.value
-                written = _OPERAND.fullmatch(d.python)  # the derivative is an operand (∂(w·x)/∂w = x)
-                if written and parents[int(written[1])] not in self.varies:
-                    value = parents[int(written[1])].data  # a constant: its number, so ×1.0 and ×−1.0 simplify
-                locals_here.append((fill(d.python, slots, var, temporary), js, value, d.simple))
-            local_of[node] = locals_here
-        started: set[Value] = set()
+        started = {parent for row in self.rows for parent in row.shared}
+        terms = {term for run in self.runs for term in run.terms}  # their gradient comes from their row's loop
         for node in reversed(self.nodes):
             if node._op is None or node not in self.varies:
                 continue
-            if node is self.root:
-                upstream: tuple[str, str, Any] = ("1.0", "1.0", 1.0)
-            else:
-                upstream = (self.grad[node], self.grad[node], _NOT_LITERAL)
-            steps = []  # (grad, first?, Python, JS) per operand a gradient flows to
-            for j, parent in enumerate(node.parents):
-                if parent not in self.varies:
-                    continue
-                py, js = _times(upstream, local_of[node][j])
-                steps.append((self.grad[parent], parent not in started, py, js))
-                started.add(parent)
-            where = f"# {code_comment(node.op)}: ∂{self.var[node]}/∂ its operands"
-            if len(steps) > 1 and len(node.parents) > WIDE:
-                # one line for a wide node: its operands' gradient statements side by side (one tuple
-                # assignment instead ran the moons MLP step 2× slower)
-                python = "; ".join(f"{grad} {'=' if first else '+='} {py}" for grad, first, py, _ in steps)
-                python += f"  {where}"  # one line: one node
-            else:
-                python = "\n".join(
-                    f"{grad} {'=' if first else '+='} {py}  # {code_comment(node.op)}: ∂{self.var[node]}/∂{grad[2:]}"
-                    for grad, first, py, _ in steps
+            if node in self.row_nodes:
+                if node in self.row_ending:
+                    self.backward.append(self._send_rows(self.row_ending[node]))
+                continue
+            statement = self._backward_node(node, started, terms)
+            if statement is not None:
+                self.backward.append(statement)
+
+    def _write_row(self, row: _Row) -> None:
+        """The first row of a run as its function's forward and backward, its differing numbers as parameters."""
+        self.row_parameters = row.parameters
+        first = row.run.rows[0]
+        for node in first:
+            self._forward_node(node, row.forward, row.temporaries)
+        inside = set(first)
+        shared = {p: None for node in first for p in node.parents if p in self.varies and p not in inside}
+        row.shared = list(shared)
+        started = set(shared)  # added to, never assigned: other rows add to them too
+        for node in reversed(first):
+            statement = self._backward_node(node, started, set())
+            if statement is not None:
+                row.backward.append(statement)
+        self.row_parameters = {}
+        # the values a row's backward reads: kept per row by the forward loop (the term if none, so a tuple)
+        # (a template's own name the backward assigns itself, ``(p_e := exp(-z))``, is its own, not kept)
+        backward = "\n".join(line.split("  #")[0] for python, _ in row.backward for line in python.split("\n"))
+        used = set(_IDENTIFIER.findall(backward)) - set(_ASSIGNED.findall(backward))
+        assigned = set(_ASSIGNED.findall("\n".join(python for _, python, *_ in row.forward)))
+        term = self.var[first[-1]]
+        temporaries = [t for t in row.temporaries if t in assigned]
+        defined = [*dict.fromkeys(row.parameters.values()), *(var for var, *_ in row.forward), *temporaries]
+        row.saved = [name for name in dict.fromkeys(defined) if name in used] or [term]
+
+    def _call_rows(self, row: _Row) -> list[tuple[str | None, str, str | None, str]]:
+        """Forward statements for a run: a loop over the rows' numbers, keeping each row's term and values."""
+        run = row.run
+        count, first = len(run.rows), run.first
+        parameters = [row.parameters[run.constants[0][group[0]]] for group in run.parameters]
+        term = self.var[run.rows[0][-1]]
+        head = f"rows {first + 1}-{first + count} of {self.var[run.total]}: "
+        head += "each row's forward, its values kept for its backward"
+        statements: list[tuple[str | None, str, str | None, str]] = [(None, f"# {head}", f"// {head}", "")]
+        if parameters:
+            single = len(parameters) == 1
+            statements.append((None, f"{row.numbers} = (", f"const {row.numbers} = [", ""))
+            for constants in run.constants:
+                numbers = [constants[group[0]].data for group in run.parameters]
+                python = ", ".join(_number(x, "python") for x in numbers)
+                js = ", ".join(_number(x, "javascript") for x in numbers)
+                statements.append(
+                    (
+                        None,
+                        f"    {python}," if single else f"    ({python}),",
+                        f"  {js}," if single else f"  [{js}],",
+                        "",
+                    )
                 )
-            if any(js is None for *_, js in steps):
-                javascript_text = None
+            statements.append((None, ")", "];", ""))
+            names = parameters[0] if single else ", ".join(parameters)
+            loop = (
+                f"for {names} in {row.numbers}:",
+                f"for (const {names if single else f'[{names}]'} of {row.numbers}) {{",
+            )
+        else:
+            loop = (
+                f"for {row.counter} in range({count}):",
+                f"for (let {row.counter} = 0; {row.counter} < {count}; {row.counter}++) {{",
+            )
+        statements.append(
+            (None, f"{row.terms}, {row.values} = [], []", f"const {row.terms} = [], {row.values} = [];", "")
+        )
+        statements.append((None, *loop, ""))
+        if row.temporaries:
+            statements.append((None, "", f"  let {', '.join(row.temporaries)};", ""))
+        for var, python, js, op in row.forward:
+            statements.append(
+                (None, f"    {var} = {python}  # {op}", None if js is None else f"  const {var} = {js};  // {op}", "")
+            )
+        saved = ", ".join(row.saved)
+        statements.append((None, f"    {row.terms}.append({term})", f"  {row.terms}.push({term});", ""))
+        statements.append(
+            (
+                None,
+                f"    {row.values}.append(({saved}{',' if len(row.saved) == 1 else ''}))",
+                f"  {row.values}.push([{saved}]);",
+                "",
+            )
+        )
+        statements.append((None, "", "}", ""))
+        return statements
+
+    def _send_rows(self, row: _Row) -> tuple[str, str | None]:
+        """The backward statement for a run: each row's backward, last row first, from d term = d sum."""
+        total = row.run.total
+        upstream = "1.0" if total is self.root else self.grad[total]  # ∂ sum / ∂ term is 1.0: d term is d sum
+        term = row.run.rows[0][-1]
+        saved = ", ".join(row.saved)
+        python = [
+            f"for ({saved}{',' if len(row.saved) == 1 else ''}) in reversed({row.values}):  "
+            "# each row's backward, last row first (backward()'s order)",
+            f"    {self.grad[term]} = {upstream}  "
+            f"# {code_comment(total.op)}: ∂{self.var[total]}/∂ the row's term is 1.0",
+        ]
+        k = row.counter
+        own = [t for t in row.temporaries if t not in row.saved]  # the backward's own template names
+        js = [
+            f"for (let {k} = {row.values}.length - 1; {k} >= 0; {k}--) {{",
+            f"    const [{saved}] = {row.values}[{k}];",
+            *([f"    let {', '.join(own)};"] if own else []),
+            f"    const {self.grad[term]} = {upstream};",
+        ]
+        for statement_python, statement_js in row.backward:
+            python += [f"    {line}" for line in statement_python.split("\n")]
+            js.append(f"    {statement_js}")
+        js.append("  }")
+        no_js = any(statement_js is None for _, statement_js in row.backward)
+        return "\n".join(python), None if no_js else "\n".join(js)
+
+    def _forward_node(
+        self, node: Value, forward: list[tuple[str | None, str, str | None, str]], temporaries: list[str]
+    ) -> None:
+        """Append ``node``'s forward line; keep its local derivatives, as code, for the backward."""
+        parents = node.parents
+        var = self.var[node]
+        wide = node._op is ops.Sum or (node._op is ops.Linear and len(parents) > WIDE)
+        if wide and _exact_op(node._op):
+            if node._op is ops.Sum:
+                args_py, args_js = self._sum_args("python", node), self._sum_args("javascript", node)
+                python, js = f"fsum({', '.join(args_py)})", f"fsum([{', '.join(args_js)}])"
             else:
-                javascript_text = " ".join(
-                    f"{'let ' if first else ''}{grad} {'=' if first else '+='} {js};" for grad, first, _, js in steps
-                )
-            self.backward.append((python, javascript_text))
+                args_py = [self.operand(p) for p in parents]
+                args_js = [self.operand(p, "javascript") for p in parents]
+                if len(parents) <= 2 * INLINE_TERMS + 1:  # b + w1*x1 + …: Linear.forward's additions, in its order
+                    python, js = _linear_expression(args_py), _linear_expression(args_js)
+                else:
+                    python, js = f"_rt.linear({', '.join(args_py)})", f"linear({', '.join(args_js)})"
+            forward.append((var, python, js, code_comment(node.op)))
+            self.local_of[node] = self._wide_locals(node)
+            return
+        textual = node._op in ARITHMETIC_OPS
+        pattern = tuple(None if p in self.varies else CONSTANT if textual else repr(p.data) for p in parents)
+        names: dict[str, str] = {}
+
+        def temporary(wanted: str, var: str = var, names: dict[str, str] = names) -> str:
+            if wanted not in names:
+                names[wanted] = self.names(f"{var}_{wanted}")
+                temporaries.append(names[wanted])
+            return names[wanted]
+
+        # _A<j>_ is operand j: a name, or a constant's number (others' constants are folded in)
+        slots = [self.written(p) for p in parents]
+        slots_js = [self.written(p, "javascript") for p in parents]
+        code = piece(node._op, len(parents), pattern, -1)
+        if code is None:  # an op from outside the table: call its own methods
+            op = self.table_ops.setdefault(node._op, self.names(node._op.__name__))
+            args = ", ".join(self.operand(p) for p in parents)
+            forward.append((var, f"{op}.forward({args})", None, code_comment(node.op)))
+            self.local_of[node] = [
+                (f"{op}.derivatives({args}, {var})[{j}]", None, _NOT_LITERAL, True) for j in range(len(parents))
+            ]
+            return
+        forward.append(
+            (
+                var,
+                fill(code.python, slots, var, temporary),
+                None if code.javascript is None else fill(code.javascript, slots_js, var, temporary),
+                code_comment(node.op),
+            )
+        )
+        locals_here = []
+        for j, parent in enumerate(parents):
+            if parent not in self.varies:
+                locals_here.append(("", None, _NOT_LITERAL, True))  # no gradient flows there
+                continue
+            d = piece(node._op, len(parents), pattern, j)
+            assert d is not None
+            js = None if d.javascript is None else fill(d.javascript, slots_js, var, temporary)
+            value = d.value
+            written = _OPERAND.fullmatch(d.python)  # the derivative is an operand (∂(w·x)/∂w = x)
+            if written:
+                operand = parents[int(written[1])]
+                if operand not in self.varies and operand not in self.row_parameters:
+                    value = operand.data  # a constant: its number, so ×1.0 and ×−1.0 simplify
+            locals_here.append((fill(d.python, slots, var, temporary), js, value, d.simple))
+        self.local_of[node] = locals_here
+
+    def _sum_args(self, language: str, node: Value) -> list[str]:
+        """A Sum's operands as code, each run of rows as its list of terms spread in (``*terms``, ``...terms``)."""
+        runs = {row.run.first: row for row in self.rows_of_sum.get(node, [])}
+        args, k = [], 0
+        while k < len(node.parents):
+            if k in runs:
+                row = runs[k]
+                args.append(f"*{row.terms}" if language == "python" else f"...{row.terms}")
+                k += len(row.run.rows)
+            else:
+                args.append(self.operand(node.parents[k], language))
+                k += 1
+        return args
+
+    def _backward_node(self, node: Value, started: set[Value], skip: set[Value]) -> tuple[str, str | None] | None:
+        """``node``'s chain-rule statements: its gradient times each local derivative, added to its operands'.
+
+        ``started`` holds the operands already given a gradient (the next contribution adds; the first
+        assigns); ``skip`` the operands whose gradient goes elsewhere (rows' terms). None: no statement.
+        """
+        if node is self.root:
+            upstream: tuple[str, str, Any] = ("1.0", "1.0", 1.0)
+        else:
+            upstream = (self.grad[node], self.grad[node], _NOT_LITERAL)
+        steps = []  # (grad, first?, Python, JS) per operand a gradient flows to
+        for j, parent in enumerate(node.parents):
+            if parent not in self.varies or parent in skip:
+                continue
+            py, js = _times(upstream, self.local_of[node][j])
+            steps.append((self.grad[parent], parent not in started, py, js))
+            started.add(parent)
+        if not steps:
+            return None
+        where = f"# {code_comment(node.op)}: ∂{self.var[node]}/∂ its operands"
+        if len(steps) > 1 and len(node.parents) > WIDE:
+            # one line for a wide node: its operands' gradient statements side by side (one tuple
+            # assignment instead ran the moons MLP step 2× slower)
+            python = "; ".join(f"{grad} {'=' if first else '+='} {py}" for grad, first, py, _ in steps)
+            python += f"  {where}"  # one line: one node
+        else:
+            python = "\n".join(
+                f"{grad} {'=' if first else '+='} {py}  # {code_comment(node.op)}: ∂{self.var[node]}/∂{grad[2:]}"
+                for grad, first, py, _ in steps
+            )
+        if any(js is None for *_, js in steps):
+            javascript_text = None
+        else:
+            javascript_text = " ".join(
+                f"{'let ' if first else ''}{grad} {'=' if first else '+='} {js};" for grad, first, _, js in steps
+            )
+        return python, javascript_text
 
     def _wide_locals(self, node: Value) -> list[tuple[str, str | None, Any, bool]]:
         """∂node/∂operand for a sum (1.0 each) or a linear node (∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ, ∂/∂b = 1.0), as code."""
@@ -781,8 +1035,8 @@ class _Program:
         partner = [*parents[k : 2 * k], *parents[:k]]  # ∂/∂wᵢ is xᵢ, ∂/∂xᵢ is wᵢ
         out = []
         for other in partner:
-            if other in self.varies:
-                out.append((self.var[other], self.var[other], _NOT_LITERAL, True))
+            if other in self.varies or other in self.row_parameters:
+                out.append((self.operand(other), self.operand(other), _NOT_LITERAL, True))
             else:
                 out.append((_number(other.data, "python"), _number(other.data, "javascript"), other.data, True))
         out.append(("1.0", "1.0", 1.0, True))
@@ -881,8 +1135,9 @@ def _python_source(program: _Program) -> str:
         lines.append(f"        ({arguments}) = _rt.numbers({arguments})")
     lines += ["    try:", "        # forward: one line per node"]
     for var, python, _, op in program.forward:
-        if var is None:  # a comparison the code that built the graph made: it must still come out the same
-            lines.append(f"        {python}")
+        if var is None:  # a statement of its own: a check of a comparison the code made, or the rows' loop
+            if python:
+                lines.append(f"        {python}")
         else:
             lines.append(f"        {var} = {python}  # {op}")
     lines.append(
@@ -901,6 +1156,20 @@ def _python_source(program: _Program) -> str:
     lines.append(f"        _rt.engine_error({arguments})")
     lines.append("        raise")
     return "\n".join(lines) + "\n"
+
+
+def _chunks(items: Sequence[str], joiner: str, width: int = 90) -> list[str]:
+    """``items`` joined by ``joiner`` into lines of about ``width`` characters."""
+    lines: list[str] = []
+    line: list[str] = []
+    for item in items:
+        if line and len(joiner.join([*line, item])) > width:
+            lines.append(joiner.join(line))
+            line = []
+        line.append(item)
+    if line:
+        lines.append(joiner.join(line))
+    return lines
 
 
 def _no_javascript(op: type) -> CompileError:
@@ -937,7 +1206,7 @@ def _javascript_checks(program: _Program, name: str) -> list[str]:
 # Beyond this many named values, JavaScript keeps them in arrays: V8 runs out of stack compiling a
 # function with ~80,000 local variables, and an array element costs it nothing to compile.
 JS_LOCALS = 20_000
-_JS_NAME = re.compile(r"(?<![\w.])[A-Za-z_]\w*")
+_JS_NAME = re.compile(r"((?<![\w.])[A-Za-z_]\w*)")
 
 
 def _javascript_source(program: _Program, name: str) -> str:
@@ -945,6 +1214,8 @@ def _javascript_source(program: _Program, name: str) -> str:
         raise _no_javascript(next(iter(program.table_ops)))
     body: list[str] = []
     for var, _, js, op in program.forward:
+        if js is None:
+            raise CompileError("a node has no JavaScript form")
         body.append(f"  {js}" if var is None else f"  const {var} = {js};  // {op}")
     for _, js in program.backward:
         if js is None:
@@ -966,18 +1237,30 @@ def _in_arrays(
 ) -> tuple[list[str], list[str], str, list[str]]:
     """The statements with every value, gradient and temporary as an element of _rtv, _rtd or _rtt (inputs stay)."""
     ref: dict[str, str] = {}
+    # kept as they are: the inputs, the rows' own names (a loop's block) and the gradients rows add to
     inputs = set(program.inputs)
+    shared = {parent for row in program.rows for parent in row.shared}
     for k, node in enumerate(program.var):
+        if node in program.row_nodes:
+            continue
         if node not in inputs:
             ref[program.var[node]] = f"_rtv[{k}]"
-        ref[program.grad[node]] = f"_rtd[{k}]"
+        if node not in shared:
+            ref[program.grad[node]] = f"_rtd[{k}]"
     ref.update({temporary: f"_rtt[{k}]" for k, temporary in enumerate(program.temporaries)})
 
     def rename(text: str) -> str:
-        return _JS_NAME.sub(lambda m: ref.get(m[0], m[0]), text)
+        # split, not a callback per name: a 100,000-node graph has a million names to look up
+        parts = _JS_NAME.split(text)  # names at the odd places
+        names = parts[1::2]
+        renamed = [ref.get(name, name) for name in names]
+        for j in [j for j, name in enumerate(names) if name == "const" or name == "let"]:
+            if j + 1 < len(names) and names[j + 1] in ref and parts[2 * j + 2] == " ":
+                renamed[j], parts[2 * j + 2] = "", ""  # an array element is not declared
+        parts[1::2] = renamed
+        return "".join(parts)
 
-    declarations = re.compile(r"(^  |; )(?:const |let )")
-    body = [rename(declarations.sub(r"\1", line)) for line in body]
+    body = rename("\n".join(body)).split("\n")
     head = [
         f"  const _rtv = new Array({len(program.var)}), _rtd = new Array({len(program.var)}), "
         f"_rtt = new Array({len(program.temporaries)});"

@@ -34,6 +34,7 @@ REFERENCE = {
     "autodiff.datasets": "reference/datasets.html",
     "autodiff.fast_path": "reference/fast_path.html",
     "autodiff.guards": "reference/guards.html",
+    "autodiff.repeats": "reference/repeats.html",
     "autodiff.text": "reference/text.html",
     "autodiff.walk": "reference/walk.html",
     "viz": "reference/viz.html",
