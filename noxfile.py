@@ -44,6 +44,7 @@ FAST = [
     "test_compile.py",
     "test_compile_errors.py",
     "test_compile_templates.py",
+    "test_compile_rows.py",
     "test_training*.py",
     "test_tutorial*.py",
     "test_history*.py",

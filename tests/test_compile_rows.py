@@ -7,7 +7,6 @@ is switched on for any size (``repeats.MIN_NODES``), so the loop is what is test
 
 from __future__ import annotations
 
-import importlib
 import json
 import math
 import random
@@ -15,12 +14,10 @@ import random
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_compile_scale import NODE, needs_node, run_node
 
 from autodiff import CompileError, Value, compile, nn, repeats, total
 from autodiff.losses import squared_error
-from tests.test_compile_scale import NODE, needs_node, run_node
-
-compiler = importlib.import_module("autodiff.compile")
 
 
 @pytest.fixture(autouse=True)
