@@ -435,6 +435,7 @@ def train(
     epochs: int = 1000,
     mode: str = "per_row",
     on_epoch: Callable[[EpochRecord], None] | None = None,
+    on_row: Callable[[int, int], None] | None = None,
 ) -> History:
     """Train ``model`` on ``dataset`` and return its History.
 
@@ -463,6 +464,8 @@ def train(
         epochs: how many passes over the dataset, a whole number ≥ 1.
         mode: ``"per_row"`` (the tutorial) or ``"full_batch"``.
         on_epoch: called with each finished epoch's record.
+        on_row: called after each row with (epoch, rows done in it): where a long epoch is, for
+            progress (a million rows take minutes per epoch).
 
     Returns:
         The run's History.
@@ -497,7 +500,7 @@ def train(
     run_epoch = _per_row_epoch if mode == "per_row" else _full_batch_epoch
     try:
         for epoch in range(epochs):
-            done = run_epoch(model, dataset, loss, metric, optimizer, recorder, epoch)
+            done = run_epoch(model, dataset, loss, metric, optimizer, recorder, epoch, on_row)
             record = EpochRecord(
                 epoch=epoch,
                 loss=done.loss,
@@ -526,6 +529,7 @@ def _per_row_epoch(
     optimizer: Optimizer,
     recorder: Recorder,
     epoch: int,
+    on_row: Callable[[int, int], None] | None = None,
 ) -> _Epoch:
     """The tutorial's loop over the rows: predict, loss, backward, update — once per row."""
     params = model.parameters()
@@ -545,6 +549,8 @@ def _per_row_epoch(
         done.gradients = [summed + p.grad for summed, p in zip(done.gradients, params)]
         if watch_saturation:
             recorder.saturated(epoch, row, prediction.data, target)
+        if on_row is not None:
+            on_row(epoch, row)
     return done
 
 
@@ -556,6 +562,7 @@ def _full_batch_epoch(
     optimizer: Optimizer,
     recorder: Recorder,
     epoch: int,
+    on_row: Callable[[int, int], None] | None = None,
 ) -> _Epoch:
     """One update for the whole epoch: every row's loss summed, one backward pass, one step."""
     params = model.parameters()
@@ -568,6 +575,8 @@ def _full_batch_epoch(
         done.loss += _metric_value(metric, prediction, target)
         if watch_saturation:
             recorder.saturated(epoch, row, prediction.data, target)
+        if on_row is not None:
+            on_row(epoch, row)
     loss = total(row_losses)
     optimizer.zero_grad()
     loss.backward()

@@ -14,7 +14,7 @@ import dataclasses
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from autodiff import History
@@ -64,11 +64,13 @@ def first_of(items: list[str], limit: int = LOG_COLUMNS, mark: str = "") -> list
     return items if len(items) <= limit else [*items[:limit], mark or f"… ({len(items):,} in all)"]
 
 
-def limits_for(dataset: Dataset) -> Limits:
+def limits_for(dataset: Dataset, network: bool = False) -> Limits:
     """The limits for ``dataset``: none for a small one; for a large one, what is summarised, in one sentence.
 
     Args:
         dataset: The loaded (possibly standardised) dataset.
+        network: The run trains an MLP (``--hidden``): its log has no predictions table and its
+            studio draws no Graphviz graph, so only the page's rows are limited.
 
     Returns:
         The Limits, with ``sentence`` naming every limit that applies.
@@ -76,6 +78,14 @@ def limits_for(dataset: Dataset) -> Limits:
     rows, columns = len(dataset), dataset.n_features
     said = []
     log_rows = page_rows = None
+    if network:
+        if rows <= PAGE_ROWS:
+            return SHOW_ALL
+        sentence = (
+            f"Large data ({rows:,} rows × {columns:,} features): the network studio and plots show the first "
+            f"{PAGE_ROWS:,} rows; training and the accuracy use every row."
+        )
+        return Limits(page_rows=PAGE_ROWS, sentence=sentence)
     if rows > LOG_ROWS * 2:
         log_rows = LOG_ROWS
         said.append(f"the log shows the first {LOG_ROWS} predictions and a count")
@@ -91,6 +101,41 @@ def limits_for(dataset: Dataset) -> Limits:
     return Limits(log_rows, page_rows, draw, sentence)
 
 
+@contextlib.contextmanager
+def row_progress(dataset: Dataset, epochs: int, every: float = 10.0) -> Iterator[Callable[[int, int], None]]:
+    """A heartbeat for training that says which row of which epoch it is at, when an epoch runs long.
+
+    Yields the ``on_row`` to give ``train``. A line comes only when no epoch finished since the
+    last one (the log or the bar shows finished epochs): a million-row epoch says where it is
+    every ``every`` seconds, a run of many short epochs says nothing more.
+
+    Args:
+        dataset: The rows being trained on.
+        epochs: How many epochs the run has.
+        every: Seconds between lines.
+    """
+    at = [0, 0]  # the epoch training is in, and the rows done in it
+    last = [0]  # the epoch training was in at the last beat
+
+    def on_row(epoch: int, row: int) -> None:
+        at[0], at[1] = epoch, row
+
+    def where() -> str | None:
+        epoch, row = at
+        finished, last[0] = epoch != last[0], epoch
+        if finished:  # an epoch ended since the last beat: its log line or the bar said so
+            return None
+        rows = len(dataset)
+        share = (epoch * rows + row) / (epochs * rows)
+        position = f"row {row:,} of {rows:,}"
+        if epochs > 1:
+            position = f"epoch {epoch:,} (epochs 0–{epochs - 1:,}), {position}"
+        return f"{position}: {share:.0%} of training"
+
+    with heartbeat(f"{len(dataset):,} rows × {dataset.n_features:,} features", every, where):
+        yield on_row
+
+
 def sample_history(history: History, rows: int | None) -> History:
     """``history`` as the page and plots see it: the first ``rows`` rows, every epoch's numbers unchanged.
 
@@ -100,26 +145,31 @@ def sample_history(history: History, rows: int | None) -> History:
 
     Returns:
         A History whose dataset and per-row snapshots hold the first ``rows`` rows; losses,
-        parameters and gradients stay those of the whole dataset.
+        parameters and gradients stay those of the whole dataset, and ``settings["rows_in_all"]``
+        says how many rows it had (the studios say the page holds a sample).
     """
     dataset = history.dataset
     if rows is None or dataset is None or len(dataset) <= rows:
         return history
     sample = dataclasses.replace(dataset, rows=dataset.rows[:rows])
     records = [dataclasses.replace(record, rows=record.rows[:rows]) for record in history.records]
-    return dataclasses.replace(history, records=records, dataset=sample)
+    settings = {**history.settings, "rows_in_all": len(dataset)}  # the pages say they hold a sample
+    return dataclasses.replace(history, records=records, dataset=sample, settings=settings)
 
 
 @contextlib.contextmanager
-def heartbeat(what: str, every: float = 10.0) -> Iterator[None]:
+def heartbeat(what: str, every: float = 10.0, where: Callable[[], str | None] | None = None) -> Iterator[None]:
     """While the block runs, a line on stderr every ``every`` seconds: ``still working (…): 1 min 20 s so far``.
 
     Training reports per epoch; one epoch of a million rows takes minutes, so this says the run
-    is alive in between. Nothing is printed by a block shorter than ``every`` seconds.
+    is alive in between, and with ``where`` how far it is. Nothing is printed by a block shorter
+    than ``every`` seconds.
 
     Args:
         what: What the run is doing, for the line (``training on 1,000,000 rows``).
         every: Seconds between lines.
+        where: Says how far the block is (``epoch 0 (epochs 0–2), row 420,000 of 1,000,000: 14% of training``),
+            read at each line; None from it skips that line (the run said so itself meanwhile).
     """
     stop = threading.Event()
     began = time.monotonic()
@@ -128,8 +178,11 @@ def heartbeat(what: str, every: float = 10.0) -> Iterator[None]:
         while not stop.wait(every):
             seconds = int(time.monotonic() - began)
             so_far = f"{seconds // 60} min {seconds % 60} s" if seconds >= 60 else f"{seconds} s"
+            at = where() if where is not None else ""
+            if at is None:
+                continue
             with contextlib.suppress(OSError, ValueError):
-                print(f"still working ({what}): {so_far} so far", file=sys.stderr, flush=True)
+                print(f"still working ({what}): {at + '; ' if at else ''}{so_far} so far", file=sys.stderr, flush=True)
 
     thread = threading.Thread(target=beat, name="heartbeat", daemon=True)
     thread.start()

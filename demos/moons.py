@@ -20,7 +20,7 @@ from autodiff import nn, train
 from autodiff.datasets import Dataset, moons
 from autodiff.losses import squared_error
 from autodiff.training import EpochRecord, History, inputs_for
-from demos import cli
+from demos import cli, large_data
 
 DEFAULT_OUT = "out/moons"
 
@@ -65,7 +65,12 @@ def add_network_args(parser: argparse.ArgumentParser, epochs: int, lr: float, ou
 
 
 def run_network_demo(
-    dataset: Dataset, model: nn.MLP, args: argparse.Namespace, *, log: Callable[[str], None] = print
+    dataset: Dataset,
+    model: nn.MLP,
+    args: argparse.Namespace,
+    *,
+    log: Callable[[str], None] = print,
+    page_rows: int | None = None,
 ) -> History:
     """Train ``model`` on ``dataset`` printing loss and accuracy per epoch, then write the studio and plots.
 
@@ -74,6 +79,7 @@ def run_network_demo(
         model: the network to train (changed in place).
         args: the parsed options of ``add_network_args``.
         log: where each line goes.
+        page_rows: how many rows the studio and plots show (None: all); training uses every row.
 
     Returns:
         The run's History.
@@ -90,7 +96,7 @@ def run_network_demo(
     how = "one update per row" if args.mode == "per_row" else "one update per epoch (full batch)"
     log(
         f"Training an MLP {shape} ({len(model.parameters())} parameters) on {len(dataset)} {dataset.name} points: "
-        f"squared error, learning rate {args.lr:g}, {args.epochs} epochs, {how}"
+        f"squared error, learning rate {args.lr:g}, {args.epochs} epoch{'s' if args.epochs != 1 else ''}, {how}"
     )
 
     def on_epoch(record: EpochRecord) -> None:
@@ -99,22 +105,31 @@ def run_network_demo(
     stage = staged_output(Path(args.out))
     try:
         with stage:
-            history = train(
-                model, dataset, loss=squared_error, lr=args.lr, epochs=args.epochs, mode=args.mode, on_epoch=on_epoch
-            )
+            with large_data.row_progress(dataset, args.epochs, cli.PROGRESS_SECONDS) as on_row:
+                history = train(
+                    model,
+                    dataset,
+                    loss=squared_error,
+                    lr=args.lr,
+                    epochs=args.epochs,
+                    mode=args.mode,
+                    on_epoch=on_epoch,
+                    on_row=on_row,
+                )
             if history.stopped:
                 log(history.stopped)
             if not history.records:
                 raise cli.DemoError(history.stopped or "no epoch finished")
             out = stage.dir
-            page = viz.studio(history, title=f"{dataset.name}: an MLP {shape} learning, neuron by neuron")
+            shown = large_data.sample_history(history, page_rows)  # a page stays a few MB
+            page = viz.studio(shown, title=f"{dataset.name}: an MLP {shape} learning, neuron by neuron")
             files = [page.save(out / "index.html")]
             files.append(
                 plots.loss_curve(history.losses, title=f"{dataset.name}: loss per epoch").save(out / "loss.svg")
             )
             if dataset.n_features == 2:
                 x_name, y_name = dataset.feature_names
-                boundary = plots.decision_boundary(model, dataset.rows, xlabel=x_name, ylabel=y_name)
+                boundary = plots.decision_boundary(model, dataset.rows[:page_rows], xlabel=x_name, ylabel=y_name)
                 files.append(boundary.save(out / "decision_boundary.svg"))
     except KeyboardInterrupt:
         raise cli.Interrupted(f"stopped while writing the new output; {stage.kept()}.") from None

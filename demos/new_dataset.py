@@ -18,7 +18,6 @@ A bad file gets one sentence naming the file, the line and the problem (exit 2).
 from __future__ import annotations
 
 import argparse
-import contextlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -55,14 +54,14 @@ def hidden_sizes(text: str) -> list[int]:
     return sizes
 
 
-def train_network(dataset: Dataset, args: argparse.Namespace) -> int:
-    """--hidden: an MLP on the dataset, its loss and accuracy per epoch, and the network studio."""
+def train_network(dataset: Dataset, args: argparse.Namespace, page_rows: int | None = None) -> int:
+    """--hidden: an MLP on the dataset, its loss and accuracy per epoch, the network studio of ``page_rows`` rows."""
     from autodiff import nn
     from demos.moons import run_network_demo
 
     model = nn.MLP(dataset.n_features, [*args.hidden, 1], activation="relu", output_activation=None, seed=1)
     args.mode = "per_row"
-    run_network_demo(dataset, model, args)
+    run_network_demo(dataset, model, args, page_rows=page_rows)
     return 0
 
 
@@ -87,20 +86,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     with large_data.heartbeat(f"reading {terminal(str(args.csv))}", cli.PROGRESS_SECONDS):
         dataset = load_csv(args.csv)
-    limits = large_data.limits_for(dataset)
+    limits = large_data.limits_for(dataset, network=bool(args.hidden))
     if limits.sentence:
         print(limits.sentence, flush=True)
     if args.standardize:
         dataset = standardize(dataset)
         print(describe_scaling(dataset))
     if args.hidden:
-        return train_network(dataset, args)
+        return train_network(dataset, args, limits.page_rows)
     start = runs.Start(weights=(0.1,) * dataset.n_features, bias=0.0, learning_rate=args.lr, epochs=args.epochs)
-    beating = large_data.heartbeat(f"{len(dataset):,} rows × {dataset.n_features:,} features", cli.PROGRESS_SECONDS)
-    with beating if limits.sentence else contextlib.nullcontext():
-        history, model, written = train_and_write(
-            dataset, start, args.update, args.out, every=args.every, log_every=LOG_EVERY, limits=limits
-        )
+    history, model, written = train_and_write(
+        dataset, start, args.update, args.out, every=args.every, log_every=LOG_EVERY, limits=limits
+    )
     print_written(written, history)
     return 0
 

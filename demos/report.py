@@ -5,6 +5,7 @@ Kept here so study_hours, two_inputs and new_dataset print and write the same wa
 
 from __future__ import annotations
 
+import contextlib
 import math
 import sys
 import time
@@ -16,7 +17,7 @@ from typing import Any
 from autodiff import EpochRecord, History, Value, nn
 from autodiff.datasets import Dataset
 from autodiff.text import terminal
-from demos import cli, model_file, runs
+from demos import cli, large_data, model_file, runs
 from demos.large_data import SHOW_ALL, Limits, first_of, sample_history
 
 FRAMES_AFTER_INTERRUPT = 200
@@ -25,9 +26,10 @@ FRAMES_AFTER_INTERRUPT = 200
 def describe_start(dataset: Dataset, start: runs.Start, update: str, out: Path) -> str:
     """One line saying what is about to be trained and where its files go."""
     weights = ", ".join(first_of([f"{w:g}" for w in start.weights]))
+    epochs = f"{start.epochs} epoch{'s' if start.epochs != 1 else ''}"
     return (
         f"Training on {terminal(dataset.name)} ({len(dataset)} rows): weight{'s' if len(start.weights) > 1 else ''} "
-        f"{weights}, bias {start.bias:g}, learning rate {start.learning_rate:g}, {start.epochs} epochs, "
+        f"{weights}, bias {start.bias:g}, learning rate {start.learning_rate:g}, {epochs}, "
         f"per-row updates, update: {update}; writing into {terminal(str(out))}/"
     )
 
@@ -39,7 +41,8 @@ def train_with_progress(
 
     ``header`` is printed once the first epoch has finished, so a Ctrl-C any time after it
     appears always leaves at least one epoch to write. A run that will take long says so early,
-    with what a smaller one would take.
+    with what a smaller one would take. An epoch that runs long (a million rows) says every
+    ``cli.PROGRESS_SECONDS`` which of its rows training is at (``large_data.row_progress``).
     """
     bar: Any = None
     began = time.monotonic()
@@ -58,7 +61,8 @@ def train_with_progress(
             _warn_if_long(time.monotonic() - began, record.epoch + 1, start.epochs)
 
     try:
-        return runs.run(update, dataset, start, on_epoch=on_epoch)
+        with large_data.row_progress(dataset, start.epochs, cli.PROGRESS_SECONDS) as on_row:
+            return runs.run(update, dataset, start, on_epoch=on_epoch, on_row=on_row)
     finally:
         if bar is not None:
             bar.close()
@@ -255,15 +259,17 @@ def train_and_write(
             if not history.records:
                 why = history.stopped or "no epoch finished"
                 raise cli.Interrupted(f"{why}; {stage.kept()}.") if history.interrupted else cli.DemoError(why)
-            print()
-            print_log(history, log_every)
-            print_predictions(model, dataset, limit=limits.log_rows)
-            if after_log is not None:
-                after_log(history, model)
-            sys.stdout.flush()
-            plot = {1: "sigmoid_fit", 2: "decision_boundary"}.get(dataset.n_features, "")
-            shown = sample_history(history, limits.page_rows)
-            written = write_run(shown, model, stage.dir, plot=plot, every=every, draw=limits.draw)
+            what = f"{len(dataset):,} rows × {dataset.n_features:,} features: the log and the files"
+            with large_data.heartbeat(what, cli.PROGRESS_SECONDS) if limits.sentence else contextlib.nullcontext():
+                print()
+                print_log(history, log_every)
+                print_predictions(model, dataset, limit=limits.log_rows)
+                if after_log is not None:
+                    after_log(history, model)
+                sys.stdout.flush()
+                plot = {1: "sigmoid_fit", 2: "decision_boundary"}.get(dataset.n_features, "")
+                shown = sample_history(history, limits.page_rows)
+                written = write_run(shown, model, stage.dir, plot=plot, every=every, draw=limits.draw)
     except KeyboardInterrupt:
         raise cli.Interrupted(f"stopped while writing the new output; {stage.kept()}.") from None
     except (OSError, viz.OutputError, viz.RenderError, cli.DemoError) as error:

@@ -57,7 +57,12 @@ def neuron(dataset: Dataset, weights: Sequence[float], bias: float) -> nn.Neuron
     return nn.Neuron(dataset.n_features, "sigmoid", weights=list(weights), bias=bias, expanded=True)
 
 
-def hand_rule(dataset: Dataset, start: Start, on_epoch: Callable[[EpochRecord], None] | None = None) -> History:
+def hand_rule(
+    dataset: Dataset,
+    start: Start,
+    on_epoch: Callable[[EpochRecord], None] | None = None,
+    on_row: Callable[[int, int], None] | None = None,
+) -> History:
     """The tutorial's loop in plain floats: ``error = prediction − actual``; ``w −= lr × error × x``.
 
     ``loss`` per epoch is the tutorial's printout: the rows' squared errors, each before its update.
@@ -94,7 +99,7 @@ def hand_rule(dataset: Dataset, start: Start, on_epoch: Callable[[EpochRecord], 
             # The record's gradients: each row's error × input (cross-entropy's gradient), summed.
             grads = [0.0] * len(weights)
             grad_bias = 0.0
-            for features, actual in dataset.rows:
+            for row, (features, actual) in enumerate(dataset.rows, start=1):
                 if keep_rows:
                     rows.append((*weights, bias))
                 raw = sum(w * x for w, x in zip(weights, features)) + bias
@@ -105,6 +110,8 @@ def hand_rule(dataset: Dataset, start: Start, on_epoch: Callable[[EpochRecord], 
                 bias -= lr * error
                 grads = [g + error * x for g, x in zip(grads, features)]
                 grad_bias += error
+                if on_row is not None:
+                    on_row(epoch, row)
             record = EpochRecord(
                 epoch=epoch,
                 loss=total_loss,
@@ -125,13 +132,17 @@ def hand_rule(dataset: Dataset, start: Start, on_epoch: Callable[[EpochRecord], 
 
 
 def run(
-    update: str, dataset: Dataset, start: Start, on_epoch: Callable[[EpochRecord], None] | None = None
+    update: str,
+    dataset: Dataset,
+    start: Start,
+    on_epoch: Callable[[EpochRecord], None] | None = None,
+    on_row: Callable[[int, int], None] | None = None,
 ) -> tuple[History, nn.Neuron]:
     """Train with ``update`` ("hand", "bce" or "squared"); the History and the trained neuron."""
     if update not in UPDATES:
         raise ValueError(f"update must be one of {UPDATES}, got {update!r}")
     if update == "hand":
-        history = hand_rule(dataset, start, on_epoch)
+        history = hand_rule(dataset, start, on_epoch, on_row)
         assert history.model is not None
         return history, history.model  # type: ignore[return-value]
     model = neuron(dataset, start.weights, start.bias)
@@ -144,6 +155,7 @@ def run(
         epochs=start.epochs,
         mode="per_row",
         on_epoch=on_epoch,
+        on_row=on_row,
     )
     return history, model
 

@@ -48,6 +48,8 @@ def test_many_rows_a_sentence_up_front_a_short_log_and_a_page_of_the_first_rows(
     assert len(log) < 40
     data = json.loads(STUDIO_DATA.search((out / "index.html").read_text(encoding="utf-8")).group(1))  # type: ignore[union-attr]
     assert len(data["rows"]) == PAGE_ROWS and all(len(e["rows"]) <= PAGE_ROWS for e in data["epochs"])
+    sampled = "the page holds the first 1,000 of the run's 2,500 rows; each epoch's loss is over all 2,500"
+    assert sampled in data["notes"]
     model = json.loads((out / "model.json").read_text(encoding="utf-8"))
     assert model["epochs_trained"] == 2
 
@@ -62,6 +64,26 @@ def test_many_columns_are_trained_but_not_drawn(tmp_path: Path, capsys: pytest.C
     assert "… (150 in all)" in log
     assert sorted(p.name for p in out.iterdir()) == [".autodiff-output", "loss.svg", "model.json"]
     assert len(json.loads((out / "model.json").read_text(encoding="utf-8"))["weights"]) == DRAW_COLUMNS + 50
+
+
+def test_a_network_on_many_rows_shows_the_first_rows_and_says_only_that(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    csv = write_csv(tmp_path / "many.csv", 2_500, 2)
+    out = tmp_path / "out"
+    assert run(new_dataset.main, ["--csv", str(csv), "--hidden", "3", "--epochs", "1", "--out", str(out)]) == 0
+    log = capsys.readouterr().out.splitlines()
+    assert log[0] == (
+        "Large data (2,500 rows × 2 features): the network studio and plots show the first 1,000 rows; "
+        "training and the accuracy use every row."
+    )
+    assert "1 epoch, one update per row" in log[4]
+    page = (out / "index.html").read_text(encoding="utf-8")
+    data = json.loads(re.search(r'id="network-data">(.*?)</script>', page, re.S).group(1))  # type: ignore[union-attr]
+    assert data["nRows"] == PAGE_ROWS and len(page) < 1_000_000  # 200,000 rows made a 6.4 MB page
+    assert data["notes"] == [
+        "the page holds the first 1,000 of the run's 2,500 rows; each epoch's loss is over all 2,500"
+    ]  # noqa: E501
 
 
 def test_small_data_has_no_limits() -> None:
@@ -102,3 +124,43 @@ def test_a_long_block_says_it_is_alive_on_stderr(capsys: pytest.CaptureFixture[s
     with heartbeat("quick", every=60):
         pass
     assert capsys.readouterr().err == ""
+
+
+def _first_lines(capsys: pytest.CaptureFixture[str], count: int) -> str:
+    """What stderr shows once ``count`` lines are there (a guard against a hang, not a timing)."""
+    import time
+
+    err = ""
+    for _ in range(1000):
+        time.sleep(0.01)
+        err += capsys.readouterr().err
+        if err.count("\n") >= count:
+            break
+    return err
+
+
+def test_a_long_epoch_says_which_row_it_is_at(capsys: pytest.CaptureFixture[str]) -> None:
+    from demos.large_data import row_progress
+
+    dataset = Dataset(name="big", feature_names=("x0", "x1"), rows=((((0.0, 0.0), 0.0),) * 1_000_000))
+    with row_progress(dataset, 3, every=0.01) as on_row:
+        on_row(0, 250_000)
+        err = _first_lines(capsys, 1)
+        on_row(1, 500_000)  # an epoch ended: its log line said so, the next beat says nothing
+        time_for_beats = _first_lines(capsys, 1)
+    first = err.splitlines()[0]
+    assert first.startswith(
+        "still working (1,000,000 rows × 2 features): epoch 0 (epochs 0–2), row 250,000 of 1,000,000: 8% of training; "
+    ), first
+    assert re.search(r"; \d+ s so far$", first)
+    assert "epoch 1 (epochs 0–2), row 500,000 of 1,000,000: 50% of training" in time_for_beats
+
+
+def test_train_tells_on_row_where_each_epoch_is() -> None:
+    from autodiff import nn, train
+
+    dataset = Dataset(name="four", feature_names=("x",), rows=tuple(((float(i),), float(i % 2)) for i in range(4)))
+    for mode in ("per_row", "full_batch"):
+        seen: list[tuple[int, int]] = []
+        train(nn.Neuron(1, "sigmoid"), dataset, epochs=2, mode=mode, on_row=lambda e, r, seen=seen: seen.append((e, r)))
+        assert seen == [(0, 1), (0, 2), (0, 3), (0, 4), (1, 1), (1, 2), (1, 3), (1, 4)], mode

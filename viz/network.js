@@ -37,6 +37,7 @@
     if (a >= 1e5 || a < 1e-3) return v.toExponential(3).replace("e+", "e");
     return String(Number(v.toPrecision(4)));
   };
+  const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
   const sign = (v) => (v > 0 ? "pos" : v < 0 ? "neg" : "");
   const paren = (v) => (v < 0 ? `(${fmt(v)})` : fmt(v)); // a negative factor in a product, bracketed
   const num = (v) => `<span class="${sign(v)}" title="${v}">${fmt(v)}</span>`;
@@ -480,7 +481,7 @@
     $("step").max = UPDATE; $("step").value = state.s;
     $("step-out").textContent = state.s === 0 ? "forward" : state.s === UPDATE ? "update" : `backward ${state.s}/${ORDER.length}`;
     const other = runs.length > 1 ? ` · ${runs.length} runs` : "";
-    $("run-info").textContent = `on screen: ${run.name === "recorded" ? "the recorded run" : "trained in this page"} (learning rate ${fmt(run.lr)}, ${run.epochs} epochs, ${run.mode === "full_batch" ? "full batch" : "one update per row"})${other}`;
+    $("run-info").textContent = `on screen: ${run.name === "recorded" ? "the recorded run" : "trained in this page"} (learning rate ${fmt(run.lr)}, ${plural(run.epochs, "epoch")}, ${run.mode === "full_batch" ? "full batch" : "one update per row"})${other}`;
   }
 
   function writeNow(fr, run) {
@@ -745,7 +746,7 @@
     const chunk = () => {
       const until = Math.min(epochs, run.done + Math.max(1, Math.ceil(20000 / (N * Math.max(P, 1) / 50))));
       trainSome(run, until);
-      $("train-out").textContent = run.stopped || (run.done < epochs ? `epoch ${run.done} of ${epochs}…` : `trained ${epochs} epochs in ${Math.round(performance.now() - started)} ms`);
+      $("train-out").textContent = run.stopped || (run.done < epochs ? `epoch ${run.done} of ${epochs}…` : `trained ${plural(epochs, "epoch")} in ${Math.round(performance.now() - started)} ms`);
       if (run.done < epochs && !run.stopped) { training = setTimeout(chunk, 0); return; }
       if (!run.done) return;
       addRun(run);
@@ -759,7 +760,7 @@
   }
   function writeRuns() {
     const box = $("runs");
-    box.innerHTML = runs.map((run, k) => `<label><input type="radio" name="run" value="${k}"${k === state.run ? " checked" : ""}> ${k === 0 ? "recorded run" : "trained here"}: learning rate ${fmt(run.lr)}, ${run.epochs} epochs, final loss ${fmt(run.losses[run.losses.length - 1])}</label>`).join("");
+    box.innerHTML = runs.map((run, k) => `<label><input type="radio" name="run" value="${k}"${k === state.run ? " checked" : ""}> ${k === 0 ? "recorded run" : "trained here"}: learning rate ${fmt(run.lr)}, ${plural(run.epochs, "epoch")}, final loss ${fmt(run.losses[run.losses.length - 1])}</label>`).join("");
     for (const input of box.querySelectorAll("input")) input.addEventListener("change", () => showRun(Number(input.value)));
   }
   function showRun(k) {

@@ -33,7 +33,7 @@ from autodiff import History, Value, nn, ops
 from autodiff.training import inputs_for
 from autodiff.value import total
 from viz import escape
-from viz.outputs import Page
+from viz.outputs import Page, sample_notes
 
 __all__ = ["NetworkStudio", "is_network", "layout", "network_javascript", "network_studio"]
 
@@ -316,6 +316,7 @@ def network_data(history: History, title: str) -> dict[str, Any]:
         )
     if history.stopped:
         notes.append(history.stopped)
+    notes += sample_notes(history.settings, len(dataset.rows))
     return {
         "kind": "network",
         "title": title,

@@ -38,7 +38,7 @@ from autodiff.value import total
 from viz import escape
 from viz.graph import COMPUTED, CONSTANT, DATA_INPUT, PARAMETER, fmt, node_kind, record_text
 from viz.network import is_network, network_studio
-from viz.outputs import Page, write_text
+from viz.outputs import Page, sample_notes, write_text
 from viz.render import render_svg
 
 __all__ = ["Studio", "studio"]
@@ -610,6 +610,7 @@ def _history_data(history: History, picture: _Picture, embed: bool) -> dict[str,
     names = history.parameter_names or list(history.start)
     start = [history.start[n] for n in names] if history.start else [history.records[0].parameters[n] for n in names]
     notes = [] if history.start else ["this run did not record its starting parameters, so epoch 0 starts from its end"]
+    notes += sample_notes(history.settings, len(dataset.rows))
     full_batch = history.settings.get("mode") == "full_batch"
     epochs = []
     before, previous = start, -1
