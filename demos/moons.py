@@ -116,10 +116,10 @@ def run_network_demo(
                     on_epoch=on_epoch,
                     on_row=on_row,
                 )
+            if not history.records:  # the error says why, once
+                raise cli.DemoError(history.stopped or "no epoch finished")
             if history.stopped:
                 log(history.stopped)
-            if not history.records:
-                raise cli.DemoError(history.stopped or "no epoch finished")
             out = stage.dir
             shown = large_data.sample_history(history, page_rows)  # a page stays a few MB
             page = viz.studio(shown, title=f"{dataset.name}: an MLP {shape} learning, neuron by neuron")

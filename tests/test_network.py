@@ -235,6 +235,17 @@ def test_moons_demo_prints_loss_and_accuracy_and_writes_the_studio(tmp_path, cap
     assert "const NET" in (tmp_path / "out" / "index.html").read_text("utf-8")
 
 
+def test_a_moons_run_that_diverges_at_once_says_why_once(tmp_path, capsys) -> None:
+    from demos import moons as demo
+    from demos.cli import run
+
+    assert run(demo.main, ["--lr", "50", "--epochs", "3", "--points", "20", "--out", str(tmp_path / "out")]) != 0
+    printed = capsys.readouterr()
+    assert "the loss became nan" not in printed.out  # the error line says it: not twice
+    assert printed.err.count("the loss became nan") == 1 and printed.err.startswith("error: training stopped")
+    assert [p.name for p in (tmp_path / "out").iterdir()] == [".autodiff-output"]  # no page of nothing
+
+
 def test_demo_accuracy_counts_the_right_side_of_the_threshold() -> None:
     from demos.moons import accuracy
 

@@ -236,9 +236,10 @@ def check_screen(page: Any, width: int, height: int) -> None:
     rect = (
         "(id) => {const r = document.getElementById(id).getBoundingClientRect(); return [r.x, r.y, r.right, r.bottom] }"
     )
-    side, out = page.evaluate(rect, "side"), page.evaluate(rect, "output-frame")
+    side, out, net = page.evaluate(rect, "side"), page.evaluate(rect, "output-frame"), page.evaluate(rect, "net")
     for x, y, w, h in boxes(page):
         assert 0 <= x and x + w <= width and 0 <= y and y + h <= height, "a neuron is off the first screen"
+        assert net[1] - 0.5 <= y and y + h <= net[3] + 0.5, "a neuron outside the network's pane (under the footer)"
         if width > 760:
             assert x + w <= side[0], "a neuron is behind the side panel"
         assert not (x < out[2] and x + w > out[0] and y < out[3] and y + h > out[1]), "a neuron under the output"
@@ -251,6 +252,21 @@ def check_screen(page: Any, width: int, height: int) -> None:
         " return parseFloat(getComputedStyle(e).fontSize) * scale; }))"
     )
     assert smallest >= 10.9, f"text of {smallest:.1f} px at {width}×{height}"
+
+
+def test_wide_layers_pack_their_neurons_and_leave_the_inputs_large(opened: Any, tmp_path: Path) -> None:
+    model = nn.MLP(2, [64, 64, 1], seed=3)
+    history = train(model, moons(20, seed=1), lr=0.001, epochs=1)
+    page = opened(viz.studio(history).save(tmp_path / "wide.html"))
+    for width, height in SCREENS:
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_timeout(250)
+        check_screen(page, width, height)
+        sizes = [w for _, _, w, _ in boxes(page)]
+        inputs, hidden, output = sizes[:2], sizes[2:130], sizes[-1]
+        assert min(inputs) > 2 * max(hidden) and output > 2 * max(hidden), (width, inputs, max(hidden), output)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"wide-{width}x{height}.png"))
 
 
 def test_a_what_if_weight_recomputes_the_frame_as_the_engine_would(runs: dict[str, Any], opened: Any) -> None:

@@ -27,6 +27,8 @@
   for (let l = L - 1; l >= 0; l--) for (let j = SIZES[l + 1] - 1; j >= 0; j--) ORDER.push([l, j]);
   const UPDATE = ORDER.length + 1;
   const stepOf = (l, j) => 1 + ORDER.findIndex(([a, b]) => a === l && b === j);
+  // per weight layer: 1 up to 16 neurons a side, less for wider ones (their lines are drawn thinner)
+  const DENSITY = Array.from({ length: L }, (_, l) => Math.min(1, 16 / Math.max(SIZES[l], SIZES[l + 1])));
 
   // --- numbers -----------------------------------------------------------------------------
   const fmt = (v) => {
@@ -166,29 +168,33 @@
   function place() {
     placeOutput();
     const W = net.clientWidth, H = net.clientHeight;
-    const tallest = Math.max(...SIZES);
-    const top = 20, bottom = 6;
-    const slot = (H - top - bottom) / tallest;
+    const top = 20, bottom = 6, high = H - top - bottom;
     const left = 34, right = 8;
     const colGap = (W - left - right) / Math.max(L, 1);
-    const s = Math.max(10, Math.min(110, slot * 0.82, colGap * 0.42));
+    const biggest = Math.max(10, Math.min(110, colGap * 0.42));
+    // Each column its own spacing: a 64-neuron layer packs its squares, the inputs and the output
+    // beside it keep theirs large (one size for all made x1 and x2 slivers next to a wide layer).
+    const slots = SIZES.map((n) => Math.min(high / n, biggest / 0.82));
+    const sizes = slots.map((slot) => Math.max(4, Math.min(biggest, slot * 0.82)));
+    const s = Math.max(...sizes);
     const x0 = left + s / 2, x1 = W - right - s / 2;
     const xs = D.layout.map((col) => x0 + col[0][0] * (x1 - x0));
-    const ys = D.layout.map((col) => col.map(([, y]) => top + (H - top - bottom) / 2 + (y - 0.5) * tallest * slot));
-    geometry = { s, xs, ys, W, H };
+    const ys = SIZES.map((n, c) => Array.from({ length: n }, (_, j) => top + high / 2 + (j - (n - 1) / 2) * slots[c]));
+    geometry = { s, sizes, xs, ys, W, H };
     for (let c = 0; c <= L; c++) {
+      const sc = sizes[c];
       for (let j = 0; j < SIZES[c]; j++) {
         const st = boxes[c][j].style;
-        st.left = `${xs[c] - s / 2}px`; st.top = `${ys[c][j] - s / 2}px`; st.width = `${s}px`; st.height = `${s}px`;
+        st.left = `${xs[c] - sc / 2}px`; st.top = `${ys[c][j] - sc / 2}px`; st.width = `${sc}px`; st.height = `${sc}px`;
       }
     }
     edgesSvg.setAttribute("width", W); edgesSvg.setAttribute("height", H);
     for (const e of edgeLines) {
       for (const line of [e.line, e.hit]) {
-        line.setAttribute("x1", xs[e.l] + s / 2); line.setAttribute("y1", ys[e.l][e.i]);
-        line.setAttribute("x2", xs[e.l + 1] - s / 2); line.setAttribute("y2", ys[e.l + 1][e.j]);
+        line.setAttribute("x1", xs[e.l] + sizes[e.l] / 2); line.setAttribute("y1", ys[e.l][e.i]);
+        line.setAttribute("x2", xs[e.l + 1] - sizes[e.l + 1] / 2); line.setAttribute("y2", ys[e.l + 1][e.j]);
       }
-      e.hit.setAttribute("stroke-width", Math.max(6, Math.min(12, slot * 0.3)));
+      e.hit.setAttribute("stroke-width", Math.max(6, Math.min(12, Math.min(slots[e.l], slots[e.l + 1]) * 0.3)));
     }
     for (const t of nodesDiv.querySelectorAll(".tag")) t.remove();
     const tag = (text, x, y, cls) => {
@@ -203,7 +209,7 @@
     }
     for (let i = 0; i < F; i++) {
       const t = tag(D.features[i], 0, ys[0][i] - 8, "feature");
-      t.style.width = `${xs[0] - s / 2 - 3}px`; t.style.textAlign = "right"; t.style.overflow = "hidden";
+      t.style.width = `${xs[0] - sizes[0] / 2 - 3}px`; t.style.textAlign = "right"; t.style.overflow = "hidden";
     }
     heatKey = null;
   }
@@ -279,7 +285,7 @@
           const box = boxes[c][j], [r, g, b] = colour(t[j]);
           box.style.background = `rgb(${r | 0},${g | 0},${b | 0})`;
           box.querySelector("canvas").width = 0;
-          box.querySelector(".value").textContent = geometry.s >= 30 ? fmt(vals[j]) : "";
+          box.querySelector(".value").textContent = geometry.sizes[c] >= 30 ? fmt(vals[j]) : "";
         }
       }
       if (heatKey !== fr.paramsKey) {
@@ -298,7 +304,7 @@
       for (let j = 0; j < SIZES[c]; j++) {
         const values = grids.small[c][j], t = scaled(c === 0 ? -1 : c - 1, values);
         const canvas = boxes[c][j].querySelector("canvas");
-        if (F === 1) paintCurve(canvas, values, t, geometry.s); else paintSquare(canvas, GS, t);
+        if (F === 1) paintCurve(canvas, values, t, geometry.sizes[c]); else paintSquare(canvas, GS, t);
       }
     }
     paintOutput();
@@ -442,11 +448,12 @@
     for (const e of edgeLines) {
       const w = weightOf(fr, e.l, e.j, e.i);
       const c = w >= 0 ? POS : NEG;
-      const width = big > 0 && isFinite(w) ? 0.3 + 3.2 * Math.sqrt(Math.abs(w) / big) : 0.3;
+      const into = current && current[0] === e.l && current[1] === e.j;
+      const thin = into ? 1 : DENSITY[e.l]; // between two wide layers, thousands of lines: thinner and fainter
+      const width = big > 0 && isFinite(w) ? 0.3 + 3.2 * thin * Math.sqrt(Math.abs(w) / big) : 0.3;
       set(e, "stroke", `rgb(${c[0]},${c[1]},${c[2]})`);
       set(e, "stroke-width", width.toFixed(2));
-      const into = current && current[0] === e.l && current[1] === e.j;
-      set(e, "stroke-opacity", String(into ? 1 : current ? 0.35 : 0.75));
+      set(e, "stroke-opacity", String(into ? 1 : (current ? 0.35 : 0.75) * (0.4 + 0.6 * thin)));
       const picked = state.pick && state.pick.type === "weight" && state.pick.l === e.l && state.pick.j === e.j && state.pick.i === e.i;
       set(e, "class", picked ? "picked" : "");
     }
@@ -884,8 +891,17 @@
     else if (ev.key === "Escape") { state.pick = null; draw(); }
   });
   let resizeTimer = 0;
-  window.addEventListener("resize", () => { clearTimeout(resizeTimer); resizeTimer = setTimeout(() => { place(); draw(); }, 60); });
+  // The pane, not the window: the bar above it wraps to another line once its texts are written,
+  // and a layout made before that ran under the footer.
+  let placedFor = "";
+  new ResizeObserver(() => {
+    const size = `${net.clientWidth}x${net.clientHeight}`;
+    if (size === placedFor) return;
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(() => { placedFor = `${net.clientWidth}x${net.clientHeight}`; place(); draw(); }, 60);
+  }).observe(net);
   place();
+  placedFor = `${net.clientWidth}x${net.clientHeight}`;
   writeRuns();
   readHash();
   window.addEventListener("hashchange", readHash); // a link typed or pasted into this page (our writes replace it silently)
