@@ -14,7 +14,9 @@ what those passes computed. What one epoch records (``EpochRecord``):
 - ``rows`` (per-row mode): the parameters *before* each row's update, one tuple per row in
   ``History.parameter_names`` order, so a row's forward and backward pass can be replayed exactly
   (the parameters after the last row are ``parameters``). Recorded for every epoch unless the run
-  is large (see ``ROW_SNAPSHOTS``), then for an evenly spaced subset that always holds the last.
+  is large (see ``ROW_SNAPSHOTS``), then for an evenly spaced subset that always holds the last;
+  an epoch of more rows than ``ROW_SNAPSHOTS`` keeps its first ``ROW_SNAPSHOTS`` rows' (a million
+  rows of an MLP's 337 parameters would otherwise hold gigabytes).
 
 ``History.start`` holds the parameters before any update: the tutorial's w = 0.1, b = 0.0.
 
@@ -58,7 +60,8 @@ from autodiff.value import Value, total
 LossFunction = Callable[[Any, float], Any]
 MODES = ("per_row", "full_batch")
 # At most this many per-row parameter snapshots are kept in a run (4,000 for the tutorial's
-# 1000 epochs × 4 rows, so every epoch); a larger run keeps every k-th epoch's rows and the last's.
+# 1000 epochs × 4 rows, so every epoch); a larger run keeps every k-th epoch's rows and the last's,
+# and an epoch of more rows keeps its first this many (of the first and the last epoch).
 ROW_SNAPSHOTS = 50_000
 # Full records (parameters and gradients) kept in one run at most, and the parameter values they
 # may hold together: 10,000 for the tutorial's two parameters, fewer for a 200-column CSV.
@@ -100,7 +103,8 @@ class EpochRecord:
         parameters: each parameter's value at the end of the epoch, by label.
         gradients: each parameter's gradient, summed over the epoch's backward passes, by label.
         rows: per-row mode: the parameters before each row's update, one tuple per row in
-            ``History.parameter_names`` order; empty when not kept or in full-batch mode.
+            ``History.parameter_names`` order (the first ``ROW_SNAPSHOTS`` rows of a longer
+            epoch); empty when not kept or in full-batch mode.
     """
 
     epoch: int
@@ -317,10 +321,13 @@ class Recorder:
         self.cap = max(16, min(RECORD_CAP, RECORD_VALUES // max(1, 2 * n_parameters)))
         self.stride = 1  # records kept: epochs that are multiples of this, and the latest
         self.row_stride = row_snapshot_stride(epochs, n_rows)
+        self.n_rows = n_rows
 
-    def keep_rows(self, epoch: int) -> bool:
-        """Whether this epoch's per-row snapshots are worth collecting (ROW_SNAPSHOTS bounds them)."""
-        return epoch % self.row_stride == 0 or epoch == self.epochs - 1
+    def keep_rows(self, epoch: int) -> int:
+        """How many of this epoch's rows, from the first, get a snapshot: 0 for none (ROW_SNAPSHOTS bounds them)."""
+        if epoch % self.row_stride == 0 or epoch == self.epochs - 1:
+            return min(self.n_rows, ROW_SNAPSHOTS)
+        return 0
 
     def diverged(self, epoch: int, loss: float, parameters: dict[str, float], gradients: dict[str, float]) -> bool:
         """True (with ``history.stopped`` set) when this epoch's numbers show training has blown up."""
@@ -537,7 +544,7 @@ def _per_row_epoch(
     watch_saturation = loss_fn is binary_cross_entropy
     done = _Epoch(loss=0.0, gradients=[0.0] * len(params), rows=[])
     for row, (features, target) in enumerate(dataset.rows, start=1):
-        if keep_rows:
+        if row <= keep_rows:
             done.rows.append(tuple([p.data for p in params]))  # the parameters this row sees
         prediction = model(inputs_for(features, dataset.feature_names))
         loss = loss_fn(prediction, target)

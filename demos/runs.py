@@ -100,7 +100,7 @@ def hand_rule(
             grads = [0.0] * len(weights)
             grad_bias = 0.0
             for row, (features, actual) in enumerate(dataset.rows, start=1):
-                if keep_rows:
+                if row <= keep_rows:
                     rows.append((*weights, bias))
                 raw = sum(w * x for w, x in zip(weights, features)) + bias
                 prediction = sigmoid(raw)
@@ -199,8 +199,8 @@ def train_compiled(dataset: Dataset, start: Start, update: str) -> History:
             epoch_gradients = [0.0] * len(values)  # the rows' gradients summed, as train() records them
             snapshots: list[tuple[float, ...]] = []
             keep_rows = recorder.keep_rows(epoch)
-            for row, metric in zip(rows, metrics):
-                if keep_rows:
+            for kept, (row, metric) in enumerate(zip(rows, metrics), start=1):
+                if kept <= keep_rows:
                     snapshots.append(tuple(values))
                 epoch_loss += metric(*values)[0]  # the row's squared error before its update
                 _, gradients = row(*values)

@@ -188,6 +188,15 @@ def test_full_batch_shows_the_summed_graph_and_one_update_per_epoch() -> None:
     assert sum(1 for n in data["nodes"] if n["label"] == "passed") == len(STUDY_SLEEP.rows)
 
 
+def test_an_epoch_recorded_for_its_first_rows_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(autodiff.training, "ROW_SNAPSHOTS", 3)  # of the tutorial's 4 rows
+    model = nn.Neuron(1, "sigmoid", weights=[0.1], bias=0.0, expanded=True)
+    data = page_data(studio(train(model, STUDY_HOURS, loss=binary_cross_entropy, lr=0.1, epochs=2)).html())
+    assert [len(e["rows"]) for e in data["epochs"]] == [3, 3]
+    said = "the run recorded the first 3 rows of an epoch one by one (of 4)"
+    assert any(note.startswith(said) for note in data["notes"])
+
+
 def test_epochs_without_recorded_rows_still_show_row_0(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(autodiff.training, "ROW_SNAPSHOTS", 8)  # keep every 2nd epoch's rows only
     model = nn.Neuron(1, "sigmoid", weights=[0.1], bias=0.0, expanded=True)

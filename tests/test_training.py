@@ -271,6 +271,19 @@ def test_start_and_row_snapshots_follow_the_tutorials_arithmetic() -> None:
     assert first_update == pytest.approx(0.1 - 0.1 * (sigmoid(0.1) - 0) * 1, rel=1e-12)  # 0.0475…
 
 
+def test_a_long_epoch_keeps_the_snapshots_of_its_first_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    import autodiff.training as training
+
+    monkeypatch.setattr(training, "ROW_SNAPSHOTS", 3)  # a million rows of 337 parameters: gigabytes
+    history = train(tutorial_neuron(), datasets.STUDY_HOURS, loss=binary_cross_entropy, lr=0.1, epochs=2)
+    whole = train(tutorial_neuron(), datasets.STUDY_HOURS, loss=binary_cross_entropy, lr=0.1, epochs=2)
+    assert [len(r.rows) for r in history.records] == [3, 3]
+    monkeypatch.setattr(training, "ROW_SNAPSHOTS", 50_000)
+    full = train(tutorial_neuron(), datasets.STUDY_HOURS, loss=binary_cross_entropy, lr=0.1, epochs=2)
+    assert [r.rows for r in history.records] == [r.rows[:3] for r in full.records]  # the same first rows
+    assert [r.parameters for r in whole.records] == [r.parameters for r in full.records]
+
+
 def test_row_snapshots_are_bounded_and_keep_the_last_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
     import autodiff.training as training
 

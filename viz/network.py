@@ -277,8 +277,11 @@ def _late_step(history: History, names: list[str]) -> tuple[list[float], Sequenc
     snapshots = next((r for r in reversed(records) if r.rows), None)  # the parameters before each row
     if snapshots is None:
         return None
-    if len(snapshots.rows) > 1:  # the second-to-last row's update, from one snapshot to the next
-        return list(snapshots.rows[-2]), dataset.rows[-2:-1], list(snapshots.rows[-1])
+    kept = len(snapshots.rows)  # every row's, or the first ROW_SNAPSHOTS' of a longer epoch
+    if kept > 1:  # the second-to-last kept row's update, from one snapshot to the next
+        return list(snapshots.rows[-2]), dataset.rows[kept - 2 : kept - 1], list(snapshots.rows[-1])
+    if kept < len(dataset.rows):
+        return None
     return list(snapshots.rows[-1]), dataset.rows[-1:], [snapshots.parameters[n] for n in names]
 
 

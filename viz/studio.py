@@ -612,6 +612,12 @@ def _history_data(history: History, picture: _Picture, embed: bool) -> dict[str,
     notes = [] if history.start else ["this run did not record its starting parameters, so epoch 0 starts from its end"]
     notes += sample_notes(history.settings, len(dataset.rows))
     full_batch = history.settings.get("mode") == "full_batch"
+    kept = max((len(record.rows) for record in history.records), default=0)
+    if not full_batch and 0 < kept < len(dataset.rows):
+        notes.append(
+            f"the run recorded the first {kept:,} rows of an epoch one by one (of {len(dataset.rows):,}): "
+            "the page steps through those, then to the epoch's end"
+        )
     epochs = []
     before, previous = start, -1
     for record in history.records:
