@@ -254,9 +254,17 @@
     }
     return { small: g, out: g[L][0] };
   }
+  // A canvas keeps its size and its pixel buffer from one frame to the next: setting width, even
+  // to the same number, reallocates and clears it, and 35 of those per key was half the key's time.
+  const pixels = new WeakMap();
+  function imageFor(canvas, n) {
+    if (canvas.width !== n || canvas.height !== n) { canvas.width = n; canvas.height = n; }
+    let img = pixels.get(canvas);
+    if (!img || img.width !== n) { img = canvas.getContext("2d").createImageData(n, n); pixels.set(canvas, img); }
+    return img;
+  }
   function paintSquare(canvas, n, t) {
-    canvas.width = n; canvas.height = n;
-    const ctx = canvas.getContext("2d"), img = ctx.createImageData(n, n);
+    const img = imageFor(canvas, n), ctx = canvas.getContext("2d");
     const px = img.data;
     for (let k = 0; k < n * n; k++) {
       const v = t[k], c = v >= 0 ? POS : NEG, m = v > 1 || v < -1 ? 1 : v >= 0 ? v : -v;
@@ -329,6 +337,7 @@
     if (m > 0) for (let k = 0; k < t.length; k++) t[k] = (values[k] - thr) / m;
     return t;
   }
+  let offscreen = null; // the output's grid, drawn once per frame then smoothed onto the big canvas
   function paintOutput() {
     const values = grids.out, t = outScaled(values);
     if (F === 1) {
@@ -345,17 +354,17 @@
       return;
     }
     // the heatmap, smoothed to the pane's size, then the boundary traced through the grid (marching squares)
-    const off = document.createElement("canvas");
-    off.width = GO; off.height = GO;
-    const img = off.getContext("2d").createImageData(GO, GO), px = img.data;
+    const off = offscreen || (offscreen = document.createElement("canvas"));
+    const img = imageFor(off, GO), px = img.data;
     for (let k = 0; k < GO * GO; k++) {
       const w = t[k] * 0.8, c = w >= 0 ? POS : NEG, m = Math.min(1, Math.abs(w));
       px[4 * k] = 255 + (c[0] - 255) * m; px[4 * k + 1] = 255 + (c[1] - 255) * m; px[4 * k + 2] = 255 + (c[2] - 255) * m; px[4 * k + 3] = 255;
     }
     off.getContext("2d").putImageData(img, 0, 0);
     const ratio = window.devicePixelRatio || 1, side = Math.round(outSide * ratio);
-    outCanvas.width = side; outCanvas.height = side;
+    if (outCanvas.width !== side || outCanvas.height !== side) { outCanvas.width = side; outCanvas.height = side; }
     const ctx = outCanvas.getContext("2d");
+    ctx.clearRect(0, 0, side, side);
     ctx.imageSmoothingEnabled = true;
     ctx.drawImage(off, 0, 0, side, side);
     const at = (u) => (u + 0.5) / GO * side;
@@ -905,6 +914,16 @@
   writeRuns();
   readHash();
   window.addEventListener("hashchange", readHash); // a link typed or pasted into this page (our writes replace it silently)
+  // The first row or epoch key would pay for V8 compiling the heatmap code (60 ms, then 8): it is
+  // compiled while the page is idle, on the frame already on screen, nothing drawn.
+  (window.requestIdleCallback || ((f) => setTimeout(f, 100)))(() => {
+    if (!PLANE) return;
+    const params = frame().params, spare = document.createElement("canvas");
+    for (let k = 0; k < 3; k++) {
+      const g = computeGrids(params);
+      for (let c = 0; c <= L; c++) for (let j = 0; j < SIZES[c]; j++) paintSquare(spare, GS, scaled(c === 0 ? -1 : c - 1, g.small[c][j]));
+    }
+  });
 
   // For tests and the curious: the numbers behind the picture.
   window.networkStudio = {
