@@ -1133,7 +1133,8 @@ def _python_source(program: _Program) -> str:
         arguments = _listing(params, "    ")
         lines.append(f"    if not _rt.all_floats(({arguments}{one})):")
         lines.append(f"        ({arguments}) = _rt.numbers({arguments})")
-    lines += ["    try:", "        # forward: one line per node"]
+    each = "one line per node" + (", a sum's repeated rows as one loop" if program.rows else "")
+    lines += ["    try:", f"        # forward: {each}"]
     for var, python, _, op in program.forward:
         if var is None:  # a statement of its own: a check of a comparison the code made, or the rows' loop
             if python:

@@ -73,11 +73,7 @@ def find_runs(nodes: list[Value], varies: Collection[Value], written_in: Collect
     before = [0]  # before[i]: computed nodes among nodes[:i]
     for flag in computed:
         before.append(before[-1] + flag)
-    users: dict[Value, int] = {}  # uses of each node as an operand, counted with repeats
-    for node in nodes:
-        for parent in node.parents:
-            users[parent] = users.get(parent, 0) + 1
-    children: dict[Value, list[Value]] = {}
+    children: dict[Value, list[Value]] = {}  # each use of a node as an operand (a repeated use, again)
     for node in nodes:
         for parent in node.parents:
             children.setdefault(parent, []).append(node)
@@ -100,7 +96,7 @@ def find_runs(nodes: list[Value], varies: Collection[Value], written_in: Collect
         if node not in owner and node._op is ops.Sum and len(node.parents) >= MIN_ROWS:
             ids: list[int | None] = []
             for term in node.parents:
-                if computed[position[term]] and users[term] == 1 and term not in owner:
+                if computed[position[term]] and len(children[term]) == 1 and term not in owner:
                     owner[term] = rows_started
                     ids.append(rows_started)
                     rows_started += 1
