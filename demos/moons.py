@@ -95,7 +95,7 @@ def run_network_demo(
     shape = "-".join(str(n) for n in [dataset.n_features, *(len(layer.neurons) for layer in model.layers)])
     how = "one update per row" if args.mode == "per_row" else "one update per epoch (full batch)"
     log(
-        f"Training an MLP {shape} ({len(model.parameters())} parameters) on {len(dataset)} {dataset.name} points: "
+        f"Training an MLP {shape} ({len(model.parameters())} parameters) on {len(dataset):,} {dataset.name} points: "
         f"squared error, learning rate {args.lr:g}, {args.epochs} epoch{'s' if args.epochs != 1 else ''}, {how}"
     )
 

@@ -28,7 +28,7 @@ def describe_start(dataset: Dataset, start: runs.Start, update: str, out: Path) 
     weights = ", ".join(first_of([f"{w:g}" for w in start.weights]))
     epochs = f"{start.epochs} epoch{'s' if start.epochs != 1 else ''}"
     return (
-        f"Training on {terminal(dataset.name)} ({len(dataset)} rows): weight{'s' if len(start.weights) > 1 else ''} "
+        f"Training on {terminal(dataset.name)} ({len(dataset):,} rows): weight{'s' if len(start.weights) > 1 else ''} "
         f"{weights}, bias {start.bias:g}, learning rate {start.learning_rate:g}, {epochs}, "
         f"per-row updates, update: {update}; writing into {terminal(str(out))}/"
     )
