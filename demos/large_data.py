@@ -2,27 +2,25 @@
 
 A million rows train like four, but a log cannot hold a million predictions, nor a page a
 million rows of snapshots, nor a picture a neuron with 10,000 inputs. ``limits_for`` decides
-what is summarised and says it in one sentence before training starts; ``sample_history`` is
-the run as the page and the plots see it (the first rows, with every epoch's loss, parameters
+what is summarised and says it in one sentence before training starts; the pages and plots
+show the first ``PAGE_ROWS`` rows (``viz.sample.sample_history``: every epoch's loss, parameters
 and gradients still over all of them).
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from autodiff import History
 from autodiff.datasets import Dataset
 
 # The log prints the predictions of at most this many rows, then a count of the rest.
 LOG_ROWS = 10
-# The studio page and the plots hold at most this many rows (a page stays a few MB).
+# The studio page and the plots hold at most this many rows (a page stays a few hundred KB).
 PAGE_ROWS = 1_000
 # A row's graph with more inputs than this is not drawn: Graphviz would take minutes to hours.
 DRAW_COLUMNS = 100
@@ -134,27 +132,6 @@ def row_progress(dataset: Dataset, epochs: int, every: float = 10.0) -> Iterator
 
     with heartbeat(f"{len(dataset):,} rows × {dataset.n_features:,} features", every, where):
         yield on_row
-
-
-def sample_history(history: History, rows: int | None) -> History:
-    """``history`` as the page and plots see it: the first ``rows`` rows, every epoch's numbers unchanged.
-
-    Args:
-        history: A training run on the whole dataset.
-        rows: How many rows to keep (None: all).
-
-    Returns:
-        A History whose dataset and per-row snapshots hold the first ``rows`` rows; losses,
-        parameters and gradients stay those of the whole dataset, and ``settings["rows_in_all"]``
-        says how many rows it had (the studios say the page holds a sample).
-    """
-    dataset = history.dataset
-    if rows is None or dataset is None or len(dataset) <= rows:
-        return history
-    sample = dataclasses.replace(dataset, rows=dataset.rows[:rows])
-    records = [dataclasses.replace(record, rows=record.rows[:rows]) for record in history.records]
-    settings = {**history.settings, "rows_in_all": len(dataset)}  # the pages say they hold a sample
-    return dataclasses.replace(history, records=records, dataset=sample, settings=settings)
 
 
 @contextlib.contextmanager

@@ -91,6 +91,7 @@ def run_network_demo(
     import viz
     from viz import plots
     from viz.outputs import staged_output
+    from viz.sample import sample_history
 
     shape = "-".join(str(n) for n in [dataset.n_features, *(len(layer.neurons) for layer in model.layers)])
     how = "one update per row" if args.mode == "per_row" else "one update per epoch (full batch)"
@@ -121,8 +122,8 @@ def run_network_demo(
             if history.stopped:
                 log(history.stopped)
             out = stage.dir
-            shown = large_data.sample_history(history, page_rows)  # a page stays a few MB
-            page = viz.studio(shown, title=f"{dataset.name}: an MLP {shape} learning, neuron by neuron")
+            title = f"{dataset.name}: an MLP {shape} learning, neuron by neuron"
+            page = viz.studio(sample_history(history, page_rows), title=title)
             files = [page.save(out / "index.html")]
             files.append(
                 plots.loss_curve(history.losses, title=f"{dataset.name}: loss per epoch").save(out / "loss.svg")

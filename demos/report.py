@@ -18,7 +18,8 @@ from autodiff import EpochRecord, History, Value, nn
 from autodiff.datasets import Dataset
 from autodiff.text import terminal
 from demos import cli, large_data, model_file, runs
-from demos.large_data import SHOW_ALL, Limits, first_of, sample_history
+from demos.large_data import SHOW_ALL, Limits, first_of
+from viz.sample import sample_history
 
 FRAMES_AFTER_INTERRUPT = 200
 

@@ -162,6 +162,7 @@ THROUGH_THE_PACKAGE = {
     "autodiff.value",
     "viz.graph",
     "viz.outputs",
+    "viz.sample",
     "viz.render",
     "viz.studio",
 }

@@ -1,7 +1,7 @@
 """Large data gets its own path: limits said up front, a summarised log, a page of a sample.
 
 What: ``demos.new_dataset`` on a 2,500-row CSV (beyond the page's 1,000 rows and the log's 10)
-and on a 150-column one (beyond what is drawn); ``large_data.sample_history`` keeps every
+and on a 150-column one (beyond what is drawn); ``viz.sample.sample_history`` keeps every
 epoch's numbers; the studio's script never spreads rows into ``Math.min`` (a stack overflow at
 150,000 rows left the page blank).
 Why: a million rows must give a short log, a page that opens and a sentence saying what was left out.
@@ -19,7 +19,8 @@ import pytest
 from autodiff.datasets import Dataset
 from demos import new_dataset, runs
 from demos.cli import run
-from demos.large_data import DRAW_COLUMNS, LOG_ROWS, PAGE_ROWS, limits_for, sample_history
+from demos.large_data import DRAW_COLUMNS, LOG_ROWS, PAGE_ROWS, limits_for
+from viz.sample import sample_history
 
 ROOT = Path(__file__).resolve().parent.parent
 STUDIO_DATA = re.compile(r'<script type="application/json" id="studio-data">(.*?)</script>', re.S)

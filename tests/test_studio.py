@@ -188,6 +188,18 @@ def test_full_batch_shows_the_summed_graph_and_one_update_per_epoch() -> None:
     assert sum(1 for n in data["nodes"] if n["label"] == "passed") == len(STUDY_SLEEP.rows)
 
 
+def test_a_run_of_more_rows_than_a_page_holds_shows_its_first_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    import viz.sample
+
+    monkeypatch.setattr(viz.sample, "STUDIO_ROWS", 3)  # a million rows, as the tutorial's four
+    model = nn.Neuron(1, "sigmoid", weights=[0.1], bias=0.0, expanded=True)
+    history = train(model, STUDY_HOURS, loss=binary_cross_entropy, lr=0.1, epochs=2)
+    data = page_data(studio(history).html())
+    assert len(data["rows"]) == 3 and [len(e["rows"]) for e in data["epochs"]] == [3, 3]
+    assert "the page holds the first 3 of the run's 4 rows; each epoch's loss is over all 4" in data["notes"]
+    assert [e["loss"] for e in data["epochs"]] == list(history.losses)  # still over all four rows
+
+
 def test_an_epoch_recorded_for_its_first_rows_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(autodiff.training, "ROW_SNAPSHOTS", 3)  # of the tutorial's 4 rows
     model = nn.Neuron(1, "sigmoid", weights=[0.1], bias=0.0, expanded=True)

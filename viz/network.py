@@ -33,7 +33,8 @@ from autodiff import History, Value, nn, ops
 from autodiff.training import inputs_for
 from autodiff.value import total
 from viz import escape
-from viz.outputs import Page, sample_notes
+from viz.outputs import Page
+from viz.sample import sample_notes
 
 __all__ = ["NetworkStudio", "is_network", "layout", "network_javascript", "network_studio"]
 

@@ -223,23 +223,6 @@ class Page:
         )
 
 
-def sample_notes(settings: dict[str, object], rows: int) -> list[str]:
-    """What a page holding ``rows`` rows of a longer run says about it (``settings["rows_in_all"]``).
-
-    Args:
-        settings: the run's settings; ``rows_in_all`` is set when the page's history is a sample
-            of the rows (demos.large_data.sample_history).
-        rows: the rows the page holds.
-
-    Returns:
-        One note, or none when the page holds every row.
-    """
-    in_all = settings.get("rows_in_all")
-    if not isinstance(in_all, int) or in_all <= rows:
-        return []
-    return [f"the page holds the first {rows:,} of the run's {in_all:,} rows; each epoch's loss is over all {in_all:,}"]
-
-
 def is_ours(path: str | os.PathLike[str]) -> bool:
     """True when ``path`` is a directory carrying our output marker.
 

@@ -35,11 +35,12 @@ import graphviz
 from autodiff import Constant, History, Value, nn, topological_order
 from autodiff.training import inputs_for
 from autodiff.value import total
-from viz import escape
+from viz import escape, sample
 from viz.graph import COMPUTED, CONSTANT, DATA_INPUT, PARAMETER, fmt, node_kind, record_text
 from viz.network import is_network, network_studio
-from viz.outputs import Page, sample_notes, write_text
+from viz.outputs import Page, write_text
 from viz.render import render_svg
+from viz.sample import sample_history, sample_notes
 
 __all__ = ["Studio", "studio"]
 
@@ -819,6 +820,8 @@ def studio(
             number ≥ 1, or ``renderer`` is unknown.
         RenderError: the graph is too large to lay out, or Graphviz could not render it.
     """
+    if isinstance(source, History):
+        source = sample_history(source, sample.STUDIO_ROWS)  # a million rows: the page holds the first, and says so
     if isinstance(source, History) and is_network(source.model):
         return network_studio(source, title=title)  # type: ignore[return-value]
     if isinstance(source, History):
