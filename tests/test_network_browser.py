@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser import ARGS, CHROMIUM
+from browser import CHROMIUM
 from test_network import _engine_row, close
 
 import viz
@@ -55,14 +55,6 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         path = viz.studio(history).save(out / f"{name}.html")
         made[name] = {"history": history, "start": start, "path": path, "loss": loss, "data": data, "mode": mode}
     return made
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser import ARGS, CHROMIUM
+from browser import CHROMIUM
 
 from autodiff import Value, nn, topological_order
 from autodiff.datasets import STUDY_HOURS
@@ -83,14 +83,6 @@ def tutorial(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     index = page.save(out / "index.html")
     svgs = page.write_epoch_svgs(out / "graphs", every=100)
     return {"index": index, "url": index.as_uri(), "studio": page, "svgs": svgs, "params": tutorial_parameters()}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 class Watched:
