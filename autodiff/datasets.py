@@ -379,10 +379,14 @@ def _generated(name: str, points: list[tuple[float, float, float]]) -> Dataset:
     return Dataset(name=name, feature_names=("x1", "x2"), rows=rows, label_name="label")
 
 
-def _interleave(first: list[tuple[float, float, float]], second: list[tuple[float, float, float]]) -> list:
+def _interleave(
+    first: list[tuple[float, float, float]], second: list[tuple[float, float, float]], rng: random.Random, noise: float
+) -> list[tuple[float, float, float]]:
+    """The two classes' points alternating (then the longer's rest), each moved by Gaussian ``noise``."""
     mixed = [p for pair in zip(first, second) for p in pair]
     longer = first if len(first) > len(second) else second
-    return mixed + longer[min(len(first), len(second)) :]
+    mixed += longer[min(len(first), len(second)) :]
+    return [(x + rng.gauss(0, noise), y + rng.gauss(0, noise), c) for x, y, c in mixed]
 
 
 def moons(n: int = 100, noise: float = 0.1, seed: int = 0) -> Dataset:
@@ -410,7 +414,7 @@ def moons(n: int = 100, noise: float = 0.1, seed: int = 0) -> Dataset:
         (1 - math.cos(math.pi * i / max(lower - 1, 1)), 0.5 - math.sin(math.pi * i / max(lower - 1, 1)), 1.0)
         for i in range(lower)
     ]
-    points = [(x + rng.gauss(0, noise), y + rng.gauss(0, noise), c) for x, y, c in _interleave(first, second)]
+    points = _interleave(first, second, rng, noise)
     return _generated("moons", points)
 
 
@@ -439,7 +443,7 @@ def circles(n: int = 100, noise: float = 0.05, factor: float = 0.5, seed: int = 
         (factor * math.cos(2 * math.pi * i / inner), factor * math.sin(2 * math.pi * i / inner), 1.0)
         for i in range(inner)
     ]
-    points = [(x + rng.gauss(0, noise), y + rng.gauss(0, noise), c) for x, y, c in _interleave(first, second)]
+    points = _interleave(first, second, rng, noise)
     return _generated("circles", points)
 
 
@@ -500,5 +504,5 @@ def spiral(n: int = 100, noise: float = 0.0, turns: float = 1.5, seed: int = 0) 
             angle = 2 * math.pi * turns * radius + math.pi * label
             arm.append((radius * math.cos(angle), radius * math.sin(angle), label))
         arms.append(arm)
-    points = [(x + rng.gauss(0, noise), y + rng.gauss(0, noise), c) for x, y, c in _interleave(*arms)]
+    points = _interleave(*arms, rng, noise)
     return _generated("spiral", points)

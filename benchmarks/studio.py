@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +97,20 @@ _KEYS = [("ArrowRight", {})] * 6 + [("ArrowRight", {"shiftKey": True})] * 6 + [(
 
 
 def _network_browser(index: Path, repeats: int) -> dict[str, Any]:
+    times = _in_chromium(index, repeats, _KEYS)
+    if "missing" in times:
+        return times
+    keys = times["keys"]
+    return {"load_seconds": min(times["loads"]), "key_seconds": max(keys), "key_median": sorted(keys)[len(keys) // 2]}
+
+
+def _load_seconds(index: Path, repeats: int) -> dict[str, Any]:
+    times = _in_chromium(index, repeats)
+    return times if "missing" in times else {"seconds": min(times["loads"]), "samples": times["loads"]}
+
+
+def _in_chromium(index: Path, repeats: int, keys: Sequence[tuple[str, dict[str, bool]]] = ()) -> dict[str, Any]:
+    """``repeats`` fresh loads of ``index`` in headless Chromium: seconds to the load event, and each key's handler."""
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         return {"missing": "no Chromium on PATH"}
@@ -103,15 +118,15 @@ def _network_browser(index: Path, repeats: int) -> dict[str, Any]:
         from playwright.sync_api import sync_playwright
     except ImportError:
         return {"missing": "playwright not installed"}
-    loads, keys = [], []
+    loads, handled = [], []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=BROWSER_ARGS)
         for _ in range(repeats):
             page = browser.new_page(viewport={"width": 1024, "height": 768})
             page.goto(index.as_uri())
             loads.append(page.evaluate("() => performance.getEntriesByType('navigation')[0].loadEventEnd") / 1000)
-            for key, flags in _KEYS:
-                keys.append(
+            for key, flags in keys:
+                handled.append(
                     page.evaluate(
                         "([key, flags]) => { const t = performance.now();"
                         " document.dispatchEvent(new KeyboardEvent('keydown', {key, ...flags}));"
@@ -122,28 +137,7 @@ def _network_browser(index: Path, repeats: int) -> dict[str, Any]:
                 )
             page.close()
         browser.close()
-    return {"load_seconds": min(loads), "key_seconds": max(keys), "key_median": sorted(keys)[len(keys) // 2]}
-
-
-def _load_seconds(index: Path, repeats: int) -> dict[str, Any]:
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        return {"missing": "no Chromium on PATH"}
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        return {"missing": "playwright not installed"}
-    samples = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=BROWSER_ARGS)
-        for _ in range(repeats):
-            page = browser.new_page(viewport={"width": 1024, "height": 768})
-            page.goto(index.as_uri())
-            ms = page.evaluate("() => performance.getEntriesByType('navigation')[0].loadEventEnd")
-            samples.append(ms / 1000)
-            page.close()
-        browser.close()
-    return {"seconds": min(samples), "samples": samples}
+    return {"loads": loads, "keys": handled}
 
 
 def rows(result: dict[str, Any]) -> list[list[str]]:
