@@ -142,10 +142,7 @@ RESERVED = frozenset(
 @cache
 def templates(op: type, n_operands: int) -> tuple[tuple[str, ...], ast.expr, tuple[ast.expr, ...]] | None:
     """(parameter names, forward, local derivatives) of ``op`` on n operands as parsed templates, or None."""
-    # Templates belong to the class that defines them: a subclass with its own forward or derivatives
-    # (say, a variant of Sigmoid) must not inherit text that no longer matches its methods.
-    owner = next((c for c in op.__mro__ if "forward_code" in c.__dict__ or "code_for" in c.__dict__), None)
-    if owner is None or op.forward is not owner.forward or op.derivatives is not owner.derivatives:
+    if ops.defining_class(op, "forward_code", "code_for") is None:  # a subclass with its own math: no templates
         return None
     code_for = getattr(op, "code_for", None)
     if code_for is not None:

@@ -95,6 +95,8 @@ class BinaryCrossEntropy(Op):
     """−[y·ln p + (1 − y)·ln(1 − p)] for a probability p and a 0/1 target y."""
 
     name = "bce"
+    forward_text = "−[{1}·log({0}) + (1 − {1})·log(1 − {0})]"
+    derivatives_text = ("({0} − {1}) / ({0} × (1 − {0}))", "log(1 − {0}) − log({0})")
     forward_code = "-(y * clamped_log(p) + (1.0 - y) * clamped_log(1.0 - p)) + 0.0"
     derivatives_code = (f"(p - y) / max(p * (1.0 - p), {EPS!r})", "clamped_log(1.0 - p) - clamped_log(p)")
 
@@ -116,6 +118,8 @@ class BinaryCrossEntropyWithLogits(Op):
     """Binary cross-entropy of sigmoid(z) computed from the raw score z, stable for any z."""
 
     name = "bce_logits"
+    forward_text = "log(1 + exp({0})) − {1}·{0}"
+    derivatives_text = ("sigmoid({0}) − {1}", "−{0}")
     forward_code = (
         "((z * (1.0 - y) if y != 1.0 else 0.0) if z >= 0 else (-z * y if y != 0.0 else 0.0)) + log1p(exp(-abs(z)))"
     )

@@ -61,6 +61,10 @@ class Op:
     # by calls to its methods.
     forward_code: str | None = None
     derivatives_code: tuple[str, ...] | None = None
+    # The same rules as a learner reads them, for pages (viz.studio's hover formulas): over the
+    # operands {0}, {1}, … and the output {out}. A page names an op without them.
+    forward_text: str | None = None
+    derivatives_text: tuple[str, ...] | None = None
 
     @staticmethod
     def forward(*inputs: float) -> float:  # pragma: no cover - every op overrides it
@@ -73,6 +77,27 @@ class Op:
         raise NotImplementedError
 
 
+def defining_class(op: type[Op], *attributes: str) -> type[Op] | None:
+    """The class that sets one of ``attributes`` for ``op``, if its forward and derivatives are ``op``'s too.
+
+    Templates and texts belong to the class that wrote them: a subclass with its own forward or
+    derivatives (a variant of Sigmoid, say) must not inherit code or a formula that no longer
+    matches its math.
+
+    Args:
+        op: an op class.
+        attributes: the class attributes asked for (``"forward_code"``, ``"forward_text"``…).
+
+    Returns:
+        The first class in ``op``'s MRO that sets one of them, or None when there is none or its
+        forward or derivatives are not the ones ``op`` uses.
+    """
+    owner = next((c for c in op.__mro__ if any(a in c.__dict__ for a in attributes)), None)
+    if owner is None or op.forward is not owner.forward or op.derivatives is not owner.derivatives:
+        return None
+    return owner
+
+
 # --- arithmetic -------------------------------------------------------------------------------
 
 
@@ -80,6 +105,8 @@ class Add(Op):
     """Addition: out = a + b; ∂out/∂a = 1, ∂out/∂b = 1."""
 
     name = "+"
+    forward_text = "{0} + {1}"
+    derivatives_text = ("1", "1")
     forward_code = "a + b"
     derivatives_code = ("1.0", "1.0")
 
@@ -99,6 +126,8 @@ class Sub(Op):
     """Subtraction: out = a − b; ∂out/∂a = 1, ∂out/∂b = −1."""
 
     name = "-"
+    forward_text = "{0} − {1}"
+    derivatives_text = ("1", "−1")
     forward_code = "a - b"
     derivatives_code = ("1.0", "-1.0")
 
@@ -118,6 +147,8 @@ class Mul(Op):
     """Multiplication: out = a·b; ∂out/∂a = b, ∂out/∂b = a."""
 
     name = "*"
+    forward_text = "{0} × {1}"
+    derivatives_text = ("{1}", "{0}")
     forward_code = "a * b"
     derivatives_code = ("b", "a")
 
@@ -137,6 +168,8 @@ class Div(Op):
     """Division: out = a / b; ∂out/∂a = 1/b, ∂out/∂b = −a/b² (= −out/b)."""
 
     name = "/"
+    forward_text = "{0} / {1}"
+    derivatives_text = ("1 / {1}", "−{out} / {1}")
     forward_code = "a / b"
     derivatives_code = ("1.0 / b", "-out / b")
 
@@ -158,6 +191,8 @@ class Neg(Op):
     """Negation: out = −a; ∂out/∂a = −1."""
 
     name = "neg"
+    forward_text = "−{0}"
+    derivatives_text = ("−1",)
     forward_code = "-a"
     derivatives_code = ("-1.0",)
 
@@ -192,6 +227,8 @@ class PowConst(Op):
     """Power by a constant: out = aᵏ with k a plain number; ∂out/∂a = k·aᵏ⁻¹, and no gradient flows into k."""
 
     name = "**"
+    forward_text = "{0} ^ {1}"
+    derivatives_text = ("{1} × {0} ^ ({1} − 1)", "{out} × log({0})")
     forward_code = "a * a if k == 2.0 else power(a, k)"
     # k * power(a, 1.0) is k * a exactly, written so for squares
     derivatives_code = (
@@ -230,6 +267,8 @@ class Pow(Op):
     """Power: out = aᵇ with both a Value; ∂out/∂a = b·aᵇ⁻¹, ∂out/∂b = aᵇ·ln a (for a > 0)."""
 
     name = "**"
+    forward_text = "{0} ^ {1}"
+    derivatives_text = ("{1} × {0} ^ ({1} − 1)", "{out} × log({0})")
     forward_code = "a * a if b == 2.0 else power(a, b)"
     derivatives_code = (
         "0.0 if b == 0.0 else ((0.0 if b > 1.0 else (1.0 if b == 1.0 else inf)) if a == 0.0"
@@ -263,6 +302,8 @@ class Exp(Op):
     """Exponential: out = eᵃ; ∂out/∂a = eᵃ (= out)."""
 
     name = "exp"
+    forward_text = "exp({0})"
+    derivatives_text = ("{out}",)
     forward_code = "inf if a > 709.782712893384 else exp(a)"  # the largest a with a finite eᵃ
     derivatives_code = ("out",)
 
@@ -285,6 +326,8 @@ class Log(Op):
     """Natural logarithm: out = ln a (a > 0); ∂out/∂a = 1/a."""
 
     name = "log"
+    forward_text = "log({0})"
+    derivatives_text = ("1 / {0}",)
     forward_code = "log(a)"
     derivatives_code = ("1.0 / a",)
 
@@ -308,6 +351,8 @@ class Tanh(Op):
     """Hyperbolic tangent: out = tanh a; ∂out/∂a = 1 − tanh²a."""
 
     name = "tanh"
+    forward_text = "tanh({0})"
+    derivatives_text = ("1 − {out}²",)
     forward_code = "tanh(a)"
     derivatives_code = (
         f"4.0 * (e := exp(-2.0 * abs(a))) / ((d := 1.0 + e) * d)"
@@ -339,6 +384,8 @@ class Sigmoid(Op):
     """Sigmoid: p = 1 / (1 + e^-z); ∂p/∂z = p(1 − p)."""
 
     name = "sigmoid"
+    forward_text = "1 / (1 + exp(−{0}))"
+    derivatives_text = ("{out} × (1 − {out})",)
     forward_code = "1.0 / (1.0 + exp(-z)) if z >= 0 else (e := exp(z)) / (1.0 + e)"
     derivatives_code = (
         f"(e := exp(-z)) / ((d := 1.0 + e) * d) if z > {SIGMOID_FROM_INPUT_ABOVE!r} else out * (1.0 - out)",
@@ -370,6 +417,8 @@ class Relu(Op):
     """Rectifier: out = max(0, a); ∂out/∂a = 1 where a > 0, else 0 (nan passes through)."""
 
     name = "relu"
+    forward_text = "max(0, {0})"
+    derivatives_text = ("1 if {0} > 0, else 0",)
     forward_code = "a if a > 0 or a != a else 0.0"
     derivatives_code = ("1.0 if a > 0 else (0.0 if a <= 0 else nan)",)
 

@@ -216,3 +216,25 @@ def test_epochs_without_recorded_rows_still_show_row_0(monkeypatch: pytest.Monke
     data = page_data(studio(history).html())
     assert [len(e["rows"]) for e in data["epochs"]] == [4, 1, 4, 4]
     assert data["epochs"][1].get("partial") and data["epochs"][1]["rows"][0] == data["epochs"][0]["end"]
+
+
+def test_hover_formulas_are_the_op_tables_own_and_never_a_parents() -> None:
+    from autodiff import ops
+    from autodiff.value import _unary
+
+    class Steeper(ops.Sigmoid):
+        """A variant with its own derivative: the sigmoid's text would no longer be its rule."""
+
+        @staticmethod
+        def derivatives(z: float, out: float) -> tuple[float]:
+            return (2.0 * out * (1.0 - out),)
+
+    z = Value(0.5, label="z")
+    for op, forward, derivatives in (
+        (ops.Sigmoid, ops.Sigmoid.forward_text, list(ops.Sigmoid.derivatives_text)),
+        (Steeper, "sigmoid({0})", ["the sigmoid rule's ∂/∂ operand 1"]),
+    ):
+        p = _unary(op, z)
+        p.label = "p"
+        node = next(n for n in page_data(studio(p).html())["nodes"] if n["label"] == "p")
+        assert (node["forward"], node["derivatives"]) == (forward, derivatives)

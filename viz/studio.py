@@ -32,7 +32,7 @@ from typing import Any
 
 import graphviz
 
-from autodiff import Constant, History, Value, nn, topological_order
+from autodiff import Constant, History, Value, nn, ops, topological_order
 from autodiff.training import inputs_for
 from autodiff.value import total
 from viz import escape, sample
@@ -49,39 +49,6 @@ TARGET = "target"
 _WIDE = "-8.888e-88"
 _NO_GRAD = "grad not shown"
 _COMMUTATIVE = frozenset({"+", "*", "sum"})
-# Each op's forward and local derivatives as a learner reads them: {0}, {1}… are the operands, {out}
-# the result. The page fills them once with names and once with the frame's numbers, so any number
-# shown can be traced to the formula it came from. An op not listed shows its name only.
-_FORWARD_TEXT = {
-    "+": "{0} + {1}",
-    "-": "{0} − {1}",
-    "*": "{0} × {1}",
-    "/": "{0} / {1}",
-    "neg": "−{0}",
-    "exp": "exp({0})",
-    "log": "log({0})",
-    "tanh": "tanh({0})",
-    "sigmoid": "1 / (1 + exp(−{0}))",
-    "relu": "max(0, {0})",
-    "**": "{0} ^ {1}",
-    "bce": "−[{1}·log({0}) + (1 − {1})·log(1 − {0})]",
-    "bce_logits": "log(1 + exp({0})) − {1}·{0}",
-}
-_DERIVATIVE_TEXT = {
-    "+": ("1", "1"),
-    "-": ("1", "−1"),
-    "*": ("{1}", "{0}"),
-    "/": ("1 / {1}", "−{out} / {1}"),
-    "neg": ("−1",),
-    "exp": ("{out}",),
-    "log": ("1 / {0}",),
-    "tanh": ("1 − {out}²",),
-    "sigmoid": ("{out} × (1 − {out})",),
-    "relu": ("1 if {0} > 0, else 0",),
-    "**": ("{1} × {0} ^ ({1} − 1)", "{out} × log({0})"),
-    "bce": ("({0} − {1}) / ({0} × (1 − {0}))", "log(1 − {0}) − log({0})"),
-    "bce_logits": ("sigmoid({0}) − {1}", "−{0}"),
-}
 _OBJECTIVE_NAMES = {
     "binary_cross_entropy": "cross-entropy",
     "binary_cross_entropy_with_logits": "cross-entropy",
@@ -749,7 +716,12 @@ def _frame_numbers(picture: _Picture, leaves: list[float]) -> list[float]:
 
 
 def _op_text(v: Value) -> tuple[str, list[str]]:
-    """``v``'s forward and each local derivative as templates over its operands ({0}, {1}…) and {out}."""
+    """``v``'s forward and each local derivative as templates over its operands ({0}, {1}…) and {out}.
+
+    The texts are the op table's (``forward_text``, ``derivatives_text``). The page fills them once
+    with names and once with the frame's numbers, so any number shown can be traced to the formula
+    it came from. An op without them shows its name only.
+    """
     n = len(v.parents)
     if v.op == "sum":
         return " + ".join(f"{{{j}}}" for j in range(n)), ["1"] * n
@@ -757,8 +729,11 @@ def _op_text(v: Value) -> tuple[str, list[str]]:
         k = (n - 1) // 2
         forward = " + ".join([*(f"{{{j}}} × {{{k + j}}}" for j in range(k)), f"{{{n - 1}}}"])
         return forward, [f"{{{k + j}}}" for j in range(k)] + [f"{{{j}}}" for j in range(k)] + ["1"]
-    forward = _FORWARD_TEXT.get(v.op, f"{v.op}(" + ", ".join(f"{{{j}}}" for j in range(n)) + ")")
-    derivatives = list(_DERIVATIVE_TEXT.get(v.op, ()))
+    owner = ops.defining_class(v._op, "forward_text")  # type: ignore[arg-type]  # the op table's own words
+    forward = owner.forward_text if owner is not None else None
+    derivatives = list(owner.derivatives_text or ()) if owner is not None else []
+    if forward is None:
+        forward = f"{v.op}(" + ", ".join(f"{{{j}}}" for j in range(n)) + ")"
     if len(derivatives) != n:
         derivatives = [f"the {v.op} rule's ∂/∂ operand {j + 1}" for j in range(n)]
     return forward, derivatives
